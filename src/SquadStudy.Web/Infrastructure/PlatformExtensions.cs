@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using SquadStudy.Data;
@@ -29,7 +30,27 @@ public static class PlatformExtensions
         builder.Services.AddHostedService<AdminAccountSeeder>();
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-        builder.Services.AddRazorPages();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.LoginPath = "/research/login";
+                options.LogoutPath = "/research/logout";
+                options.AccessDeniedPath = "/research/login";
+                options.Cookie.Name = "squadstudy.researcher";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = TimeSpan.FromHours(8);
+                options.SlidingExpiration = true;
+            });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
+        builder.Services.AddRazorPages(options =>
+        {
+            // Everything under /research needs a signed-in researcher, except the login page itself.
+            options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
+            options.Conventions.AllowAnonymousToPage("/Research/Login");
+        });
         return builder;
     }
 
@@ -41,6 +62,8 @@ public static class PlatformExtensions
         }
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapRazorPages();
