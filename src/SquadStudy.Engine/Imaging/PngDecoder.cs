@@ -14,6 +14,9 @@ internal static class PngDecoder
     private const int ChunkSizeLimit = 16 << 20;
     private const int ChunkCacheLimit = 64 << 20;
 
+    // IEND's type and CRC, which libspng does not insist on (it stops at the chunk's type).
+    private static ReadOnlySpan<byte> IendChunk => [(byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+
     public static unsafe RgbImage Decode(ReadOnlySpan<byte> data, DecodeOptions options)
     {
         using var ctx = Spng.spng_ctx_new(0);
@@ -44,6 +47,14 @@ internal static class PngDecoder
             fixed (byte* dst = rgba)
             {
                 Check(Spng.spng_decode_image(ctx, dst, length, Spng.FormatRgba8, Spng.DecodeTrns), "decoding");
+            }
+
+            // libspng stops reading once the compressed stream ends; without this a file cut
+            // anywhere after its last pixel (IDAT CRC, IEND) would pass as intact.
+            Check(Spng.spng_decode_chunks(ctx), "reading the chunks after the image data");
+            if (data.IndexOf(IendChunk) < 0)
+            {
+                throw new ImageDecodeException("PNG: truncated file: no complete IEND chunk.");
             }
 
             return new RgbImage(width, height, RemoveAlpha(rgba, options.Alpha));

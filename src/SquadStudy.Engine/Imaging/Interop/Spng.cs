@@ -70,6 +70,10 @@ internal static partial class Spng
     [LibraryImport(Library)]
     public static unsafe partial int spng_decode_image(SpngContext ctx, byte* output, nuint len, int fmt, int flags);
 
+    /// <summary>Reads the chunks after the image data up to IEND, verifying their CRCs.</summary>
+    [LibraryImport(Library)]
+    public static partial int spng_decode_chunks(SpngContext ctx);
+
     [LibraryImport(Library)]
     public static partial int spng_set_option(SpngContext ctx, int option, int value);
 
