@@ -24,7 +24,7 @@ public class PreprocessingTests
         tensor.Length.ShouldBe(options.TensorLength);
         for (var i = 0; i < expected.Length; i++)
         {
-            Math.Abs(tensor[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-5f * Math.Max(1f, Math.Abs(expected[i])), $"index {i}");
+            Math.Abs(tensor[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-6f * Math.Max(1f, Math.Abs(expected[i])), $"index {i}");
         }
     }
 

@@ -22,7 +22,7 @@ public class ResizeTests
         actual.Length.ShouldBe(expected.Length);
         for (var i = 0; i < expected.Length; i++)
         {
-            Math.Abs(actual[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-5f * Math.Max(1f, Math.Abs(expected[i])),
+            Math.Abs(actual[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-6f * Math.Max(1f, Math.Abs(expected[i])),
                 $"{sh}×{sw}→{dh}×{dw} at {i}");
         }
     }
