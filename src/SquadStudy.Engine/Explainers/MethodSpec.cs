@@ -83,12 +83,12 @@ public sealed record WeightTransform(IReadOnlyList<WeightTransformStep> Steps)
 public sealed record NeuronRegion(int X0, int Y0, int X1, int Y1);
 
 /// <summary>
-/// Options of Smooth Grad-CAM++ (Omeiza et al. 2019): <paramref name="Samples"/> copies of the input
-/// with Gaussian noise of standard deviation <paramref name="Sigma"/> (in normalised-input units),
-/// drawn from a generator seeded with <paramref name="Seed"/>; optionally only some feature maps
-/// k, and only the neurons of a region of the target layer, contribute.
+/// Options of Smooth Grad-CAM++ (Omeiza et al. 2019): <paramref name="Samples"/> copies x + ε of the
+/// input with Gaussian noise ε ~ N(0, σ²), σ = <paramref name="Spread"/>·(max x − min x) (SmoothGrad's
+/// noise level, Smilkov et al. 2017, §3), drawn from a generator seeded with <paramref name="Seed"/>;
+/// optionally only some feature maps k, and only the neurons of a region of the target layer, contribute.
 /// </summary>
-public sealed record SmoothOptions(int Samples = 25, float Sigma = 0.15f, int Seed = 0)
+public sealed record SmoothOptions(int Samples = 25, float Spread = 0.15f, int Seed = 0)
 {
     /// <summary>Feature maps k that enter Σ_k w_k A^k; null = all.</summary>
     public IReadOnlyList<int>? FeatureMaps { get; init; }
@@ -96,14 +96,14 @@ public sealed record SmoothOptions(int Samples = 25, float Sigma = 0.15f, int Se
     /// <summary>Target-layer positions (i, j) summed in w_k = Σ_ij a_ij·ReLU(g_ij); null = all.</summary>
     public NeuronRegion? Region { get; init; }
 
-    /// <summary>Explicit noise tensors (each C×H×W), replacing the generator: lets tests reproduce another implementation's draws.</summary>
+    /// <summary>Explicit noise tensors ε_s (each C×H×W, already scaled), replacing the generator: copy s is x + ε_s.</summary>
     public IReadOnlyList<float[]>? Noise { get; init; }
 
-    public bool Equals(SmoothOptions? other) => other is not null && Samples == other.Samples && Sigma == other.Sigma
+    public bool Equals(SmoothOptions? other) => other is not null && Samples == other.Samples && Spread == other.Spread
         && Seed == other.Seed && Region == other.Region && ReferenceEquals(Noise, other.Noise)
         && (FeatureMaps ?? []).SequenceEqual(other.FeatureMaps ?? []);
 
-    public override int GetHashCode() => HashCode.Combine(Samples, Sigma, Seed, Region);
+    public override int GetHashCode() => HashCode.Combine(Samples, Spread, Seed, Region);
 }
 
 /// <summary>

@@ -86,7 +86,8 @@ internal sealed class GraphPlan
         if (!plan._slotByName.TryGetValue(model.Output, out int outSlot))
             throw new ModelLoadException($"graph output '{model.Output}' is a constant, not computed from the input");
         var outShape = plan._slotShapes[outSlot];
-        if (outShape.Length != 2 || outShape[0] != inputShape[0])
+        // A classifier's output is N×classes; any N×… output is read as flattened scores per image.
+        if (outShape.Length < 2 || outShape[0] != inputShape[0])
             throw new ModelLoadException(
                 $"graph output '{model.Output}' has shape {ShapeUtil.Format(outShape)}; a classifier's output must be N×classes");
         plan.OutputSlot = outSlot;

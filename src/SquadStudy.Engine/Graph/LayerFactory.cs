@@ -15,7 +15,7 @@ internal static class LayerFactory
     {
         "Conv", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Gemm", "MatMul",
         "Add", "Flatten", "Reshape", "Dropout", "Identity", "Concat", "Clip", "Constant", "Shape", "Gather",
-        "Unsqueeze", "Squeeze", "Cast",
+        "Unsqueeze", "Squeeze", "Cast", "Pad",
     };
 
     internal sealed class Context(OnnxNode node, Operand?[] inputs, int opset, Func<Operand, int[]> shapeOf)
@@ -64,6 +64,7 @@ internal static class LayerFactory
             "MatMul" => MatMul(c),
             "Add" => Add(c),
             "Concat" => Concat(c),
+            "Pad" => Pad(c),
             _ => View(c),
         };
     }
@@ -370,6 +371,35 @@ internal static class LayerFactory
         }
         if (ops.Any(o => o.Constant?.IsInt64 ?? false)) throw c.Error("integer inputs mixed with activations");
         return new ConcatLayer(c.Label, ops, shapes, axis, outShape);
+    }
+
+    /// <summary>Pad in constant mode on the spatial axes (how torch exports AvgPool2d's padding, among others).</summary>
+    private static Layer Pad(Context c)
+    {
+        var x = c.Required(0);
+        var s = Input4D(c, x);
+        string mode = c.Node.Str("mode", "constant");
+        if (mode != "constant") throw c.Error($"mode '{mode}' is not supported (only constant)");
+        long[] pads;
+        float value = 0f;
+        if (c.Opset >= 11)
+        {
+            var t = c.Constant(1, "pads");
+            if (!t.IsInt64) throw c.Error("pads must be integers");
+            pads = t.Int64!;
+            if (c.Optional(2) is not null) value = Scalar(c, c.Constant(2, "constant_value"));
+            if (c.Optional(3) is not null) throw c.Error("the axes input is not supported");
+        }
+        else
+        {
+            pads = c.Node.Ints("pads") ?? [];
+            value = c.Node.Float("value", 0f);
+        }
+        if (pads.Length != 8) throw c.Error($"pads needs 8 values for a 4-D input, got {pads.Length}");
+        if (pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0)
+            throw c.Error("padding the batch or channel axis is not supported");
+        if (pads.Any(p => p < 0 || p > OnnxReader.MaxDimension)) throw c.Error($"pads [{string.Join(",", pads)}] must be in 0..{OnnxReader.MaxDimension}");
+        return new PadLayer(c.Label, x, s, (int)pads[2], (int)pads[3], (int)pads[6], (int)pads[7], value);
     }
 
     private static object Clip(Context c)

@@ -288,3 +288,31 @@ internal sealed class ConcatLayer(string label, Operand[] inputs, int[][] shapes
         }
     }
 }
+
+/// <summary>Constant-mode Pad of the two spatial axes of an N×C×H×W tensor.</summary>
+internal sealed class PadLayer(string label, Operand x, int[] inShape, int top, int left, int bottom, int right, float value)
+    : Layer(label, [x], [inShape[0], inShape[1], inShape[2] + top + bottom, inShape[3] + left + right])
+{
+    public override Tensor Forward(ExecutionState s)
+    {
+        var y = new Tensor(OutputShape);
+        var src = Operands[0].Value(s).Data;
+        int h = inShape[2], w = inShape[3], oh = OutputShape[2], ow = OutputShape[3];
+        if (value != 0f) Array.Fill(y.Data, value);
+        for (int p = 0; p < inShape[0] * inShape[1]; p++)
+        for (int i = 0; i < h; i++)
+            src.AsSpan((p * h + i) * w, w).CopyTo(y.Data.AsSpan((p * oh + i + top) * ow + left, w));
+        return y;
+    }
+
+    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
+    {
+        if (!sink.Wants(Operands[0])) return;
+        var dx = new Tensor(inShape);
+        int h = inShape[2], w = inShape[3], oh = OutputShape[2], ow = OutputShape[3];
+        for (int p = 0; p < inShape[0] * inShape[1]; p++)
+        for (int i = 0; i < h; i++)
+            dy.Data.AsSpan((p * oh + i + top) * ow + left, w).CopyTo(dx.Data.AsSpan((p * h + i) * w, w));
+        sink.Add(Operands[0], dx);
+    }
+}

@@ -34,7 +34,7 @@ public sealed class ExplanationModel : IDisposable
         Std = std;
         _maxActivationFloats = Math.Max(1, maxActivationBytes / 4);
         var plan = Plan(1);
-        ClassCount = plan.SlotShape(plan.OutputSlot)[1];
+        ClassCount = ShapeUtil.Size(plan.SlotShape(plan.OutputSlot).AsSpan(1));
         ForwardFlops = plan.Flops;
         _targetSlot = ResolveTarget(plan, targetLayer);
         TargetLayer = plan.SlotName(_targetSlot);
@@ -195,7 +195,7 @@ public sealed class ExplanationModel : IDisposable
         int k = TargetShape[0], h = TargetShape[1], w = TargetShape[2], plane = k * h * w, inputLength = InputLength;
         for (int r = 0; r < rounds; r++)
         {
-            var seed = Seed(n, classes, r);
+            var seed = Seed(plan, n, classes, r);
             Dictionary<int, Tensor>? normal = needCam || needGradient
                 ? plan.Backward(state, seed, ReluBackwardMode.Normal, needGradient ? -1 : _targetSlot, _targetSlot, plan.InputSlot)
                 : null;
@@ -217,8 +217,8 @@ public sealed class ExplanationModel : IDisposable
                     CamInputs inputs;
                     if (m.Method == ExplanationMethod.SmoothGradCamPlusPlus)
                     {
-                        var (g1, g2, g3) = smoothMoments[m.Smooth][i][r];
-                        inputs = new CamInputs(k, h, w, a, g1, c)
+                        var (meanA, g1, g2, g3) = smoothMoments[m.Smooth][i][r];
+                        inputs = new CamInputs(k, h, w, meanA, g1, c)
                         {
                             GradientSquared = g2, GradientCubed = g3,
                             FeatureMaps = m.Smooth.FeatureMaps, Region = m.Smooth.Region,
@@ -269,32 +269,42 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>
-    /// Averages of g, g², g³ at the target layer over the noisy copies x + ε, ε ~ N(0, σ²)
-    /// (Omeiza et al. 2019, Eq. 6–7), per image and class round. One forward pass per sample.
+    /// Smooth Grad-CAM++'s averages over the noisy copies x + ε_s (Omeiza et al. 2019, Eq. 6–7): of
+    /// the target maps A and of g, g², g³, per image and class round. As in the authors' code each
+    /// copy's own activations enter the average and the clean input is not one of the copies.
     /// </summary>
-    private (float[] G1, float[] G2, float[] G3)[][] SmoothMoments(GraphPlan plan, float[] batch, IReadOnlyList<IReadOnlyList<int>> classes, SmoothOptions o)
+    private (float[] A, float[] G1, float[] G2, float[] G3)[][] SmoothMoments(GraphPlan plan, float[] batch,
+        IReadOnlyList<IReadOnlyList<int>> classes, SmoothOptions o)
     {
         int n = classes.Count, plane = ShapeUtil.Size(TargetShape), rounds = classes.Max(c => c.Count);
         int samples = o.Noise?.Count ?? o.Samples;
         if (samples < 1) throw new ExplanationException("Smooth Grad-CAM++ needs at least one sample");
         if (o.Noise is not null && o.Noise.Any(e => e.Length != InputLength))
             throw new ExplanationException($"Smooth Grad-CAM++ noise tensors must hold {InputLength} values");
+        var sumA = new double[n * plane];
         var sums = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, rounds)
             .Select(_ => (new double[plane], new double[plane], new double[plane])).ToArray()).ToArray();
+        var sigma = Enumerable.Range(0, n).Select(i =>
+        {
+            var x = batch.AsSpan(i * InputLength, InputLength);
+            return o.Spread * (System.Numerics.Tensors.TensorPrimitives.Max(x) - System.Numerics.Tensors.TensorPrimitives.Min(x));
+        }).ToArray();
         var random = new Random(o.Seed);
-        var noisy = new float[batch.Length];
         for (int s = 0; s < samples; s++)
         {
+            var noisy = new float[batch.Length];
             for (int i = 0; i < n; i++)
             for (int p = 0; p < InputLength; p++)
             {
                 int idx = i * InputLength + p;
-                noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : o.Sigma * Gaussian(random));
+                noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
             }
-            var state = plan.Forward((float[])noisy.Clone());
+            var state = plan.Forward(noisy);
+            var a = state.Values[_targetSlot]!.Data;
+            for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
             for (int r = 0; r < rounds; r++)
             {
-                var g = plan.Backward(state, Seed(n, classes, r), ReluBackwardMode.Normal, _targetSlot, _targetSlot)[_targetSlot].Data;
+                var g = plan.Backward(state, Seed(plan, n, classes, r), ReluBackwardMode.Normal, _targetSlot, _targetSlot)[_targetSlot].Data;
                 for (int i = 0; i < n; i++)
                 {
                     if (r >= classes[i].Count) continue;
@@ -307,8 +317,14 @@ public sealed class ExplanationModel : IDisposable
                 }
             }
         }
-        float[] Mean(double[] sum) => sum.Select(v => (float)(v / samples)).ToArray();
-        return sums.Select(perImage => perImage.Select(t => (Mean(t.Item1), Mean(t.Item2), Mean(t.Item3))).ToArray()).ToArray();
+        float[] Mean(ReadOnlySpan<double> sum)
+        {
+            var m = new float[sum.Length];
+            for (int p = 0; p < m.Length; p++) m[p] = (float)(sum[p] / samples);
+            return m;
+        }
+        return sums.Select((perImage, i) => perImage
+            .Select(t => (Mean(sumA.AsSpan(i * plane, plane)), Mean(t.Item1), Mean(t.Item2), Mean(t.Item3))).ToArray()).ToArray();
     }
 
     private static float Gaussian(Random random)
@@ -343,11 +359,11 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>∂y/∂logits for one class round: 1 at (i, classes[i][round]), so each image back-propagates its own y^c.</summary>
-    private Tensor Seed(int n, IReadOnlyList<IReadOnlyList<int>> classes, int round)
+    private static Tensor Seed(GraphPlan plan, int n, IReadOnlyList<IReadOnlyList<int>> classes, int round)
     {
-        var seed = new Tensor([n, ClassCount]);
+        var seed = new Tensor(plan.SlotShape(plan.OutputSlot));
         for (int i = 0; i < n; i++)
-            if (round < classes[i].Count) seed.Data[i * ClassCount + classes[i][round]] = 1f;
+            if (round < classes[i].Count) seed.Data[i * (seed.Length / n) + classes[i][round]] = 1f;
         return seed;
     }
 

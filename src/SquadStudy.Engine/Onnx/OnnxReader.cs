@@ -15,7 +15,7 @@ namespace SquadStudy.Engine.Onnx;
 internal static class OnnxReader
 {
     /// <summary>Oldest and newest default-domain opset accepted (the operators used behave the same across them).</summary>
-    public const int MinOpset = 9;
+    public const int MinOpset = 11;
     public const int MaxOpset = 21;
 
     /// <summary>Largest dimension accepted anywhere (a sanity bound, far above any real CNN).</summary>
