@@ -23,6 +23,18 @@ internal static class OnnxReader
 
     public static OnnxModel Read(byte[] bytes, string source)
     {
+        try
+        {
+            return ReadUnchecked(bytes, source);
+        }
+        catch (ModelLoadException e) when (!e.Message.StartsWith(source + ":", StringComparison.Ordinal))
+        {
+            throw new ModelLoadException($"{source}: {e.Message}", e);
+        }
+    }
+
+    private static OnnxModel ReadUnchecked(byte[] bytes, string source)
+    {
         ModelProto proto;
         try
         {
@@ -46,6 +58,12 @@ internal static class OnnxReader
             if (!initializers.TryAdd(t.Name, ReadTensor(t, $"initializer '{t.Name}'")))
                 throw new ModelLoadException($"{source}: initializer '{t.Name}' is defined twice");
         }
+
+        // Operators first: "LSTM is not supported" says more than what it does to the input shape.
+        foreach (var (n, i) in graph.Node.Select((n, i) => (n, i)))
+            if (!Graph.LayerFactory.Supported.Contains(n.OpType) && n.OpType is not ("Softmax" or "LogSoftmax"))
+                throw new ModelLoadException(
+                    $"{n.OpType} node '{(n.Name.Length > 0 ? n.Name : i.ToString())}': operator '{n.OpType}' is not supported (supported: {string.Join(", ", Graph.LayerFactory.Supported.Order())})");
 
         var realInputs = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).ToList();
         if (realInputs.Count != 1)
