@@ -19,7 +19,6 @@ public static class Proportions
     /// Wilson score interval (Wilson 1927; Newcombe 1998, method 3), as statsmodels'
     /// <c>proportion_confint(method='wilson')</c>:
     /// (p̂ + z²/2n ± z·√(p̂q̂/n + z²/4n²)) / (1 + z²/n), z = Φ⁻¹(1 − α/2).
-    /// Clipped to [0, 1] so that rounding never yields −1e-17 for p̂ = 0.
     /// </summary>
     public static Interval Wilson(int successes, int n, double confidence = 0.95)
     {
@@ -36,7 +35,10 @@ public static class Proportions
         double denominator = 1.0 + z2 / n;
         double centre = (p + z2 / (2.0 * n)) / denominator;
         double half = z * Math.Sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * (double)n)) / denominator;
-        return new Interval(Math.Max(0.0, centre - half), Math.Min(1.0, centre + half));
+        // At p̂ = 0 (1) the lower (upper) end is exactly 0 (1); the formula leaves rounding residue there.
+        double low = successes == 0 ? 0.0 : Math.Max(0.0, centre - half);
+        double high = successes == n ? 1.0 : Math.Min(1.0, centre + half);
+        return new Interval(low, high);
     }
 
     /// <summary>
