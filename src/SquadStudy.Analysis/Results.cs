@@ -1,7 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace SquadStudy.Analysis;
 
 // The results model shared by the dashboard and the JSON export. Undefined statistics are null
-// (never NaN, which JSON cannot carry), and the row's Notes say why.
+// (never NaN, which JSON cannot carry), and the row's Notes say why. Names whose snake_case form the
+// naming policy cannot infer from the C# name (NA → "na") are given explicitly.
 
 /// <summary>Accuracy of one model × method cell; <see cref="Model"/> is null for the pooled row of a method.</summary>
 public sealed record AccuracyRow(string? Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
@@ -15,19 +18,20 @@ public sealed record ImageAccuracyRow(string ImageId, string Model, string Metho
 /// </summary>
 public sealed record ComparisonRow(
     string MethodA, string MethodB, string? Model,
-    int NA, int NB, double? AccuracyA, double? AccuracyB,
-    double? ZP, double? FisherP, double? PermutationP, double? HolmP, double? CohensH,
+    [property: JsonPropertyName("n_a")] int NA, [property: JsonPropertyName("n_b")] int NB, double? AccuracyA, double? AccuracyB,
+    [property: JsonPropertyName("z_p")] double? ZP, double? FisherP, double? PermutationP, double? HolmP, double? CohensH,
     IReadOnlyList<string> Notes);
 
 /// <summary>Trust scores of one model under one method (scores are per model: +s for A means −s for B).</summary>
 public sealed record TrustRow(
     string Method, string Model, int N, double? Mean, double? Sd, double? CiLow, double? CiHigh,
-    double? TP, double? WilcoxonP, string? WilcoxonMethod, double? CohensD,
+    [property: JsonPropertyName("t_p")] double? TP, double? WilcoxonP, string? WilcoxonMethod, double? CohensD,
     IReadOnlyList<string> Notes);
 
 /// <summary>Power of the two-proportion z-test for one method pair, pooled (<see cref="Model"/> null) or per model.</summary>
 public sealed record PowerRow(
-    string MethodA, string MethodB, string? Model, int NA, int NB, double? Baseline,
+    string MethodA, string MethodB, string? Model,
+    [property: JsonPropertyName("n_a")] int NA, [property: JsonPropertyName("n_b")] int NB, double? Baseline,
     double? DetectableDifference, double TargetDifference, int? NNeeded,
     IReadOnlyList<string> Notes);
 

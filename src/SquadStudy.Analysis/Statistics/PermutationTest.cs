@@ -32,31 +32,21 @@ public static class PermutationTest
 
         // Participants in order of first appearance, so the random stream is consumed in a fixed order.
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        var correctness = new List<List<bool>>();
-        var labelledA = new List<int>();
+        var answers = new List<List<LabelledOutcome>>();
         long nA = 0, nB = 0, correctA = 0, correctTotal = 0;
         foreach (var o in outcomes)
         {
             if (!index.TryGetValue(o.ParticipantId, out int p))
             {
-                p = correctness.Count;
+                p = answers.Count;
                 index.Add(o.ParticipantId, p);
-                correctness.Add([]);
-                labelledA.Add(0);
+                answers.Add([]);
             }
 
-            correctness[p].Add(o.Correct);
-            if (o.IsA)
-            {
-                labelledA[p]++;
-                nA++;
-                correctA += o.Correct ? 1 : 0;
-            }
-            else
-            {
-                nB++;
-            }
-
+            answers[p].Add(o);
+            nA += o.IsA ? 1 : 0;
+            nB += o.IsA ? 0 : 1;
+            correctA += o.IsA && o.Correct ? 1 : 0;
             correctTotal += o.Correct ? 1 : 0;
         }
 
@@ -75,38 +65,43 @@ public static class PermutationTest
         long Scaled(long cA) => cA * nB - (correctTotal - cA) * nA;
         long observed = Math.Abs(Scaled(correctA));
 
-        // Participants whose relabeling cannot change c_A (one label only, or all answers equal) add a constant.
+        // Participants whose relabeling cannot change c_A (one label only, or all answers equal) add a constant
+        // and draw no random numbers.
         long fixedCorrectA = 0;
-        var varying = new List<(bool[] Correct, int A)>();
-        for (int p = 0; p < correctness.Count; p++)
+        var varying = new List<(bool[] Correct, bool[] IsA)>();
+        for (int p = 0; p < answers.Count; p++)
         {
-            var c = correctness[p];
-            int a = labelledA[p];
-            int correct = c.Count(x => x);
-            if (a == 0 || a == c.Count || correct == 0 || correct == c.Count)
+            var list = answers[p];
+            int a = list.Count(x => x.IsA), correct = list.Count(x => x.Correct);
+            if (a == 0 || a == list.Count || correct == 0 || correct == list.Count)
             {
-                // All answers labelled A keep all their correct ones; all-correct answers give a correct per A label.
-                fixedCorrectA += a == c.Count ? correct : (correct == c.Count ? a : 0);
+                fixedCorrectA += list.Count(x => x.IsA && x.Correct);
             }
             else
             {
-                varying.Add((c.ToArray(), a));
+                varying.Add((list.Select(x => x.Correct).ToArray(), list.Select(x => x.IsA).ToArray()));
             }
         }
 
+        // Each relabeling is a uniform random permutation of the participant's outcomes over the fixed label
+        // positions (a full Fisher–Yates shuffle). The draws do not depend on which group is called A, so
+        // swapping A and B turns every D* into −D* and leaves the p-value exactly unchanged.
         var random = new Random(seed);
         long extreme = 0;
         for (int b = 0; b < permutations; b++)
         {
             long cA = fixedCorrectA;
-            foreach (var (c, a) in varying)
+            foreach (var (c, isA) in varying)
             {
-                // Partial Fisher–Yates: the first a positions become a uniformly random a-subset labelled A.
-                for (int i = 0; i < a; i++)
+                for (int i = c.Length - 1; i > 0; i--)
                 {
-                    int j = random.Next(i, c.Length);
+                    int j = random.Next(i + 1);
                     (c[i], c[j]) = (c[j], c[i]);
-                    cA += c[i] ? 1 : 0;
+                }
+
+                for (int i = 0; i < c.Length; i++)
+                {
+                    cA += isA[i] && c[i] ? 1 : 0;
                 }
             }
 
