@@ -135,6 +135,10 @@ public static class StudyAnalyzer
         {
             notes.Add("Permutation test disabled (0 permutations).");
         }
+        else if (nA > 0 && nB > 0 && permutation.MixedParticipants == 0)
+        {
+            notes.Add("No participant answered both methods: within-participant relabeling cannot change anything, so the permutation p is 1.");
+        }
 
         double h = Proportions.CohensH((double)cA / nA, (double)cB / nB);
         return new ComparisonRow(methodA, methodB, model, nA, nB, Ratio(cA, nA), Ratio(cB, nB),

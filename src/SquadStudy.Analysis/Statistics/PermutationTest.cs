@@ -7,7 +7,8 @@ public readonly record struct LabelledOutcome(string ParticipantId, bool IsA, bo
 /// <param name="Difference">Observed p̂_A − p̂_B.</param>
 /// <param name="PValue">(1 + #{|D*| ≥ |D_obs|}) / (1 + B); NaN when a group is empty or B = 0.</param>
 /// <param name="Permutations">B, the number of random relabelings.</param>
-public readonly record struct PermutationResult(double Difference, double PValue, int Permutations);
+/// <param name="MixedParticipants">Participants with answers in both groups; with none, no relabeling changes anything and p = 1.</param>
+public readonly record struct PermutationResult(double Difference, double PValue, int Permutations, int MixedParticipants);
 
 /// <summary>
 /// Permutation test for p_A = p_B that keeps each participant's answers together: within each participant the
@@ -19,8 +20,8 @@ public static class PermutationTest
     /// <summary>
     /// Two-sided Monte-Carlo p-value with the +1 correction of Phipson &amp; Smyth (2010):
     /// p = (1 + #{b : |D*_b| ≥ |D_obs|}) / (1 + B), which is never 0 and is a valid p-value.
-    /// Random numbers come from <c>new System.Random(seed)</c>: a seeded Random uses the same legacy
-    /// algorithm in every .NET version, so the same input (in the same order) and seed give the same p.
+    /// Random numbers come from our xoshiro256** seeded with <paramref name="seed"/>, so the same input (in the
+    /// same order) and seed give the same p on every machine and runtime.
     /// </summary>
     public static PermutationResult DifferenceInProportions(IReadOnlyList<LabelledOutcome> outcomes, int permutations, int seed)
     {
@@ -52,13 +53,13 @@ public static class PermutationTest
 
         if (nA == 0 || nB == 0)
         {
-            return new PermutationResult(double.NaN, double.NaN, permutations);
+            return new PermutationResult(double.NaN, double.NaN, permutations, 0);
         }
 
         double difference = (double)correctA / nA - (double)(correctTotal - correctA) / nB;
         if (permutations == 0)
         {
-            return new PermutationResult(difference, double.NaN, 0);
+            return new PermutationResult(difference, double.NaN, 0, 0);
         }
 
         // D is compared in integers: n_A·n_B·D = c_A·n_B − c_B·n_A, so ties with D_obs are exact.
@@ -68,41 +69,45 @@ public static class PermutationTest
         // Participants whose relabeling cannot change c_A (one label only, or all answers equal) add a constant
         // and draw no random numbers.
         long fixedCorrectA = 0;
-        var varying = new List<(bool[] Correct, bool[] IsA)>();
-        for (int p = 0; p < answers.Count; p++)
+        int mixedParticipants = 0;
+        var varying = new List<VaryingParticipant>();
+        foreach (var list in answers)
         {
-            var list = answers[p];
-            int a = list.Count(x => x.IsA), correct = list.Count(x => x.Correct);
-            if (a == 0 || a == list.Count || correct == 0 || correct == list.Count)
+            int a = list.Count(x => x.IsA), m = list.Count, correct = list.Count(x => x.Correct);
+            mixedParticipants += a > 0 && a < m ? 1 : 0;
+            if (a == 0 || a == m || correct == 0 || correct == m)
             {
                 fixedCorrectA += list.Count(x => x.IsA && x.Correct);
+                continue;
             }
-            else
-            {
-                varying.Add((list.Select(x => x.Correct).ToArray(), list.Select(x => x.IsA).ToArray()));
-            }
+
+            // The relabeled group drawn at random is the smaller one (the one holding the first answer if sizes
+            // are equal). That choice and the draws do not depend on which group is called A, so swapping A and B
+            // turns every D* into −D* and leaves the p-value exactly unchanged.
+            bool drawA = a < m - a || (a == m - a && list[0].IsA);
+            var outcomes01 = list.Select(x => x.Correct).ToArray();
+            varying.Add(new VaryingParticipant(outcomes01, drawA ? a : m - a, drawA, correct));
         }
 
-        // Each relabeling is a uniform random permutation of the participant's outcomes over the fixed label
-        // positions (a full Fisher–Yates shuffle). The draws do not depend on which group is called A, so
-        // swapping A and B turns every D* into −D* and leaves the p-value exactly unchanged.
-        var random = new Random(seed);
+        var random = new Xoshiro256(seed);
         long extreme = 0;
         for (int b = 0; b < permutations; b++)
         {
             long cA = fixedCorrectA;
-            foreach (var (c, isA) in varying)
+            foreach (var p in varying)
             {
-                for (int i = c.Length - 1; i > 0; i--)
+                // Partial Fisher–Yates: positions [0, k) become a uniform random k-subset of the participant's
+                // answers (the array's current order is itself a permutation, so no reset is needed).
+                bool[] c = p.Correct;
+                int drawnCorrect = 0;
+                for (int i = 0; i < p.Drawn; i++)
                 {
-                    int j = random.Next(i + 1);
+                    int j = i + random.NextInt(c.Length - i);
                     (c[i], c[j]) = (c[j], c[i]);
+                    drawnCorrect += c[i] ? 1 : 0;
                 }
 
-                for (int i = 0; i < c.Length; i++)
-                {
-                    cA += isA[i] && c[i] ? 1 : 0;
-                }
+                cA += p.DrawnIsA ? drawnCorrect : p.TotalCorrect - drawnCorrect;
             }
 
             if (Math.Abs(Scaled(cA)) >= observed)
@@ -111,6 +116,8 @@ public static class PermutationTest
             }
         }
 
-        return new PermutationResult(difference, (1.0 + extreme) / (1.0 + permutations), permutations);
+        return new PermutationResult(difference, (1.0 + extreme) / (1.0 + permutations), permutations, mixedParticipants);
     }
 }
+
+internal sealed record VaryingParticipant(bool[] Correct, int Drawn, bool DrawnIsA, int TotalCorrect);
