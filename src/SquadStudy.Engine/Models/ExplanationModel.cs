@@ -65,17 +65,22 @@ public sealed class ExplanationModel : IDisposable
     /// <summary>Loads an ONNX file. Throws <see cref="ModelLoadException"/> for anything the engine can not run.</summary>
     public static ExplanationModel Load(string path, ModelOptions? options = null)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"model file not found: {path}", path);
-        if (info.Length > int.MaxValue) throw new ModelLoadException($"{path}: larger than 2 GB; external-data models are not supported");
-        return Load(File.ReadAllBytes(path), options, path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        return Load(stream, options, path);
     }
 
+    /// <summary>Loads an ONNX model from a seekable stream; <paramref name="source"/> names it in error messages.</summary>
+    public static ExplanationModel Load(Stream onnx, ModelOptions? options = null, string source = "model") =>
+        Load(OnnxReader.Read(onnx, source), options, source);
+
     /// <summary>Loads an ONNX model from memory; <paramref name="source"/> names it in error messages.</summary>
-    public static ExplanationModel Load(byte[] onnx, ModelOptions? options = null, string source = "model")
+    public static ExplanationModel Load(byte[] onnx, ModelOptions? options = null, string source = "model") =>
+        Load(OnnxReader.Read(onnx, source), options, source);
+
+    private static ExplanationModel Load(OnnxModel model, ModelOptions? options, string source)
     {
         options ??= new ModelOptions();
-        var model = OnnxReader.Read(onnx, source);
         ModelRewriter.StripFinalSoftmax(model);
         ModelRewriter.FuseConvBatchNorm(model);
 
