@@ -149,7 +149,7 @@ public sealed class ExplanationModel : IDisposable
     public float[][] Logits(IReadOnlyList<float[]> images)
     {
         var plan = Plan(CheckBatch(images));
-        var state = plan.Forward(Concat(images));
+        using var state = plan.Forward(Concat(images));
         return Split(state.Values[plan.OutputSlot]!.Data, images.Count);
     }
 
@@ -183,7 +183,9 @@ public sealed class ExplanationModel : IDisposable
 
         var plan = Plan(n);
         var batch = Concat(images);
-        var state = plan.Forward(batch);
+        var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
+        var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
+        using var state = plan.Forward(batch);
         var logits = Split(state.Values[plan.OutputSlot]!.Data, n);
         var activations = state.Values[_targetSlot]!.Data;
 
@@ -192,8 +194,6 @@ public sealed class ExplanationModel : IDisposable
         bool needGuided = methods.Any(m => m.Method == ExplanationMethod.GuidedBackprop || m.Guidance == PixelGuidance.Guided);
         bool needDeconv = methods.Any(m => m.Method == ExplanationMethod.Deconvolution || m.Guidance == PixelGuidance.Deconvolution);
         var linear = methods.Any(m => m.Method == ExplanationMethod.Cam) ? CamHead(plan) : null;
-        var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
-        var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
 
         int rounds = classes.Max(c => c.Count);
         var maps = classes.Select(c => c.Select(_ => new Dictionary<string, ExplanationMap>()).ToArray()).ToArray();
@@ -251,8 +251,17 @@ public sealed class ExplanationModel : IDisposable
                     maps[i][r][m.Name] = new ExplanationMap(m.Name, c, shape, data);
                 }
             }
+            Recycle(normal?.Values, guided, deconv);
         }
         return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
+    }
+
+    /// <summary>Gives a round's gradient buffers back to the pool once its maps have copied what they need.</summary>
+    private static void Recycle(IEnumerable<Tensor>? kept, params float[]?[] more)
+    {
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        foreach (var buffer in (kept?.Select(t => t.Data) ?? []).Concat(more.OfType<float[]>()))
+            if (seen.Add(buffer)) BufferPool.Return(buffer);
     }
 
     /// <summary>
@@ -304,7 +313,7 @@ public sealed class ExplanationModel : IDisposable
                 int idx = i * InputLength + p;
                 noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
             }
-            var state = plan.Forward(noisy);
+            using var state = plan.Forward(noisy);
             var a = state.Values[_targetSlot]!.Data;
             for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
             for (int r = 0; r < rounds; r++)
@@ -320,6 +329,7 @@ public sealed class ExplanationModel : IDisposable
                         s1[p] += v; s2[p] += v * v; s3[p] += v * v * v;
                     }
                 }
+                BufferPool.Return(g);
             }
         }
         float[] Mean(ReadOnlySpan<double> sum)
