@@ -1,6 +1,8 @@
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddRazorPages();
+using SquadStudy.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(WebRoot.Options(args));
+builder.AddPlatformServices();
+
 var app = builder.Build();
-app.MapRazorPages();
-app.MapGet("/", () => "SquadStudy");
+app.UsePlatformPipeline();
 app.Run();

@@ -1,0 +1,77 @@
+namespace SquadStudy.Data.Entities;
+
+public static class ParticipantStatus
+{
+    public const string Active = "active";
+    public const string Completed = "completed";
+    public const string Abandoned = "abandoned";
+}
+
+/// <summary>
+/// A participant who consented. Token and withdrawal code are random (≥ 128 bits) and unique;
+/// deleting the row (withdrawal) deletes the plan and every answer with it.
+/// </summary>
+public sealed class Participant
+{
+    public long Id { get; set; }
+    public long StudyId { get; set; }
+    public required string Token { get; set; }
+    public required string WithdrawalCode { get; set; }
+    /// <summary><c>prolific</c>, <c>mturk</c> or <c>direct</c>.</summary>
+    public required string Source { get; set; }
+    public string? ProlificPid { get; set; }
+    public string? ProlificStudyId { get; set; }
+    public string? ProlificSessionId { get; set; }
+    public string? MturkWorkerId { get; set; }
+    public string? MturkAssignmentId { get; set; }
+    public string? MturkHitId { get; set; }
+    public string Status { get; set; } = ParticipantStatus.Active;
+    /// <summary>Position (0-based) of the next plan item to answer; the server holds it.</summary>
+    public int CurrentPosition { get; set; }
+    public int PlanLength { get; set; }
+    public DateTime ConsentedUtc { get; set; }
+    public DateTime LastSeenUtc { get; set; }
+    public DateTime? CompletedUtc { get; set; }
+    public List<PlanItem> Plan { get; set; } = [];
+    public List<Answer> Answers { get; set; } = [];
+}
+
+public static class PlanItemKind
+{
+    public const string Question = "question";
+    public const string Attention = "attention";
+}
+
+/// <summary>One position of a participant's plan, drawn whole at enrolment.</summary>
+public sealed class PlanItem
+{
+    public long Id { get; set; }
+    public long ParticipantId { get; set; }
+    public int Position { get; set; }
+    public required string Kind { get; set; }
+    public long? StimulusId { get; set; }
+    /// <summary>Option order (discrimination) or sides (trust, comparison): true = swapped.</summary>
+    public bool Swapped { get; set; }
+    public string? AttentionPrompt { get; set; }
+    public string? AttentionAnswer { get; set; }
+    /// <summary>When the item was first shown, for response time.</summary>
+    public DateTime? ShownUtc { get; set; }
+    public Stimulus? Stimulus { get; set; }
+}
+
+/// <summary>An answer; unique per plan item and per (participant, position) in the database.</summary>
+public sealed class Answer
+{
+    public long Id { get; set; }
+    public long ParticipantId { get; set; }
+    public long PlanItemId { get; set; }
+    public int Position { get; set; }
+    public long? StimulusId { get; set; }
+    public required string Choice { get; set; }
+    public bool? IsCorrect { get; set; }
+    /// <summary>Trust: score for model A (+2 … −2); comparison: +1 A, 0 same, −1 B.</summary>
+    public int? Score { get; set; }
+    public int ResponseMs { get; set; }
+    public DateTime ShownUtc { get; set; }
+    public DateTime AnsweredUtc { get; set; }
+}
