@@ -23,7 +23,7 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"error: {OneLine(parse.Errors[0].Message)} (see 'squadstudy --help')");
+            stderr.WriteLine($"error: {OneLine(string.Join("; ", parse.Errors.Select(e => e.Message)))} (see 'squadstudy --help')");
             return ExitCodes.Usage;
         }
         return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
