@@ -43,12 +43,13 @@ class GuidedReluModule(torch.nn.Module):
         return GuidedRelu.apply(x)
 
 
-def swap_relus(module):
+def swap_modules(module, old_type, make):
+    """Replaces every module of old_type in place, as pytorch-grad-cam's replace_all_layer_type_recursive."""
     for name, child in module.named_children():
-        if isinstance(child, torch.nn.ReLU):
-            setattr(module, name, GuidedReluModule())
+        if isinstance(child, old_type):
+            setattr(module, name, make())
         else:
-            swap_relus(child)
+            swap_modules(child, old_type, make)
 
 
 def build(name, weights, seed):
@@ -94,11 +95,16 @@ def cam_pass(model, target, x, cls, plusplus):
     return (cam - cam.min()) / (cam.max() - cam.min() + 1e-7)
 
 
-def guided_pass(guided_model, x, cls):
-    inp = x.clone().requires_grad_(True)
-    guided_model.zero_grad()
-    guided_model(inp)[0, cls].backward()
-    return inp.grad
+def guided_pass(model, x, cls):
+    """GuidedBackpropReLUModel: swap the ReLUs of the same model, forward + backward, swap back."""
+    swap_modules(model, torch.nn.ReLU, GuidedReluModule)
+    try:
+        inp = x.clone().requires_grad_(True)
+        model.zero_grad()
+        model(inp)[0, cls].backward()
+        return inp.grad
+    finally:
+        swap_modules(model, GuidedReluModule, lambda: torch.nn.ReLU(inplace=True))
 
 
 def load_input(path):
@@ -134,8 +140,6 @@ def main():
     torch.set_num_threads(args.threads)
     model = build(args.model, args.weights, args.seed)
     target = target_module(model, args.model)
-    guided = build(args.model, args.weights, args.seed)
-    swap_relus(guided)
     x = load_input(args.image)
     with torch.no_grad():
         cls = int(model(x)[0].argmax())
@@ -148,7 +152,7 @@ def main():
     forward()
     cam_pass(model, target, x, cls, False)
     cam_pass(model, target, x, cls, True)
-    guided_pass(guided, x, cls)
+    guided_pass(model, x, cls)
 
     result = {
         "model": args.model,
@@ -159,7 +163,7 @@ def main():
         "forward_s": median_time(args.repeat, forward),
         "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, False)),
         "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, True)),
-        "guidedbp_s": median_time(args.repeat, lambda: guided_pass(guided, x, cls)),
+        "guidedbp_s": median_time(args.repeat, lambda: guided_pass(model, x, cls)),
     }
     result["three_methods_s"] = result["gradcam_s"] + result["gradcampp_s"] + result["guidedbp_s"]
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
