@@ -14,6 +14,7 @@ warm-up.
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import time
@@ -65,8 +66,9 @@ def target_module(model, name):
     return model.features[29] if name == "vgg16" else model.layer4[-1]
 
 
-def cam_pass(model, target, x, cls, plusplus):
+def cam_pass(model, name, x, cls, plusplus):
     """One pytorch-grad-cam style pass: hooks on the target, backward to the input, the map at input size."""
+    target = target_module(model, name)  # looked up each time: guided passes replace ReLU modules
     store = {}
 
     def keep(module, inputs, output):
@@ -139,7 +141,6 @@ def main():
 
     torch.set_num_threads(args.threads)
     model = build(args.model, args.weights, args.seed)
-    target = target_module(model, args.model)
     x = load_input(args.image)
     with torch.no_grad():
         cls = int(model(x)[0].argmax())
@@ -150,19 +151,20 @@ def main():
 
     # Warm-up of every path.
     forward()
-    cam_pass(model, target, x, cls, False)
-    cam_pass(model, target, x, cls, True)
+    cam_pass(model, args.model, x, cls, False)
+    cam_pass(model, args.model, x, cls, True)
     guided_pass(model, x, cls)
 
     result = {
         "model": args.model,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "repeat": args.repeat,
         "class": cls,
         "forward_s": median_time(args.repeat, forward),
-        "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, False)),
-        "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, True)),
+        "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, False)),
+        "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, True)),
         "guidedbp_s": median_time(args.repeat, lambda: guided_pass(model, x, cls)),
     }
     result["three_methods_s"] = result["gradcam_s"] + result["gradcampp_s"] + result["guidedbp_s"]
