@@ -4,7 +4,11 @@
 # Exports the models to bench/models/ first if missing (scripts/export_torchvision.py), builds the
 # CLI in Release, runs `squadstudy bench --json` and bench/torch_bench.py, and prints the ratios.
 # Other processes on the machine skew both sides: report the load average with the numbers.
+# OPENBLAS_CORETYPE, when set, forces OpenBLAS (used by the engine and by Debian's PyTorch) onto
+# that kernel instead of the one it detects (e.g. Haswell's AVX2 on an AVX-512 CPU); both sides
+# run without it. The JSON records the kernel OpenBLAS chose.
 set -eu
+unset OPENBLAS_CORETYPE
 cd "$(dirname "$0")/.."
 REPEAT="${1:-5}"
 MODELS=bench/models

@@ -14,6 +14,7 @@ warm-up.
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import time
@@ -43,12 +44,13 @@ class GuidedReluModule(torch.nn.Module):
         return GuidedRelu.apply(x)
 
 
-def swap_relus(module):
+def swap_modules(module, old_type, make):
+    """Replaces every module of old_type in place, as pytorch-grad-cam's replace_all_layer_type_recursive."""
     for name, child in module.named_children():
-        if isinstance(child, torch.nn.ReLU):
-            setattr(module, name, GuidedReluModule())
+        if isinstance(child, old_type):
+            setattr(module, name, make())
         else:
-            swap_relus(child)
+            swap_modules(child, old_type, make)
 
 
 def build(name, weights, seed):
@@ -64,8 +66,9 @@ def target_module(model, name):
     return model.features[29] if name == "vgg16" else model.layer4[-1]
 
 
-def cam_pass(model, target, x, cls, plusplus):
+def cam_pass(model, name, x, cls, plusplus):
     """One pytorch-grad-cam style pass: hooks on the target, backward to the input, the map at input size."""
+    target = target_module(model, name)  # looked up each time: guided passes replace ReLU modules
     store = {}
 
     def keep(module, inputs, output):
@@ -94,11 +97,16 @@ def cam_pass(model, target, x, cls, plusplus):
     return (cam - cam.min()) / (cam.max() - cam.min() + 1e-7)
 
 
-def guided_pass(guided_model, x, cls):
-    inp = x.clone().requires_grad_(True)
-    guided_model.zero_grad()
-    guided_model(inp)[0, cls].backward()
-    return inp.grad
+def guided_pass(model, x, cls):
+    """GuidedBackpropReLUModel: swap the ReLUs of the same model, forward + backward, swap back."""
+    swap_modules(model, torch.nn.ReLU, GuidedReluModule)
+    try:
+        inp = x.clone().requires_grad_(True)
+        model.zero_grad()
+        model(inp)[0, cls].backward()
+        return inp.grad
+    finally:
+        swap_modules(model, GuidedReluModule, lambda: torch.nn.ReLU(inplace=True))
 
 
 def load_input(path):
@@ -133,9 +141,6 @@ def main():
 
     torch.set_num_threads(args.threads)
     model = build(args.model, args.weights, args.seed)
-    target = target_module(model, args.model)
-    guided = build(args.model, args.weights, args.seed)
-    swap_relus(guided)
     x = load_input(args.image)
     with torch.no_grad():
         cls = int(model(x)[0].argmax())
@@ -146,20 +151,21 @@ def main():
 
     # Warm-up of every path.
     forward()
-    cam_pass(model, target, x, cls, False)
-    cam_pass(model, target, x, cls, True)
-    guided_pass(guided, x, cls)
+    cam_pass(model, args.model, x, cls, False)
+    cam_pass(model, args.model, x, cls, True)
+    guided_pass(model, x, cls)
 
     result = {
         "model": args.model,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "repeat": args.repeat,
         "class": cls,
         "forward_s": median_time(args.repeat, forward),
-        "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, False)),
-        "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, target, x, cls, True)),
-        "guidedbp_s": median_time(args.repeat, lambda: guided_pass(guided, x, cls)),
+        "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, False)),
+        "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, True)),
+        "guidedbp_s": median_time(args.repeat, lambda: guided_pass(model, x, cls)),
     }
     result["three_methods_s"] = result["gradcam_s"] + result["gradcampp_s"] + result["guidedbp_s"]
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

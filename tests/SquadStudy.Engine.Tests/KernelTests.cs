@@ -140,6 +140,27 @@ public class KernelTests
             Math.Abs(y[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-4 * (1 + Math.Abs(expected[i])), $"y[{i}]");
     }
 
+    [Theory]
+    [InlineData(1, 64, 4, 2000, 2, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)]  // bands split across cores
+    [InlineData(2, 6, 9, 7, 4, 2, 3, 3, 2, 1, 1, 0, 1, 2, 1, 1)]
+    public void ConvBackwardInput_IsTheAdjointOfForward(int n, int c, int h, int w, int m, int groups, int kh, int kw,
+        int sh, int sw, int pt, int pl, int pb, int pr, int dh, int dw)
+    {
+        // <conv(x), y> = <x, convᵀ(y)> for the bias-free convolution, in double.
+        var g = new ConvGeometry(n, c, h, w, m, groups, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw);
+        var x = Random(n * c * h * w, 4);
+        var weight = Random(m * g.Cg * kh * kw, 5);
+        var y = Random(n * m * g.OH * g.OW, 6);
+        var conv = new float[y.Length];
+        ConvKernels.Forward(g, x, weight, [], conv);
+        var adjoint = new float[x.Length];
+        ConvKernels.BackwardInput(g, y, weight, adjoint);
+        double left = 0, right = 0;
+        for (int i = 0; i < y.Length; i++) left += (double)conv[i] * y[i];
+        for (int i = 0; i < x.Length; i++) right += (double)x[i] * adjoint[i];
+        Math.Abs(left - right).ShouldBeLessThanOrEqualTo(1e-4 * (1 + Math.Abs(left)));
+    }
+
     [Fact]
     public void Sgemm_RejectsOperandsThatDoNotFit()
     {

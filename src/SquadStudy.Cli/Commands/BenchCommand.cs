@@ -53,6 +53,8 @@ internal static class BenchCommand
             target_layer = model.TargetLayer,
             @class = classIndex,
             threads = EngineRuntime.BlasThreads,
+            blas_core = EngineRuntime.BlasCore,
+            openblas_coretype_env = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"),
             processors = Environment.ProcessorCount,
             repeat,
             load_s = loadSeconds,
@@ -68,7 +70,7 @@ internal static class BenchCommand
             context.Out.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Ok;
         }
-        context.Out.WriteLine($"{modelPath}: {model.Channels}×{model.InputHeight}×{model.InputWidth}, {report.threads} BLAS threads, median of {repeat}");
+        context.Out.WriteLine($"{modelPath}: {model.Channels}×{model.InputHeight}×{model.InputWidth}, {report.threads} BLAS threads ({report.blas_core}), median of {repeat}");
         context.Out.WriteLine($"  forward  {forward:F4} s  ({report.forward_gflops:F1} GFLOP/s)");
         context.Out.WriteLine($"  bundle   {full:F4} s  ({string.Join(", ", BundleMethods)})");
         foreach (var (name, seconds) in alone) context.Out.WriteLine($"  {name,-18} {seconds:F4} s");

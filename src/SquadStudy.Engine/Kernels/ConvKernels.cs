@@ -63,7 +63,7 @@ internal static class ConvKernels
                     for (int oh0 = 0; oh0 < g.OH; oh0 += rows)
                     {
                         int oh1 = Math.Min(g.OH, oh0 + rows), cols = (oh1 - oh0) * g.OW;
-                        Im2Col(g, xn, grp * g.Cg, oh0, oh1, col.AsSpan(0, kc * cols));
+                        ImageToBand(g, xn, grp * g.Cg, oh0, oh1, col.AsSpan(0, kc * cols));
                         OpenBlas.Sgemm(false, false, g.Mg, cols, kc, 1f, wg, kc, col.AsSpan(0, kc * cols), cols,
                             0f, yn[(grp * g.Mg * ohw + oh0 * g.OW)..], ohw);
                     }
@@ -109,7 +109,7 @@ internal static class ConvKernels
                         int oh1 = Math.Min(g.OH, oh0 + rows), cols = (oh1 - oh0) * g.OW;
                         OpenBlas.Sgemm(true, false, kc, cols, g.Mg, 1f, wg, kc, dyn[(grp * g.Mg * ohw + oh0 * g.OW)..], ohw,
                             0f, col.AsSpan(0, kc * cols), cols);
-                        Col2Im(g, col.AsSpan(0, kc * cols), grp * g.Cg, oh0, oh1, dxn);
+                        BandToImage(g, col.AsSpan(0, kc * cols), grp * g.Cg, oh0, oh1, dxn);
                     }
                 }
             }
@@ -120,14 +120,72 @@ internal static class ConvKernels
         }
     }
 
+    /// <summary>Below this many floats an im2col band is built on one thread.</summary>
+    private const int ParallelBandFloats = 1 << 16;
+
     /// <summary>
-    /// Copies the receptive fields of output rows [oh0, oh1) of channels [c0, c0+Cg) into
-    /// <paramref name="col"/> (Kc rows × (oh1−oh0)·OW columns); padding reads as 0.
+    /// im2col of one band for the group whose channels start at <paramref name="c0"/>. Large bands
+    /// are split by channel across the cores: the OpenBLAS GEMMs between them already use every
+    /// core, this copying otherwise would not. Channel ranges fill disjoint rows of the band.
     /// </summary>
-    internal static void Im2Col(ConvGeometry g, ReadOnlySpan<float> image, int c0, int oh0, int oh1, Span<float> col)
+    private static unsafe void ImageToBand(ConvGeometry g, ReadOnlySpan<float> image, int c0, int oh0, int oh1, Span<float> col)
     {
-        int cols = (oh1 - oh0) * g.OW, row = 0;
-        for (int c = c0; c < c0 + g.Cg; c++)
+        int parts = Parts(g, col.Length);
+        if (parts <= 1)
+        {
+            Im2Col(g, image, c0, c0 + g.Cg, oh0, oh1, col, c0);
+            return;
+        }
+        fixed (float* pImage = image)
+        fixed (float* pCol = col)
+        {
+            nint imageAt = (nint)pImage, colAt = (nint)pCol;
+            int imageLength = image.Length, colLength = col.Length;
+            Parallel.For(0, parts, part =>
+            {
+                var (start, end) = Range(g, c0, part, parts);
+                Im2Col(g, new ReadOnlySpan<float>((float*)imageAt, imageLength), start, end, oh0, oh1, new Span<float>((float*)colAt, colLength), c0);
+            });
+        }
+    }
+
+    /// <summary>col2im of one band, split by channel like <see cref="ImageToBand"/>: the parts add into disjoint planes.</summary>
+    private static unsafe void BandToImage(ConvGeometry g, ReadOnlySpan<float> col, int c0, int oh0, int oh1, Span<float> image)
+    {
+        int parts = Parts(g, col.Length);
+        if (parts <= 1)
+        {
+            Col2Im(g, col, c0, c0 + g.Cg, oh0, oh1, image, c0);
+            return;
+        }
+        fixed (float* pImage = image)
+        fixed (float* pCol = col)
+        {
+            nint imageAt = (nint)pImage, colAt = (nint)pCol;
+            int imageLength = image.Length, colLength = col.Length;
+            Parallel.For(0, parts, part =>
+            {
+                var (start, end) = Range(g, c0, part, parts);
+                Col2Im(g, new ReadOnlySpan<float>((float*)colAt, colLength), start, end, oh0, oh1, new Span<float>((float*)imageAt, imageLength), c0);
+            });
+        }
+    }
+
+    private static int Parts(ConvGeometry g, int bandLength) =>
+        bandLength < ParallelBandFloats ? 1 : Math.Min(Environment.ProcessorCount, g.Cg);
+
+    private static (int Start, int End) Range(ConvGeometry g, int c0, int part, int parts) =>
+        (c0 + (int)((long)g.Cg * part / parts), c0 + (int)((long)g.Cg * (part + 1) / parts));
+
+    /// <summary>
+    /// Copies the receptive fields of output rows [oh0, oh1) of channels [cStart, cEnd) into their
+    /// rows of <paramref name="col"/> (the band of the group starting at channel <paramref name="groupC0"/>:
+    /// Kc rows × (oh1−oh0)·OW columns); padding reads as 0.
+    /// </summary>
+    internal static void Im2Col(ConvGeometry g, ReadOnlySpan<float> image, int cStart, int cEnd, int oh0, int oh1, Span<float> col, int groupC0)
+    {
+        int cols = (oh1 - oh0) * g.OW, row = (cStart - groupC0) * g.KH * g.KW;
+        for (int c = cStart; c < cEnd; c++)
         {
             var plane = image.Slice(c * g.H * g.W, g.H * g.W);
             for (int ki = 0; ki < g.KH; ki++)
@@ -154,10 +212,10 @@ internal static class ConvKernels
     }
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds each column entry back onto its input pixel.</summary>
-    internal static void Col2Im(ConvGeometry g, ReadOnlySpan<float> col, int c0, int oh0, int oh1, Span<float> image)
+    internal static void Col2Im(ConvGeometry g, ReadOnlySpan<float> col, int cStart, int cEnd, int oh0, int oh1, Span<float> image, int groupC0)
     {
-        int cols = (oh1 - oh0) * g.OW, row = 0;
-        for (int c = c0; c < c0 + g.Cg; c++)
+        int cols = (oh1 - oh0) * g.OW, row = (cStart - groupC0) * g.KH * g.KW;
+        for (int c = cStart; c < cEnd; c++)
         {
             var plane = image.Slice(c * g.H * g.W, g.H * g.W);
             for (int ki = 0; ki < g.KH; ki++)

@@ -23,6 +23,12 @@ public sealed class ExplanationModel : IDisposable
     private readonly long _maxActivationFloats;
     private readonly int _targetSlot;
 
+    /// <summary>
+    /// The ONNX input declares a fixed batch of 1 (exports without a dynamic batch axis often bake
+    /// it into Reshape constants), so batches run image by image.
+    /// </summary>
+    private readonly bool _singleImageBatches;
+
     private ExplanationModel(OnnxModel model, int channels, int height, int width, IReadOnlyList<float> mean, IReadOnlyList<float> std,
         string? targetLayer, long maxActivationBytes)
     {
@@ -33,6 +39,7 @@ public sealed class ExplanationModel : IDisposable
         Mean = mean;
         Std = std;
         _maxActivationFloats = Math.Max(1, maxActivationBytes / 4);
+        _singleImageBatches = model.Input.Shape[0] == 1;
         var plan = Plan(1);
         ClassCount = ShapeUtil.Size(plan.SlotShape(plan.OutputSlot).AsSpan(1));
         ForwardFlops = plan.Flops;
@@ -148,6 +155,7 @@ public sealed class ExplanationModel : IDisposable
     /// <summary>The logits of several images, computed in one batched forward pass.</summary>
     public float[][] Logits(IReadOnlyList<float[]> images)
     {
+        if (images.Count > 1 && _singleImageBatches) return images.SelectMany(i => Logits([i])).ToArray();
         var plan = Plan(CheckBatch(images));
         using var state = plan.Forward(Concat(images));
         return Split(state.Values[plan.OutputSlot]!.Data, images.Count);
@@ -180,6 +188,8 @@ public sealed class ExplanationModel : IDisposable
         foreach (var c in classes.SelectMany(c => c))
             if (c < 0 || c >= ClassCount) throw new ExplanationException($"class index {c} is out of range (the model has {ClassCount} classes, 0..{ClassCount - 1})");
         if (methods.Count == 0) throw new ExplanationException("no methods requested");
+        if (n > 1 && _singleImageBatches)
+            return images.Select((image, i) => Explain([image], [classes[i]], methods)[0]).ToArray();
 
         var plan = Plan(n);
         var batch = Concat(images);

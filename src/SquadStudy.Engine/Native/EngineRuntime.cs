@@ -9,4 +9,10 @@ public static class EngineRuntime
         get => OpenBlas.Threads;
         set => OpenBlas.Threads = value;
     }
+
+    /// <summary>
+    /// The GEMM kernel OpenBLAS selected. An OPENBLAS_CORETYPE environment variable forces it (the
+    /// engine never sets one); on an AVX-512 CPU anything but SkylakeX/Cooperlake is slower.
+    /// </summary>
+    public static string BlasCore => OpenBlas.CoreName;
 }

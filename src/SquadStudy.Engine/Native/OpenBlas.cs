@@ -49,6 +49,12 @@ internal static partial class OpenBlas
     [LibraryImport(Library, EntryPoint = "openblas_get_num_threads")]
     private static partial int GetNumThreadsNative();
 
+    [LibraryImport(Library, EntryPoint = "openblas_get_corename")]
+    private static partial IntPtr GetCoreNameNative();
+
+    /// <summary>The kernel OpenBLAS runs (e.g. "SkylakeX"); OPENBLAS_CORETYPE in the environment overrides its detection.</summary>
+    public static string CoreName => Marshal.PtrToStringAnsi(GetCoreNameNative()) ?? "unknown";
+
     /// <summary>Threads OpenBLAS uses for one GEMM.</summary>
     public static int Threads
     {
