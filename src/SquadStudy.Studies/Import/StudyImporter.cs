@@ -15,8 +15,15 @@ public sealed class StudyImportException(string message) : Exception(message);
 /// A failure therefore leaves at most unreferenced files in the store, never rows that point to
 /// missing files.
 /// </summary>
-public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, TimeProvider clock)
+public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, Engine.IExplanationEngine engine, TimeProvider clock)
 {
+    /// <summary>Validates the pack at <paramref name="packPath"/> (folder or .zip) in full, then imports it.</summary>
+    public async Task<Study> ImportAsync(string packPath, bool replace = false, CancellationToken cancellationToken = default)
+    {
+        using var pack = StudyPack.Load(packPath, engine);
+        return await ImportAsync(pack, replace, cancellationToken);
+    }
+
     /// <summary>
     /// Imports the pack as a study in status <c>precomputing</c> with a pending job. With
     /// <paramref name="replace"/>, an existing study of the same slug is deleted first, but only

@@ -491,6 +491,11 @@ public sealed partial class StudyPack : IDisposable
             }
             if (!labelIndex.TryGetValue(className, out var classIndex))
             {
+                // Without labels.txt (already reported) every class would be unknown: say it once.
+                if (labelIndex.Count == 0)
+                {
+                    continue;
+                }
                 problems.Add(new PackProblem(name, $"names class '{className}', which labels.txt does not list.", Line(obj)));
                 continue;
             }
@@ -517,7 +522,7 @@ public sealed partial class StudyPack : IDisposable
             }
             boxes.Add(new GroundTruthBox(classIndex, x0, y0, x1, y1));
         }
-        if (boxes.Count == 0 && problems.Count == count)
+        if (boxes.Count == 0 && problems.Count == count && labelIndex.Count > 0)
         {
             problems.Add(new PackProblem(name, "has no <object> boxes; every image needs at least one (its label)."));
         }
