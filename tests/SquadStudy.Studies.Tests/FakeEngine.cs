@@ -86,7 +86,7 @@ internal sealed class FakeEngine : IExplanationEngine
             {
                 var png = SHA256.HashData([.. image.Rgb, (byte)salt, (byte)classIndex, .. Encoding.UTF8.GetBytes(m)]);
                 var inBox = boxes.Any(b => b.Class == classIndex);
-                return new RenderedExplanation(m, classIndex, png, new ExplanationMetrics([1, 1, 2, 2], 0.5, inBox, inBox, 1.0, 0.5));
+                return new RenderedExplanation(m, classIndex, png, new ExplanationMetrics([1, 1, 2, 2], 0.5, inBox, inBox, 1.0, 0.5, 0.25));
             }).ToList();
         }
 

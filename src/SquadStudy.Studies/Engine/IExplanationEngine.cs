@@ -56,8 +56,10 @@ public sealed record RenderedExplanation(string Method, int ClassIndex, byte[] P
 /// Automated metrics of one map. Localisation (Grad-CAM §3.1): the bounding box of the largest
 /// segment of the map thresholded at 15 % of its maximum, its best IoU with a ground-truth box of
 /// the class, and whether that IoU is ≥ 0.5. Pointing game: whether the map's maximum falls in a
-/// box of the class. <see cref="Score"/> Y and <see cref="MaskedScore"/> O are the inputs of
-/// Average Drop and Increase in Confidence (Grad-CAM++ §6.1).
+/// box of the class. <see cref="Score"/> Y and <see cref="MaskedScore"/> O (class probabilities on
+/// the image and on the image times the map) are the inputs of Average Drop and Increase in
+/// Confidence (Grad-CAM++ §6.1); <see cref="TopRemovedScore"/> is the probability with the map's
+/// top 25 % of pixels removed.
 /// </summary>
 public sealed record ExplanationMetrics(
     int[]? LocalisationBox,
@@ -65,7 +67,8 @@ public sealed record ExplanationMetrics(
     bool? LocalisationCorrect,
     bool? PointingHit,
     double? Score,
-    double? MaskedScore);
+    double? MaskedScore,
+    double? TopRemovedScore);
 
 /// <summary>A model or image the engine can not use; the message says what is wrong.</summary>
 public sealed class EngineInputException(string message, Exception? inner = null) : Exception(message, inner);
