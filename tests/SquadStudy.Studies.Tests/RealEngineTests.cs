@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 using SquadStudy.Engine.Imaging;
+using SquadStudy.Engine.Tensors;
 using SquadStudy.Studies.Engine;
 
 namespace SquadStudy.Studies.Tests;
@@ -86,6 +87,16 @@ public sealed class RealEngineTests
             e.MetricsJson.ShouldNotBeNull();
             e.MetricsJson.ShouldContain("\"score\":");
             e.MetricsJson.ShouldContain("\"maskedScore\":");
+            if (e.Method.StartsWith("guided-", StringComparison.Ordinal))
+            {
+                e.RawPath.ShouldBeNull();
+            }
+            else
+            {
+                var (data, shape) = Npy.ReadFile(store.Resolve(e.RawPath.ShouldNotBeNull())!);
+                shape.Length.ShouldBe(2);
+                data.ShouldAllBe(v => v >= 0, "CAM maps are rectified");
+            }
         }
         var models = await database.WithDbAsync(db => db.StudyModels.ToListAsync());
         models.ShouldAllBe(m => m.MeasuredAccuracy != null && m.RecordedAccuracy == 0.5);

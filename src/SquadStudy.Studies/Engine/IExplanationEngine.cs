@@ -49,8 +49,11 @@ public interface IStudyModel : IDisposable
     IReadOnlyList<RenderedExplanation> Explain(DecodedImage image, int classIndex, IReadOnlyList<string> methods, IReadOnlyList<GroundTruthBox> boxes);
 }
 
-/// <summary>A rendered explanation and its metrics.</summary>
-public sealed record RenderedExplanation(string Method, int ClassIndex, byte[] Png, ExplanationMetrics Metrics);
+/// <summary>
+/// A rendered explanation and its metrics; <paramref name="RawNpy"/> is the raw map as a float32
+/// <c>.npy</c> file when it is small enough to keep (CAM maps at the target layer's resolution).
+/// </summary>
+public sealed record RenderedExplanation(string Method, int ClassIndex, byte[] Png, ExplanationMetrics Metrics, byte[]? RawNpy = null);
 
 /// <summary>
 /// Automated metrics of one map. Localisation (Grad-CAM §3.1): the bounding box of the largest

@@ -4,6 +4,7 @@ using SquadStudy.Engine.Metrics;
 using SquadStudy.Engine.Models;
 using SquadStudy.Engine.Onnx;
 using SquadStudy.Engine.Rendering;
+using SquadStudy.Engine.Tensors;
 
 namespace SquadStudy.Studies.Engine;
 
@@ -82,12 +83,16 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
                 var map = bundle[spec.Name];
                 RgbImage picture;
                 float[] evidence;
+                byte[]? raw = null;
                 int evidenceHeight, evidenceWidth;
                 if (map.Shape.Length == 2)
                 {
                     (evidenceHeight, evidenceWidth) = (map.Shape[0], map.Shape[1]);
                     evidence = map.Data;
                     picture = Render.Overlay(rgb, evidence, evidenceHeight, evidenceWidth);
+                    // CAM maps are a few hundred floats: kept for later analyses. Pixel-space maps
+                    // (3×H×W) would multiply the store's size and are fully shown by their PNG.
+                    raw = Npy.Write(map.Data, map.Shape);
                 }
                 else
                 {
@@ -97,7 +102,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
                     evidence = Saliency(map.Data, evidenceHeight, evidenceWidth);
                 }
                 var metrics = Measure(rgb, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes);
-                results.Add(new RenderedExplanation(spec.Name, classIndex, PngEncoder.Encode(picture), metrics));
+                results.Add(new RenderedExplanation(spec.Name, classIndex, PngEncoder.Encode(picture), metrics, raw));
             }
             return results;
         }
