@@ -155,6 +155,19 @@ def t_interval(values, confidence=CONFIDENCE):
     return m - half, m + half
 
 
+def t_quantile_mpmath(p, df):
+    """t quantile to 40 digits (SciPy 1.10's t.ppf is off by up to ~1e-8), or None without mpmath."""
+    try:
+        import mpmath
+    except ImportError:
+        return None
+    mpmath.mp.dps = 40
+    tail = 1 - mpmath.mpf(p)
+    t = mpmath.findroot(lambda t: mpmath.betainc(mpmath.mpf(df) / 2, 0.5, 0, df / (df + t * t), regularized=True) / 2 - tail,
+                        stats.t.ppf(p, df))
+    return float(t)
+
+
 def wilcoxon_reference(values):
     """Our documented rule: exact when n <= 50 without zeros or ties, else the tie-corrected normal
     approximation with zeros dropped. Returns (statistic, p, method, scipy 'auto' p)."""
@@ -212,7 +225,7 @@ def sample_cases(rng):
             "wilcoxon_statistic": num(w_stat), "wilcoxon_p": num(w_p), "wilcoxon_method": w_method,
             "scipy_auto_wilcoxon_p": None if w_auto is None else num(w_auto),
         })
-    quantiles = [{"p": p, "df": df, "t": float(stats.t.ppf(p, df))}
+    quantiles = [{"p": p, "df": df, "t": float(stats.t.ppf(p, df)), "t_mpmath": t_quantile_mpmath(p, df)}
                  for p in (0.95, 0.975, 0.995) for df in (1, 2, 3, 5, 9, 29, 100, 449, 2699)]
     write("samples.json", {"samples": cases, "t_quantiles": quantiles})
 

@@ -287,4 +287,19 @@ public sealed class StudyPackValidationTests
     {
         Problems("/nonexistent/pack.tar").Single().Message.ShouldContain("neither a folder nor a .zip");
     }
+
+    [Fact]
+    public void Load_ExperimentNamingAMissingImage_IsReported_ButABrokenImageOnlyOnce()
+    {
+        using var files = new TestPack();
+        files.Study["experiments"]!.AsArray()[0]!["images"] = new JsonArray("scene_00", "scene_01", "scene_99");
+        files.SaveStudy();
+        files.Write("annotations/scene_01.xml", "<annotation>");
+
+        var problems = Problems(files.Root);
+
+        problems.Count.ShouldBe(2);
+        problems.ShouldContain(p => p.File == "study.json" && p.Message.Contains("'scene_99', which is not in images/"));
+        problems.ShouldContain(p => p.File == "annotations/scene_01.xml");
+    }
 }

@@ -12,19 +12,22 @@ using SquadStudy.Studies.Engine;
 namespace SquadStudy.Cli.Commands;
 
 /// <summary><c>squadstudy import PACK [--replace]</c>: validates a study pack in full and imports it.</summary>
-public static class ImportCommand
+internal static class ImportCommand
 {
-    public static Command Create()
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT, the shell's convention).</summary>
+    public const int Stopped = 130;
+
+    public static Command Create(CliContext context)
     {
         var pack = new Argument<string>("pack") { Description = "Study pack folder or .zip (docs/study-pack.md)" };
         var replace = new Option<bool>("--replace") { Description = "Replace a study of the same slug that nobody has taken part in" };
         var command = new Command("import", "Validate a study pack and import it as a study waiting for precomputation") { pack, replace };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            return await RunAsync(async services =>
+            return await RunAsync(context, async services =>
             {
                 var study = await ImportAsync(services, parse.GetValue(pack)!, parse.GetValue(replace), cancellationToken);
-                Console.WriteLine($"Imported study '{study.Slug}' (id {study.Id}, {study.Images.Count} images, {study.Models.Count} models). Next: squadstudy precompute {study.Slug}");
+                context.Out.WriteLine($"Imported study '{study.Slug}' (id {study.Id}; images: {study.Images.Count}; models: {study.Models.Count}). Next: squadstudy precompute {study.Slug}");
                 return 0;
             });
         });
@@ -42,7 +45,7 @@ public static class ImportCommand
     /// <c>SquadStudy__DataDirectory</c>, <c>SquadStudy__DatabaseProvider</c>, relative to the current
     /// directory) after migrating it; known failures become one clear line on stderr and exit code 1.
     /// </summary>
-    internal static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> action)
+    internal static async Task<int> RunAsync(CliContext context, Func<IServiceProvider, Task<int>> action)
     {
         try
         {
@@ -62,22 +65,22 @@ public static class ImportCommand
         }
         catch (StudyPackException e)
         {
-            Console.Error.WriteLine($"error: the study pack has {e.Problems.Count} problem{(e.Problems.Count == 1 ? "" : "s")}:");
+            context.Error.WriteLine($"error: the study pack has {e.Problems.Count} problem{(e.Problems.Count == 1 ? "" : "s")}:");
             foreach (var problem in e.Problems)
             {
-                Console.Error.WriteLine($"  {problem}");
+                context.Error.WriteLine($"  {problem}");
             }
-            return 1;
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("stopped; run the same command again to resume.");
-            return 130;
+            context.Error.WriteLine("stopped; run the same command again to resume.");
+            return Stopped;
         }
         catch (Exception e) when (e is StudyImportException or StudyLifecycleException or InvalidOperationException or DbUpdateException or IOException or EngineInputException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            context.Error.WriteLine($"error: {CliApp.OneLine(e.Message)}");
+            return ExitCodes.Failure;
         }
     }
 }

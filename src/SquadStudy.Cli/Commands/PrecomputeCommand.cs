@@ -13,15 +13,15 @@ namespace SquadStudy.Cli.Commands;
 /// <c>squadstudy precompute PACK|SLUG [--open]</c>: precomputes a study (importing the pack first
 /// when given a path), with a progress bar. Stopped with Ctrl+C, it resumes where it left off.
 /// </summary>
-public static class PrecomputeCommand
+internal static class PrecomputeCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var target = new Argument<string>("pack-or-slug") { Description = "A study pack folder/.zip to import and precompute, or the slug of an imported study" };
         var open = new Option<bool>("--open") { Description = "Open the study for participants when precomputation is done" };
         var workers = new Option<int>("--workers") { Description = "Images processed in parallel (default: one per core, at most 2)", DefaultValueFactory = _ => new PrecomputeOptions().Workers };
         var command = new Command("precompute", "Compute a study's predictions, explanations, metrics and stimuli") { target, open, workers };
-        command.SetAction(async (parse, cancellationToken) => await ImportCommand.RunAsync(async services =>
+        command.SetAction(async (parse, cancellationToken) => await ImportCommand.RunAsync(context, async services =>
         {
             var value = parse.GetValue(target)!;
             long studyId;
@@ -39,13 +39,14 @@ public static class PrecomputeCommand
                     ?? throw new InvalidOperationException($"'{value}' is neither a pack folder/.zip nor the slug of an imported study.");
                 if (study.Status is StudyStatus.Ready or StudyStatus.Open or StudyStatus.Closed)
                 {
-                    Console.WriteLine($"Study '{study.Slug}' is already precomputed (status {study.Status}).");
+                    context.Out.WriteLine($"Study '{study.Slug}' is already precomputed (status {study.Status}).");
                     return 0;
                 }
                 (studyId, slug) = (study.Id, study.Slug);
             }
             var clock = Stopwatch.StartNew();
-            await AnsiConsole.Progress()
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+            await console.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async context =>
@@ -61,12 +62,12 @@ public static class PrecomputeCommand
                     await services.GetRequiredService<Precomputer>().RunAsync(studyId, new PrecomputeOptions { Workers = Math.Max(1, parse.GetValue(workers)) }, progress, cancellationToken);
                     task.Value = task.MaxValue;
                 });
-            Console.WriteLine($"Study '{slug}' precomputed in {clock.Elapsed.TotalSeconds:0.0} s; status ready.");
+            context.Out.WriteLine($"Study '{slug}' precomputed in {clock.Elapsed.TotalSeconds:0.0} s; status ready.");
             if (parse.GetValue(open))
             {
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<StudyLifecycle>().OpenAsync(studyId, cancellationToken);
-                Console.WriteLine($"Study '{slug}' is open at /s/{slug}.");
+                context.Out.WriteLine($"Study '{slug}' is open at /s/{slug}.");
             }
             return 0;
         }));

@@ -34,6 +34,9 @@ public sealed partial class StudyPack : IDisposable
 
     private readonly string? _temporary;
 
+    /// <summary>Stems of every image file, valid or not, so that a broken image is reported once, not again by the experiments naming it.</summary>
+    private readonly HashSet<string> _stemsOnDisk = new(StringComparer.Ordinal);
+
     private StudyPack(string source, string root, string? temporary)
     {
         Source = source;
@@ -395,6 +398,7 @@ public sealed partial class StudyPack : IDisposable
         {
             problems.Add(new PackProblem("images/", "holds no .jpg or .png images."));
         }
+        _stemsOnDisk.UnionWith(files.Select(f => Path.GetFileNameWithoutExtension(f)));
         var testStems = ReadTestSplit(problems);
         var labelIndex = Labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         var images = new List<PackImage>();
@@ -554,9 +558,9 @@ public sealed partial class StudyPack : IDisposable
         {
             var e = Definition.Experiments[i];
             var where = $"experiments[{i}] ({e.Type})";
-            foreach (var stem in (e.Images ?? []).Where(s => !byStem.ContainsKey(s)))
+            foreach (var stem in (e.Images ?? []).Where(s => !_stemsOnDisk.Contains(s)))
             {
-                problems.Add(new PackProblem("study.json", $"{where} names image '{stem}', which is not in images/ (or is invalid)."));
+                problems.Add(new PackProblem("study.json", $"{where} names image '{stem}', which is not in images/."));
             }
             var candidates = e.Images is null ? Images : e.Images.Where(byStem.ContainsKey).Select(s => byStem[s]).ToList();
             // Discrimination stimuli are known now; trust and comparison depend on the predictions,
