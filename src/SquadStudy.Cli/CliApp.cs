@@ -12,6 +12,8 @@ public static class CliApp
         PredictCommand.Create,
         ExplainCommand.Create,
         BenchCommand.Create,
+        ImportCommand.Create,
+        PrecomputeCommand.Create,
     ];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

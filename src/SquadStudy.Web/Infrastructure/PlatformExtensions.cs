@@ -5,6 +5,7 @@ using SquadStudy.Data;
 using SquadStudy.Data.Configuration;
 using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
+using SquadStudy.Web.Precompute;
 
 namespace SquadStudy.Web.Infrastructure;
 
@@ -28,6 +29,7 @@ public static class PlatformExtensions
         // Order matters: the schema is migrated before the first account is seeded.
         builder.Services.AddHostedService<DatabaseMigrationService>();
         builder.Services.AddHostedService<AdminAccountSeeder>();
+        builder.AddPrecompute();
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)

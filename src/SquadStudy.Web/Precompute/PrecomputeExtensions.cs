@@ -1,0 +1,24 @@
+using SquadStudy.Data.Configuration;
+using SquadStudy.Studies;
+using SquadStudy.Studies.Engine;
+
+namespace SquadStudy.Web.Precompute;
+
+public static class PrecomputeExtensions
+{
+    /// <summary>Registers pack import, the explanation engine, the precompute worker and the first-run demo seeder.</summary>
+    public static WebApplicationBuilder AddPrecompute(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DemoStudyOptions>().BindConfiguration(SquadStudyOptions.Section);
+        builder.Services.AddSingleton<IExplanationEngine, SquadStudyEngine>();
+        builder.Services.AddStudyServices();
+        builder.Services.AddSingleton<PrecomputeSignal>();
+        var options = builder.Configuration.GetSection(SquadStudyOptions.Section).Get<DemoStudyOptions>() ?? new DemoStudyOptions();
+        if (options.RunPrecompute)
+        {
+            builder.Services.AddHostedService<PrecomputeWorker>();
+        }
+        builder.Services.AddHostedService<DemoStudySeeder>();
+        return builder;
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.Data.Sqlite;
+
+namespace SquadStudy.Cli.Tests;
+
+/// <summary>
+/// <c>import</c> and <c>precompute</c> against a SQLite data directory given as the site takes it
+/// (<c>SquadStudy__DataDirectory</c>). The variable is process-wide, so these tests share one
+/// collection; the other commands do not read it.
+/// </summary>
+[Collection(nameof(StudyCommandsTests))]
+public sealed class StudyCommandsTests : CliTestBase
+{
+    public StudyCommandsTests()
+    {
+        Environment.SetEnvironmentVariable("SquadStudy__DataDirectory", Path.Combine(Temp, "data"));
+    }
+
+    /// <summary>A pack of two engine fixture models (10 classes) and four 48×40 images with two boxes each.</summary>
+    private string WritePack()
+    {
+        var root = Path.Combine(Temp, "pack");
+        foreach (var folder in new[] { "models", "images", "annotations" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, folder));
+        }
+        File.WriteAllLines(Path.Combine(root, "labels.txt"), Enumerable.Range(0, 10).Select(i => $"c{i}"));
+        File.WriteAllText(Path.Combine(root, "consent.md"), "Consent.");
+        File.WriteAllText(Path.Combine(root, "study.json"), """
+            { "slug": "cli-study", "title": "CLI", "consent": "consent.md", "models": ["gap", "res"],
+              "experiments": [ { "type": "discrimination", "models": ["gap", "res"], "methods": ["gradcam"], "questions": 2 } ],
+              "completion": { "code": "CLI1", "redirect": null } }
+            """);
+        File.Copy(Fixture("gaplinear_op13", "model.onnx"), Path.Combine(root, "models", "gap.onnx"));
+        File.WriteAllText(Path.Combine(root, "models", "gap.json"), """{ "input": { "width": 36, "height": 24 } }""");
+        File.Copy(Fixture("resnetlike_op13", "model.onnx"), Path.Combine(root, "models", "res.onnx"));
+        File.WriteAllText(Path.Combine(root, "models", "res.json"), """{ "input": { "width": 40, "height": 32 } }""");
+        for (var i = 0; i < 4; i++)
+        {
+            File.Move(Image($"img{i}.png", 48, 40, seed: i), Path.Combine(root, "images", $"img{i}.png"));
+            File.WriteAllText(Path.Combine(root, "annotations", $"img{i}.xml"), $"""
+                <annotation><size><width>48</width><height>40</height></size>
+                  <object><name>c{i}</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>30</xmax><ymax>30</ymax></bndbox></object>
+                  <object><name>c{i + 1}</name><bndbox><xmin>20</xmin><ymin>20</ymin><xmax>48</xmax><ymax>40</ymax></bndbox></object>
+                </annotation>
+                """);
+        }
+        return root;
+    }
+
+    [Fact]
+    public void Import_BrokenPack_ListsEveryProblemAndExitsWithFailure()
+    {
+        var pack = WritePack();
+        File.Delete(Path.Combine(pack, "labels.txt"));
+        File.WriteAllText(Path.Combine(pack, "annotations", "img2.xml"), "<annotation>");
+
+        var result = Run("import", pack);
+
+        result.ExitCode.ShouldBe(1);
+        result.ErrorLines[0].ShouldBe("error: the study pack has 2 problems:");
+        result.Error.ShouldContain("labels.txt: is missing");
+        result.Error.ShouldContain("annotations/img2.xml:1: is not well-formed XML");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void ImportThenPrecompute_ReadiesAndOpensTheStudy_AndASecondImportIsRefused()
+    {
+        var pack = WritePack();
+
+        var imported = Run("import", pack);
+        imported.ExitCode.ShouldBe(0, imported.Error);
+        imported.Out.ShouldContain("Imported study 'cli-study'");
+
+        var again = Run("import", pack);
+        again.ExitCode.ShouldBe(1);
+        again.Error.Trim().ShouldBe("error: A study with slug 'cli-study' already exists (status precomputing); change the slug in study.json or import with --replace.");
+
+        var precomputed = Run("precompute", "cli-study", "--open");
+        precomputed.ExitCode.ShouldBe(0, precomputed.Error);
+        precomputed.Out.ShouldContain("Study 'cli-study' precomputed");
+        precomputed.Out.ShouldContain("Study 'cli-study' is open at /s/cli-study.");
+
+        var repeat = Run("precompute", "cli-study");
+        repeat.ExitCode.ShouldBe(0, repeat.Error);
+        repeat.Out.ShouldContain("already precomputed (status open)");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Precompute_UnknownSlug_IsOneLineError()
+    {
+        var result = Run("precompute", "no-such-study");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.Trim().ShouldBe("error: 'no-such-study' is neither a pack folder/.zip nor the slug of an imported study.");
+        SqliteConnection.ClearAllPools();
+    }
+}

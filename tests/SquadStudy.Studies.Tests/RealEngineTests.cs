@@ -1,0 +1,144 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
+using SquadStudy.Engine.Imaging;
+using SquadStudy.Engine.Tensors;
+using SquadStudy.Studies.Engine;
+
+namespace SquadStudy.Studies.Tests;
+
+/// <summary>Validation and precomputation through the platform's own engine, on the engine parity models.</summary>
+public sealed class RealEngineTests
+{
+    private readonly SquadStudyEngine _engine = new();
+
+    [Fact]
+    public void Load_ModelWhoseInputDoesNotMatchItsMetadata_NamesTheModel()
+    {
+        using var files = new RealEnginePack();
+        files.WriteMetadata("gap", 224, 224);
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        var problem = problems.Single();
+        problem.File.ShouldBe("models/gap.onnx");
+        problem.Message.ShouldContain("224");
+    }
+
+    [Fact]
+    public void Load_ModelWhoseOutputsDoNotMatchTheLabels_IsReported()
+    {
+        using var files = new RealEnginePack();
+        File.AppendAllLines(files.PathOf("labels.txt"), ["class10"]);
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        problems.Select(p => p.File).ShouldBe(["models/gap.onnx", "models/res.onnx"], ignoreOrder: true);
+        problems.ShouldAllBe(p => p.Message.Contains("has 10 outputs but labels.txt names 11 classes"));
+    }
+
+    [Fact]
+    public void Load_CorruptAndTruncatedImages_AreNamedWithTheDecodersError()
+    {
+        using var files = new RealEnginePack();
+        var png = File.ReadAllBytes(files.PathOf("images/img1.png"));
+        File.WriteAllBytes(files.PathOf("images/img1.png"), png[..(png.Length / 2)]);
+        File.WriteAllText(files.PathOf("images/img2.png"), "not an image at all");
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        problems.Select(p => p.File).ShouldBe(["images/img1.png", "images/img2.png"], ignoreOrder: true);
+        problems.ShouldAllBe(p => p.Message.StartsWith("can not be decoded"));
+    }
+
+    [Fact]
+    public void Load_UnknownMethodForTheEngine_IsReported()
+    {
+        using var files = new RealEnginePack("\"gradcam\", \"gradcam-magic\"");
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        problems.Single().Message.ShouldContain("unknown method 'gradcam-magic'");
+    }
+
+    [Fact]
+    public async Task Precompute_StoresDecodablePngsTheSizeOfTheImageWithMetrics()
+    {
+        using var files = new RealEnginePack();
+        await using var database = await StudyDatabase.CreateAsync(_engine);
+        var study = await database.WithAsync<StudyImporter, Study>(i => i.ImportAsync(files.Root));
+
+        await database.Services.GetRequiredService<Precomputer>().RunAsync(study.Id);
+
+        var store = new ContentStore(database.DataDirectory);
+        var explanations = await database.WithDbAsync(db => db.Explanations.ToListAsync());
+        // 6 images × 2 classes × 2 models × 3 methods, plus squadcam for the comparison (gradcam is shared
+        // when the predicted class is one of the two annotated ones).
+        explanations.Count(e => e.Method == "smooth-gradcampp").ShouldBe(24);
+        explanations.Select(e => e.Method).Distinct().Order().ShouldBe(["gradcam", "guided-gradcam", "smooth-gradcampp", "squadcam"]);
+        foreach (var e in explanations)
+        {
+            var bytes = File.ReadAllBytes(store.Resolve(e.PngPath)!);
+            Convert.ToHexStringLower(SHA256.HashData(bytes)).ShouldBe(e.Sha256);
+            var image = ImageDecoder.Decode(bytes);
+            (image.Width, image.Height).ShouldBe((48, 40));
+            e.MetricsJson.ShouldNotBeNull();
+            e.MetricsJson.ShouldContain("\"score\":");
+            e.MetricsJson.ShouldContain("\"maskedScore\":");
+            if (e.Method.StartsWith("guided-", StringComparison.Ordinal))
+            {
+                e.RawPath.ShouldBeNull();
+            }
+            else
+            {
+                var (data, shape) = Npy.ReadFile(store.Resolve(e.RawPath.ShouldNotBeNull())!);
+                shape.Length.ShouldBe(2);
+                data.ShouldAllBe(v => v >= 0, "CAM maps are rectified");
+            }
+        }
+        var models = await database.WithDbAsync(db => db.StudyModels.ToListAsync());
+        models.ShouldAllBe(m => m.MeasuredAccuracy != null && m.RecordedAccuracy == 0.5);
+        (await database.WithDbAsync(db => db.Studies.SingleAsync())).Status.ShouldBe(StudyStatus.Ready);
+    }
+
+    [Fact]
+    public async Task Precompute_StoppedAndResumed_GivesByteIdenticalPngs()
+    {
+        using var files = new RealEnginePack();
+        await using var whole = await StudyDatabase.CreateAsync(_engine);
+        var first = await whole.WithAsync<StudyImporter, Study>(i => i.ImportAsync(files.Root));
+        await whole.Services.GetRequiredService<Precomputer>().RunAsync(first.Id, new PrecomputeOptions { Workers = 2 });
+
+        await using var resumed = await StudyDatabase.CreateAsync(_engine);
+        var second = await resumed.WithAsync<StudyImporter, Study>(i => i.ImportAsync(files.Root));
+        using (var stop = new CancellationTokenSource())
+        {
+            var progress = new StopAfter(15, stop);
+            await Should.ThrowAsync<OperationCanceledException>(() =>
+                resumed.Services.GetRequiredService<Precomputer>().RunAsync(second.Id, new PrecomputeOptions { Workers = 2 }, progress, stop.Token));
+        }
+        await resumed.Services.GetRequiredService<Precomputer>().RunAsync(second.Id, new PrecomputeOptions { Workers = 2 });
+
+        (await HashesAsync(resumed)).ShouldBe(await HashesAsync(whole));
+    }
+
+    private sealed class StopAfter(int units, CancellationTokenSource source) : IProgress<PrecomputeProgress>
+    {
+        public void Report(PrecomputeProgress value)
+        {
+            if (value.ComputedThisRun >= units)
+            {
+                source.Cancel();
+            }
+        }
+    }
+
+    private static Task<List<string>> HashesAsync(StudyDatabase database) => database.WithDbAsync(async db =>
+        (await (from e in db.Explanations
+                join i in db.StudyImages on e.ImageId equals i.Id
+                join m in db.StudyModels on e.ModelId equals m.Id
+                select new { i.Stem, m.Key, e.Method, e.ClassIndex, e.Sha256, e.MetricsJson }).ToListAsync())
+        .Select(r => $"{r.Stem}/{r.Key}/{r.Method}/{r.ClassIndex}/{r.Sha256}/{r.MetricsJson}").Order(StringComparer.Ordinal).ToList());
+}

@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
+using SquadStudy.Data.Migrations;
+using SquadStudy.Studies.Engine;
+
+namespace SquadStudy.Studies.Tests;
+
+/// <summary>A migrated SQLite database and content store in a temporary data directory, with the study services.</summary>
+internal sealed class StudyDatabase : IAsyncDisposable
+{
+    private StudyDatabase(string directory, ServiceProvider services)
+    {
+        DataDirectory = directory;
+        Services = services;
+    }
+
+    public string DataDirectory { get; }
+    public ServiceProvider Services { get; }
+
+    public static async Task<StudyDatabase> CreateAsync(IExplanationEngine engine)
+    {
+        var directory = Directory.CreateTempSubdirectory("squadstudy-studies-").FullName;
+        var settings = new DatabaseSettings(DatabaseProvider.Sqlite,
+            new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "squadstudy.db"), Pooling = false }.ToString(), directory);
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSquadStudyData(settings)
+            .AddSingleton(engine)
+            .AddStudyServices()
+            .BuildServiceProvider();
+        await using (var scope = services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync();
+        }
+        return new StudyDatabase(directory, services);
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
+    }
+
+    public async Task<T> WithAsync<TService, T>(Func<TService, Task<T>> action) where TService : notnull
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+}

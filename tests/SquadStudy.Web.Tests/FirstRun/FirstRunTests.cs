@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
+using SquadStudy.Web.Precompute;
+
+namespace SquadStudy.Web.Tests.FirstRun;
+
+/// <summary>The site on an empty data directory with the demo seeding on, as a first run starts it.</summary>
+/// <remarks>With <paramref name="dataDirectory"/> given, the caller owns (and deletes) the directory.</remarks>
+public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? dataDirectory = null) : WebApplicationFactory<Program>
+{
+    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-firstrun-{Guid.NewGuid():N}");
+
+    public ConcurrentQueue<string> Warnings { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
+        builder.UseSetting("SquadStudy:SeedDemo", seed ? "true" : "false");
+        if (demoPack is not null)
+        {
+            builder.UseSetting("SquadStudy:DemoPack", demoPack);
+        }
+        builder.UseSetting("Admin:Email", "lead@example.org");
+        builder.UseSetting("Admin:Password", "a long enough password");
+        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureWarnings(Warnings)));
+    }
+
+    /// <summary>Waits for the demo seeder to finish its work (it runs in the background).</summary>
+    public Task SeederFinishedAsync() =>
+        Services.GetServices<IHostedService>().OfType<DemoStudySeeder>().Single().ExecuteTask ?? Task.CompletedTask;
+
+    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
+    }
+
+    /// <summary>Waits (polling the database) until the study has the status, or fails after the timeout.</summary>
+    public async Task<Study> WaitForStatusAsync(string slug, string status, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var study = await WithDbAsync(db => db.Studies.AsNoTracking().SingleOrDefaultAsync(s => s.Slug == slug));
+            if (study?.Status == status)
+            {
+                return study;
+            }
+            var job = await WithDbAsync(db => db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync());
+            job?.Status.ShouldNotBe(PrecomputeStatus.Failed, job?.Error);
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Study '{slug}' is {study?.Status ?? "absent"}, not {status}, after {timeout}; warnings: {string.Join(" | ", Warnings)}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (dataDirectory is null && Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    private sealed class CaptureWarnings(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(sink);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> sink) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    sink.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
+
+public sealed class FirstRunTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task EmptyDataDirectory_SeedsPrecomputesAndOpensTheDemoStudy_AndPrintsTheLinks()
+    {
+        using var pack = new SmallDemoPack();
+        using var factory = new FirstRunFactory(pack.Root);
+        var client = factory.CreateClient();
+        (await client.GetAsync("/healthz")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var study = await factory.WaitForStatusAsync("demo", StudyStatus.Open, Timeout);
+
+        study.OpenedUtc.ShouldNotBeNull();
+        var job = await factory.WithDbAsync(db => db.PrecomputeJobs.SingleAsync());
+        job.Status.ShouldBe(PrecomputeStatus.Done);
+        job.Completed.ShouldBe(job.Total);
+        var stimuli = await factory.WithDbAsync(db => db.Stimuli.Where(s => s.StudyId == study.Id).ToListAsync());
+        // 8 two-class images × 2 targets × 2 models × 2 methods, and 8 images × 1 model × 1 method pair.
+        stimuli.Count(s => s.Experiment == ExperimentKind.Discrimination).ShouldBe(64);
+        stimuli.Count(s => s.Experiment == ExperimentKind.Comparison).ShouldBe(8);
+        var store = new ContentStore(factory.DataDirectory);
+        foreach (var explanation in await factory.WithDbAsync(db => db.Explanations.ToListAsync()))
+        {
+            File.Exists(store.Resolve(explanation.PngPath)).ShouldBeTrue();
+        }
+        var announcement = factory.Warnings.Single(w => w.Contains("Participant link"));
+        announcement.ShouldContain("/s/demo");
+        announcement.ShouldContain("/research/login as lead@example.org");
+    }
+
+    [Fact]
+    public async Task SecondStart_DoesNotImportTheDemoAgain()
+    {
+        using var pack = new SmallDemoPack();
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"squadstudy-firstrun-{Guid.NewGuid():N}");
+        try
+        {
+            using (var first = new FirstRunFactory(pack.Root, dataDirectory: dataDirectory))
+            {
+                first.CreateClient();
+                await first.WaitForStatusAsync("demo", StudyStatus.Open, Timeout);
+            }
+            using var second = new FirstRunFactory(pack.Root, dataDirectory: dataDirectory);
+            second.CreateClient();
+            await second.SeederFinishedAsync();
+
+            (await second.WithDbAsync(db => db.Studies.CountAsync())).ShouldBe(1);
+            (await second.WithDbAsync(db => db.Studies.SingleAsync())).Status.ShouldBe(StudyStatus.Open);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SeedDemoOff_LeavesTheDatabaseEmpty()
+    {
+        using var pack = new SmallDemoPack();
+        using var factory = new FirstRunFactory(pack.Root, seed: false);
+        factory.CreateClient();
+        await factory.SeederFinishedAsync();
+
+        (await factory.WithDbAsync(db => db.Studies.CountAsync())).ShouldBe(0);
+    }
+}
