@@ -5,6 +5,7 @@ using SquadStudy.Data;
 using SquadStudy.Data.Configuration;
 using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
+using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Infrastructure;
 
@@ -51,6 +52,7 @@ public static class PlatformExtensions
             options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
             options.Conventions.AllowAnonymousToPage("/Research/Login");
         });
+        builder.AddParticipation();
         return builder;
     }
 
@@ -67,6 +69,7 @@ public static class PlatformExtensions
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapRazorPages();
+        app.MapParticipation();
         return app;
     }
 }
