@@ -29,6 +29,9 @@ public sealed class TestResearcherAuthentication(IOptionsMonitor<AuthenticationS
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
+    /// <summary>The cookie scheme answers challenges (redirect to the login page), as in production.</summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) => Task.CompletedTask;
+
     /// <summary>Adds the scheme and lets the Researcher policy accept it.</summary>
     public static void Register(IServiceCollection services)
     {
