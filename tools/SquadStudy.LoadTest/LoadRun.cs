@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace SquadStudy.LoadTest;
+
+/// <summary>
+/// N concurrent participants for a fixed time; each answers as fast as it can (POST the answer,
+/// follow the redirect with a GET). An answer counts as acknowledged when its POST got the 302.
+/// Afterwards the database is read directly to count lost and duplicated answers.
+/// </summary>
+public static class LoadRun
+{
+    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, string? logPath)
+    {
+        var log = new AckLog();
+        var latencies = new ConcurrentBag<double>();
+        var errors = new ConcurrentDictionary<string, int>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var clock = Stopwatch.StartNew();
+
+        async Task SimulateAsync(int index)
+        {
+            var random = new Random(index);
+            while (!stop.IsCancellationRequested)
+            {
+                using var participant = new SimulatedParticipant(url, slug);
+                try
+                {
+                    await participant.EnrolAsync(stop.Token);
+                    log.Enrolled(participant.Token!);
+                    var (form, _) = await participant.GetAsync(participant.QuestionPath, stop.Token);
+                    while (form is QuestionForm current && !stop.IsCancellationRequested)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        var next = await participant.AnswerAsync(current, current.Options[random.Next(current.Options.Length)], stop.Token);
+                        if (next is null)
+                        {
+                            errors.AddOrUpdate("answer not acknowledged", 1, (_, n) => n + 1);
+                            break;
+                        }
+                        log.Acknowledged(participant.Token!, current.Position);
+                        (form, _) = await participant.GetAsync(next, stop.Token);
+                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
+                {
+                    errors.AddOrUpdate(e.GetType().Name + ": " + e.Message.Split('\n')[0], 1, (_, n) => n + 1);
+                    // The server may be down (the crash test kills it): back off instead of spinning.
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, participants).Select(i => Task.Run(() => SimulateAsync(i))));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        if (logPath is not null)
+        {
+            await log.WriteAsync(logPath);
+        }
+
+        var sorted = latencies.Order().ToArray();
+        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled, {elapsed:F1} s");
+        Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} ({log.AcknowledgedCount / elapsed:F0} answers/s)");
+        Console.WriteLine($"latency of answer POST + next GET: p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):F2} ms");
+        foreach (var (error, count) in errors)
+        {
+            Console.WriteLine($"errors: {count} × {error}");
+        }
+        return await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false);
+    }
+}
+
+/// <summary>Enrolled participants and acknowledged (token, position) pairs, as lines "E token" / "A token position".</summary>
+public sealed class AckLog
+{
+    private readonly ConcurrentQueue<string> enrolled = new();
+    private readonly ConcurrentQueue<(string Token, int Position)> acknowledged = new();
+
+    public int EnrolledCount => enrolled.Count;
+    public int AcknowledgedCount => acknowledged.Count;
+    public IEnumerable<string> Participants => enrolled;
+    public IEnumerable<(string Token, int Position)> Answers => acknowledged;
+
+    public void Enrolled(string token) => enrolled.Enqueue(token);
+    public void Acknowledged(string token, int position) => acknowledged.Enqueue((token, position));
+
+    public Task WriteAsync(string path) => File.WriteAllLinesAsync(path,
+        enrolled.Select(t => $"E {t}").Concat(acknowledged.Select(a => $"A {a.Token} {a.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)}")));
+
+    public static AckLog Read(string path)
+    {
+        var log = new AckLog();
+        foreach (var line in File.ReadLines(path))
+        {
+            var parts = line.Split(' ');
+            switch (parts)
+            {
+                case ["E", var token]:
+                    log.Enrolled(token);
+                    break;
+                case ["A", var token, var position]:
+                    log.Acknowledged(token, int.Parse(position, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    throw new InvalidDataException($"{path}: line '{line}' is neither 'E token' nor 'A token position'.");
+            }
+        }
+        return log;
+    }
+}
