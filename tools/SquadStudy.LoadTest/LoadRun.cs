@@ -15,19 +15,45 @@ public static class LoadRun
         var log = new AckLog();
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<string, int>();
+        void Error(Exception e) => errors.AddOrUpdate(e.GetType().Name + ": " + e.Message.Split('\n')[0], 1, (_, n) => n + 1);
+
+        // Warm-up, not timed: every participant enrols and opens its first question.
+        var enrolClock = Stopwatch.StartNew();
+        var crowd = await Task.WhenAll(Enumerable.Range(0, participants).Select(async _ =>
+        {
+            var participant = new SimulatedParticipant(url, slug);
+            try
+            {
+                await participant.EnrolAsync(CancellationToken.None);
+                log.Enrolled(participant.Token!);
+                return participant;
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
+            {
+                Error(e);
+                participant.Dispose();
+                return null;
+            }
+        }));
+        Console.WriteLine($"enrolment: {crowd.Count(p => p is not null)} of {participants} in {enrolClock.Elapsed.TotalSeconds:F1} s (not timed below)");
+
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var clock = Stopwatch.StartNew();
 
-        async Task SimulateAsync(int index)
+        async Task SimulateAsync(int index, SimulatedParticipant? first)
         {
             var random = new Random(index);
+            var participant = first;
             while (!stop.IsCancellationRequested)
             {
-                using var participant = new SimulatedParticipant(url, slug);
                 try
                 {
-                    await participant.EnrolAsync(stop.Token);
-                    log.Enrolled(participant.Token!);
+                    if (participant is null)
+                    {
+                        participant = new SimulatedParticipant(url, slug);
+                        await participant.EnrolAsync(stop.Token);
+                        log.Enrolled(participant.Token!);
+                    }
                     var (form, _) = await participant.GetAsync(participant.QuestionPath, stop.Token);
                     while (form is QuestionForm current && !stop.IsCancellationRequested)
                     {
@@ -42,21 +68,28 @@ public static class LoadRun
                         (form, _) = await participant.GetAsync(next, stop.Token);
                         latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     }
+                    if (form is null)
+                    {
+                        // Plan finished: the next simulated person enrols.
+                        participant.Dispose();
+                        participant = null;
+                    }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    return;
+                    break;
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
                 {
-                    errors.AddOrUpdate(e.GetType().Name + ": " + e.Message.Split('\n')[0], 1, (_, n) => n + 1);
+                    Error(e);
                     // The server may be down (the crash test kills it): back off instead of spinning.
                     await Task.Delay(100, CancellationToken.None);
                 }
             }
+            participant?.Dispose();
         }
 
-        await Task.WhenAll(Enumerable.Range(0, participants).Select(i => Task.Run(() => SimulateAsync(i))));
+        await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
         var elapsed = clock.Elapsed.TotalSeconds;
         if (logPath is not null)
         {
@@ -72,7 +105,13 @@ public static class LoadRun
         {
             Console.WriteLine($"errors: {count} × {error}");
         }
-        return await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false);
+        var verdict = await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false);
+        if (log.AcknowledgedCount == 0)
+        {
+            Console.WriteLine("RESULT: FAIL (no answer was acknowledged)");
+            return 1;
+        }
+        return verdict;
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -30,7 +31,7 @@ public enum RecordOutcome
 /// transaction through <see cref="WriteGate"/>; the participant's position only advances in the
 /// transaction that stores the answer for it, guarded by the position the answer was for.
 /// </summary>
-public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, StudyContent content, TimeProvider time, ILogger<ParticipationService> logger)
+public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
 {
     private static readonly Func<SquadStudyDbContext, string, Task<StudyInfo?>> StudyBySlug =
         EF.CompileAsyncQuery((SquadStudyDbContext c, string slug) => c.Studies.AsNoTracking()
@@ -56,7 +57,31 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    public Task<StudyInfo?> FindStudyAsync(string slug) => StudyBySlug(db, slug);
+    /// <summary>
+    /// How long a study's row is reused between requests. Every question page needs it; a status
+    /// change (opening, closing) reaches the participant pages within this time.
+    /// </summary>
+    public static readonly TimeSpan StudyCacheTime = TimeSpan.FromSeconds(2);
+
+    public async Task<StudyInfo?> FindStudyAsync(string slug)
+    {
+        if (cache.TryGetValue(("participation-study", slug), out StudyInfo? cached))
+        {
+            return cached;
+        }
+        var study = await StudyBySlug(db, slug);
+        if (study is not null)
+        {
+            cache.Set(("participation-study", slug), study, StudyCacheTime);
+        }
+        return study;
+    }
+
+    /// <summary>
+    /// Opens the connection for the rest of the request: a page makes several queries, and each
+    /// open of a pooled SQLite connection re-runs the connection's PRAGMAs and function registrations.
+    /// </summary>
+    public Task OpenConnectionAsync(CancellationToken cancellationToken) => db.Database.OpenConnectionAsync(cancellationToken);
 
     public Task<ParticipantState?> FindParticipantAsync(long studyId, string? token) =>
         string.IsNullOrEmpty(token) || token.Length > 64 ? Task.FromResult<ParticipantState?>(null) : ParticipantByToken(db, token, studyId);
