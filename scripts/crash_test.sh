@@ -43,7 +43,7 @@ LOAD="dotnet tools/SquadStudy.LoadTest/bin/Release/net10.0/SquadStudy.LoadTest.d
 
 $LOAD seed --data "$DATA" --slug load --questions 150
 start_site
-$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --log "$DATA/acks.log" \
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 0 --log "$DATA/acks.log" \
     >"$DATA/load.out" 2>&1 &
 LOAD_PID=$!
 

@@ -35,4 +35,4 @@ for _ in $(seq 1 100); do
 done
 curl -fs "$URL/healthz" >/dev/null || { echo "site did not start"; cat "$DATA/site.log"; exit 1; }
 
-$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --log "$DATA/acks.log"
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --log "$DATA/acks.log"

@@ -10,7 +10,7 @@ namespace SquadStudy.LoadTest;
 /// </summary>
 public static class LoadRun
 {
-    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, string? logPath)
+    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath)
     {
         var log = new AckLog();
         var latencies = new ConcurrentBag<double>();
@@ -37,8 +37,11 @@ public static class LoadRun
         }));
         Console.WriteLine($"enrolment: {crowd.Count(p => p is not null)} of {participants} in {enrolClock.Elapsed.TotalSeconds:F1} s (not timed below)");
 
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        // Then a warm-up of answering (JIT tiering, caches), not measured, and the measured time.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(warmupSeconds + seconds));
         var clock = Stopwatch.StartNew();
+        var measuredFrom = TimeSpan.FromSeconds(warmupSeconds);
+        var measuredAnswers = 0;
 
         async Task SimulateAsync(int index, SimulatedParticipant? first)
         {
@@ -66,7 +69,11 @@ public static class LoadRun
                         }
                         log.Acknowledged(participant.Token!, current.Position);
                         (form, _) = await participant.GetAsync(next, stop.Token);
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                        if (clock.Elapsed >= measuredFrom)
+                        {
+                            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                            Interlocked.Increment(ref measuredAnswers);
+                        }
                     }
                     if (form is null)
                     {
@@ -90,7 +97,7 @@ public static class LoadRun
         }
 
         await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
-        var elapsed = clock.Elapsed.TotalSeconds;
+        var elapsed = (clock.Elapsed - measuredFrom).TotalSeconds;
         if (logPath is not null)
         {
             await log.WriteAsync(logPath);
@@ -98,8 +105,8 @@ public static class LoadRun
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled, {elapsed:F1} s");
-        Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} ({log.AcknowledgedCount / elapsed:F0} answers/s)");
+        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled; warm-up {warmupSeconds} s, measured {elapsed:F1} s");
+        Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} in all, {measuredAnswers} measured ({measuredAnswers / elapsed:F0} answers/s)");
         Console.WriteLine($"latency of answer POST + next GET: p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):F2} ms");
         foreach (var (error, count) in errors)
         {

@@ -37,7 +37,7 @@ public sealed partial class SimulatedParticipant : IDisposable
             UseCookies = true,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+        }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
     }
 
     public string QuestionPath => $"/s/{slug}/q";
