@@ -53,8 +53,8 @@ for _ in $(seq 1 600); do
     sleep 0.2
 done
 sleep "$KILL_AFTER"
-echo "SIGKILL the site (pid $SITE_PID) under load"
 kill -KILL "$SITE_PID"
+echo "SIGKILLed the site (pid $SITE_PID) under load; answers acknowledged by then: $(grep -c '^A ' "$DATA/acks.log")"
 wait "$SITE_PID" 2>/dev/null || true
 sleep 1
 echo "restarting the site on the same data directory"

@@ -12,7 +12,7 @@ public static class LoadRun
 {
     public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath)
     {
-        var log = new AckLog();
+        using var log = new AckLog(logPath);
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<string, int>();
         void Error(Exception e) => errors.AddOrUpdate(e.GetType().Name + ": " + e.Message.Split('\n')[0], 1, (_, n) => n + 1);
@@ -98,10 +98,6 @@ public static class LoadRun
 
         await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
         var elapsed = (clock.Elapsed - measuredFrom).TotalSeconds;
-        if (logPath is not null)
-        {
-            await log.WriteAsync(logPath);
-        }
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
@@ -122,22 +118,47 @@ public static class LoadRun
     }
 }
 
-/// <summary>Enrolled participants and acknowledged (token, position) pairs, as lines "E token" / "A token position".</summary>
-public sealed class AckLog
+/// <summary>
+/// Enrolled participants and acknowledged (token, position) pairs, as lines "E token" and
+/// "A token position". With a file, every line is appended and flushed as it happens, so the
+/// crash test can count what was acknowledged at the moment it kills the site.
+/// </summary>
+public sealed class AckLog(string? path = null) : IDisposable
 {
     private readonly ConcurrentQueue<string> enrolled = new();
     private readonly ConcurrentQueue<(string Token, int Position)> acknowledged = new();
+    private readonly StreamWriter? writer = path is null ? null : new StreamWriter(path, append: false) { AutoFlush = true };
+    private readonly Lock gate = new();
 
     public int EnrolledCount => enrolled.Count;
     public int AcknowledgedCount => acknowledged.Count;
     public IEnumerable<string> Participants => enrolled;
     public IEnumerable<(string Token, int Position)> Answers => acknowledged;
 
-    public void Enrolled(string token) => enrolled.Enqueue(token);
-    public void Acknowledged(string token, int position) => acknowledged.Enqueue((token, position));
+    public void Enrolled(string token)
+    {
+        enrolled.Enqueue(token);
+        Write($"E {token}");
+    }
 
-    public Task WriteAsync(string path) => File.WriteAllLinesAsync(path,
-        enrolled.Select(t => $"E {t}").Concat(acknowledged.Select(a => $"A {a.Token} {a.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)}")));
+    public void Acknowledged(string token, int position)
+    {
+        acknowledged.Enqueue((token, position));
+        Write($"A {token} {position.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    private void Write(string line)
+    {
+        if (writer is not null)
+        {
+            lock (gate)
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
+    public void Dispose() => writer?.Dispose();
 
     public static AckLog Read(string path)
     {

@@ -59,6 +59,7 @@ public sealed class RecruiterTests(SquadStudyWebFactory factory) : Participation
         var form = document.QuerySelector("#mturk-submit")!;
         form.GetAttribute("action").ShouldBe("https://workersandbox.mturk.com/mturk/externalSubmit");
         form.QuerySelector("input[name=assignmentId]")!.GetAttribute("value").ShouldBe("A456");
+        document.QuerySelectorAll("script").ShouldContain(s => s.TextContent.Contains("getElementById('mturk-submit').submit()", StringComparison.Ordinal));
         await AssertCountersConsistentAsync(study.Id);
     }
 
