@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Load benchmark of the participant pages (docs/participants.md): a Release build of the site on
+# loopback with a fresh SQLite data directory, a seeded study, N simulated participants for S
+# seconds, then the database is checked for lost and duplicated answers.
+# usage: scripts/load_test.sh [participants=200] [seconds=20] [port=5080]
+set -euo pipefail
+# On a small shared machine, spinning thread-pool and server-GC threads burn the cores the site
+# needs; these settings (workstation GC, no semaphore spinning) are what we measured with.
+export DOTNET_gcServer=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
+cd "$(dirname "$0")/.."
+PARTICIPANTS=${1:-200}
+SECONDS_TO_RUN=${2:-20}
+PORT=${3:-5080}
+URL="http://127.0.0.1:${PORT}"
+DATA=$(mktemp -d /tmp/squadstudy-load.XXXXXX)
+SITE_PID=""
+cleanup() {
+    if [[ -n "$SITE_PID" ]] && kill -0 "$SITE_PID" 2>/dev/null; then kill "$SITE_PID"; wait "$SITE_PID" 2>/dev/null || true; fi
+    rm -rf "$DATA"
+}
+trap cleanup EXIT
+
+dotnet build -c Release src/SquadStudy.Web -v q -nologo >/dev/null
+dotnet build -c Release tools/SquadStudy.LoadTest -v q -nologo >/dev/null
+LOAD="dotnet tools/SquadStudy.LoadTest/bin/Release/net10.0/SquadStudy.LoadTest.dll"
+
+$LOAD seed --data "$DATA" --slug load --questions 150
+ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    SquadStudy__DataDirectory="$DATA" \
+    dotnet src/SquadStudy.Web/bin/Release/net10.0/SquadStudy.Web.dll --urls "$URL" >"$DATA/site.log" 2>&1 &
+SITE_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "$URL/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fs "$URL/healthz" >/dev/null || { echo "site did not start"; cat "$DATA/site.log"; exit 1; }
+
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --log "$DATA/acks.log"

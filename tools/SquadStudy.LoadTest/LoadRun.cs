@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace SquadStudy.LoadTest;
+
+/// <summary>
+/// N concurrent participants for a fixed time; each answers as fast as it can (POST the answer,
+/// follow the redirect with a GET). An answer counts as acknowledged when its POST got the 302.
+/// Afterwards the database is read directly to count lost and duplicated answers.
+/// </summary>
+public static class LoadRun
+{
+    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath)
+    {
+        using var log = new AckLog(logPath);
+        var latencies = new ConcurrentBag<double>();
+        var errors = new ConcurrentDictionary<string, int>();
+        void Error(Exception e) => errors.AddOrUpdate(e.GetType().Name + ": " + e.Message.Split('\n')[0], 1, (_, n) => n + 1);
+
+        // Warm-up, not timed: every participant enrols and opens its first question.
+        var enrolClock = Stopwatch.StartNew();
+        var crowd = await Task.WhenAll(Enumerable.Range(0, participants).Select(async _ =>
+        {
+            var participant = new SimulatedParticipant(url, slug);
+            try
+            {
+                await participant.EnrolAsync(CancellationToken.None);
+                log.Enrolled(participant.Token!);
+                return participant;
+            }
+            catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
+            {
+                Error(e);
+                participant.Dispose();
+                return null;
+            }
+        }));
+        Console.WriteLine($"enrolment: {crowd.Count(p => p is not null)} of {participants} in {enrolClock.Elapsed.TotalSeconds:F1} s (not timed below)");
+
+        // Then a warm-up of answering (JIT tiering, caches), not measured, and the measured time.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(warmupSeconds + seconds));
+        var clock = Stopwatch.StartNew();
+        var measuredFrom = TimeSpan.FromSeconds(warmupSeconds);
+        var measuredAnswers = 0;
+
+        async Task SimulateAsync(int index, SimulatedParticipant? first)
+        {
+            var random = new Random(index);
+            var participant = first;
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    if (participant is null)
+                    {
+                        participant = new SimulatedParticipant(url, slug);
+                        await participant.EnrolAsync(stop.Token);
+                        log.Enrolled(participant.Token!);
+                    }
+                    var (form, _) = await participant.GetAsync(participant.QuestionPath, stop.Token);
+                    while (form is QuestionForm current && !stop.IsCancellationRequested)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        var next = await participant.AnswerAsync(current, current.Options[random.Next(current.Options.Length)], stop.Token);
+                        if (next is null)
+                        {
+                            errors.AddOrUpdate("answer not acknowledged", 1, (_, n) => n + 1);
+                            break;
+                        }
+                        log.Acknowledged(participant.Token!, current.Position);
+                        (form, _) = await participant.GetAsync(next, stop.Token);
+                        if (clock.Elapsed >= measuredFrom)
+                        {
+                            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                            Interlocked.Increment(ref measuredAnswers);
+                        }
+                    }
+                    if (form is null)
+                    {
+                        // Plan finished: the next simulated person enrols.
+                        participant.Dispose();
+                        participant = null;
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException)
+                {
+                    Error(e);
+                    // The server may be down (the crash test kills it): back off instead of spinning.
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            }
+            participant?.Dispose();
+        }
+
+        await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
+        var elapsed = (clock.Elapsed - measuredFrom).TotalSeconds;
+
+        var sorted = latencies.Order().ToArray();
+        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled; warm-up {warmupSeconds} s, measured {elapsed:F1} s");
+        Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} in all, {measuredAnswers} measured ({measuredAnswers / elapsed:F0} answers/s)");
+        Console.WriteLine($"latency of answer POST + next GET: p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):F2} ms");
+        foreach (var (error, count) in errors)
+        {
+            Console.WriteLine($"errors: {count} × {error}");
+        }
+        var verdict = await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false);
+        if (log.AcknowledgedCount == 0)
+        {
+            Console.WriteLine("RESULT: FAIL (no answer was acknowledged)");
+            return 1;
+        }
+        return verdict;
+    }
+}
+
+/// <summary>
+/// Enrolled participants and acknowledged (token, position) pairs, as lines "E token" and
+/// "A token position". With a file, every line is appended and flushed as it happens, so the
+/// crash test can count what was acknowledged at the moment it kills the site.
+/// </summary>
+public sealed class AckLog(string? path = null) : IDisposable
+{
+    private readonly ConcurrentQueue<string> enrolled = new();
+    private readonly ConcurrentQueue<(string Token, int Position)> acknowledged = new();
+    private readonly StreamWriter? writer = path is null ? null : new StreamWriter(path, append: false) { AutoFlush = true };
+    private readonly Lock gate = new();
+
+    public int EnrolledCount => enrolled.Count;
+    public int AcknowledgedCount => acknowledged.Count;
+    public IEnumerable<string> Participants => enrolled;
+    public IEnumerable<(string Token, int Position)> Answers => acknowledged;
+
+    public void Enrolled(string token)
+    {
+        enrolled.Enqueue(token);
+        Write($"E {token}");
+    }
+
+    public void Acknowledged(string token, int position)
+    {
+        acknowledged.Enqueue((token, position));
+        Write($"A {token} {position.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    private void Write(string line)
+    {
+        if (writer is not null)
+        {
+            lock (gate)
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
+    public void Dispose() => writer?.Dispose();
+
+    public static AckLog Read(string path)
+    {
+        var log = new AckLog();
+        foreach (var line in File.ReadLines(path))
+        {
+            var parts = line.Split(' ');
+            switch (parts)
+            {
+                case ["E", var token]:
+                    log.Enrolled(token);
+                    break;
+                case ["A", var token, var position]:
+                    log.Acknowledged(token, int.Parse(position, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    throw new InvalidDataException($"{path}: line '{line}' is neither 'E token' nor 'A token position'.");
+            }
+        }
+        return log;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace SquadStudy.LoadTest;
+
+/// <summary>A question page as read from the HTML: what the next POST needs.</summary>
+public readonly record struct QuestionForm(int Position, string[] Options, string Antiforgery);
+
+/// <summary>
+/// One simulated participant: its own cookie container, enrols through the consent form and answers
+/// as fast as the server lets it. Pages are read with regular expressions (not a DOM parser) so
+/// that the load generator, on the same cores as the server, stays cheap.
+/// </summary>
+public sealed partial class SimulatedParticipant : IDisposable
+{
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"Position\" value=\"(\\d+)\"")]
+    private static partial Regex PositionField();
+
+    [GeneratedRegex("name=\"Choice\" id=\"[^\"]+\" value=\"([^\"]*)\"")]
+    private static partial Regex ChoiceField();
+
+    private readonly HttpClient client;
+    private readonly CookieContainer cookies = new();
+    private readonly Uri baseUri;
+    private readonly string slug;
+
+    public SimulatedParticipant(Uri baseUri, string slug)
+    {
+        this.baseUri = baseUri;
+        this.slug = slug;
+        client = new HttpClient(new SocketsHttpHandler
+        {
+            CookieContainer = cookies,
+            UseCookies = true,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+        }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+    }
+
+    public string QuestionPath => $"/s/{slug}/q";
+
+    /// <summary>The participant token the site set, once enrolled.</summary>
+    public string? Token => cookies.GetCookies(new Uri(baseUri, QuestionPath))[$"ss.p.{slug}"]?.Value;
+
+    public void UseToken(string token) => cookies.Add(new Cookie($"ss.p.{slug}", token, $"/s/{slug}", baseUri.Host));
+
+    public async Task EnrolAsync(CancellationToken cancellationToken)
+    {
+        var landing = await client.GetStringAsync($"/s/{slug}", cancellationToken);
+        var token = AntiforgeryField().Match(landing);
+        if (!token.Success)
+        {
+            throw new InvalidOperationException("The study link shows no consent form (is the study open?).");
+        }
+        using var response = await client.PostAsync($"/s/{slug}", new FormUrlEncodedContent(
+        [
+            new("Input.Adult", "true"), new("Input.Agree", "true"), new("Input.UnderstandWithdrawal", "true"),
+            new("__RequestVerificationToken", token.Groups[1].Value),
+        ]), cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Redirect || Token is null)
+        {
+            throw new InvalidOperationException($"Consent was not accepted: HTTP {(int)response.StatusCode}.");
+        }
+    }
+
+    /// <summary>GETs a participant page; the question form, or null with the redirect target when there is none.</summary>
+    public async Task<(QuestionForm? Form, string? Location)> GetAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await client.GetAsync(path, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Redirect)
+        {
+            return (null, response.Headers.Location?.OriginalString);
+        }
+        response.EnsureSuccessStatusCode();
+        var html = await response.Content.ReadAsStringAsync(cancellationToken);
+        var position = PositionField().Match(html);
+        if (!position.Success)
+        {
+            return (null, path);
+        }
+        var options = ChoiceField().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToArray();
+        return (new QuestionForm(int.Parse(position.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), options,
+            AntiforgeryField().Match(html).Groups[1].Value), null);
+    }
+
+    /// <summary>POSTs an answer; returns the redirect target when the server acknowledged it with a 302.</summary>
+    public async Task<string?> AnswerAsync(QuestionForm form, string choice, CancellationToken cancellationToken)
+    {
+        using var response = await client.PostAsync(QuestionPath, new FormUrlEncodedContent(
+        [
+            new("Position", form.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Choice", choice),
+            new("__RequestVerificationToken", form.Antiforgery),
+        ]), cancellationToken);
+        return response.StatusCode == HttpStatusCode.Redirect ? response.Headers.Location?.OriginalString : null;
+    }
+
+    public void Dispose() => client.Dispose();
+}
