@@ -28,11 +28,12 @@ public sealed record CodebookEntry(string Name, string Type, string Meaning);
 ///
 /// Spreadsheet formula injection: a text cell that begins with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>,
 /// tab or carriage return is written with a leading apostrophe (<c>'=HYPERLINK(…)</c>), which spreadsheets
-/// show as text. Only text cells are neutralised: numbers (such as a trust score of −2) are formatted by
-/// the platform itself in the invariant culture and written as plain numbers, so analysis scripts read
-/// them unchanged and no spreadsheet runs them. Empty cells mean "no value".
+/// show as text. Numbers are never altered: numeric columns (such as a trust score of −2) are formatted by
+/// the platform in the invariant culture, and a text cell that is a plain decimal number (<c>-2</c>,
+/// <c>+1</c>, <c>0.5</c>) is left as it is too, since a spreadsheet reads it as a number and runs nothing.
+/// So analysis scripts read numbers unchanged. Empty cells mean "no value".
 /// </summary>
-public static class CsvExports
+public static partial class CsvExports
 {
     private static readonly char[] FormulaTriggers = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -129,7 +130,7 @@ public static class CsvExports
         var builder = new StringBuilder();
         builder.Append("# Codebook: ").AppendLine(studyTitle).AppendLine();
         builder.AppendLine("CSV files are UTF-8 without a byte-order mark, comma-separated, with a header row; numbers use a dot as the decimal separator.");
-        builder.AppendLine("Empty cells mean \"no value\". Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return) are prefixed with an apostrophe `'`; numbers are never altered.");
+        builder.AppendLine("Empty cells mean \"no value\". Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return, and not a plain number such as `-2`) are prefixed with an apostrophe `'`; numbers are never altered.");
         foreach (var (file, columns) in Codebook())
         {
             builder.AppendLine().Append("## ").AppendLine(file).AppendLine();
@@ -144,7 +145,10 @@ public static class CsvExports
 
     /// <summary>Prefixes an apostrophe to text a spreadsheet would run as a formula (see the class comment).</summary>
     public static string NeutraliseText(string text) =>
-        text.Length > 0 && Array.IndexOf(FormulaTriggers, text[0]) >= 0 ? "'" + text : text;
+        text.Length > 0 && Array.IndexOf(FormulaTriggers, text[0]) >= 0 && !PlainNumber().IsMatch(text) ? "'" + text : text;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[+-]?[0-9]+(\.[0-9]+)?$")]
+    private static partial System.Text.RegularExpressions.Regex PlainNumber();
 
     /// <summary>Formats one cell: numbers and times in the invariant culture, text neutralised.</summary>
     public static string Format(object? value) => value switch
