@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using SquadStudy.Data.Entities;
 
 namespace SquadStudy.Data;
@@ -22,6 +23,13 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Answer> Answers => Set<Answer>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // All times are UTC. SQLite keeps them as text and hands them back "unspecified"; PostgreSQL's
+        // timestamptz insists on UTC. One converter makes both agree.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -128,3 +136,8 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
         return builder.ToString();
     }
 }
+
+/// <summary>Stores <see cref="DateTime"/> as UTC and reads it back marked UTC.</summary>
+internal sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to run or test SquadStudy. Idempotent: installs only
+# missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
+#   bash scripts/setup.sh           runtime libraries (OpenBLAS, libjpeg-turbo, libspng)
+#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3
+set -euo pipefail
+
+packages=(libopenblas0-pthread libturbojpeg0 libspng0)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(postgresql sqlite3 chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH" >&2
+  exit 1
+fi

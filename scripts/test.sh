@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of SquadStudy: engine, analysis, data (SQLite and a throw-away
+# PostgreSQL), studies, CLI, site integration tests and browser tests (Debian's Chromium).
+# Prints each test assembly's result and one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --test || exit 1
+# OpenBLAS must pick its own (fastest) kernel; a forced core type slows the engine down.
+unset OPENBLAS_CORETYPE
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log=$(mktemp)
+dotnet test SquadStudy.sln -c Release --nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# dotnet test prints one summary line per test assembly; add them up for a single closing line.
+passed=0; failed=0; skipped=0
+while read -r f p s; do
+  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s))
+done < <(sed -nE 's/.*Failed:[[:space:]]+([0-9]+), Passed:[[:space:]]+([0-9]+), Skipped:[[:space:]]+([0-9]+).*/\1 \2 \3/p' "$log")
+rm -f "$log"
+
+if [[ $status -ne 0 && $failed -eq 0 ]]; then
+  echo "test: dotnet test exited with $status (build failure or crashed test host)" >&2
+  failed=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

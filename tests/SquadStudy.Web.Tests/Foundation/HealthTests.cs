@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
+
+namespace SquadStudy.Web.Tests.Foundation;
+
+/// <summary>The site on a fresh SQLite data directory, as the README's run command starts it.</summary>
+public sealed class FreshSiteFactory : WebApplicationFactory<Program>
+{
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"squadstudy-web-{Guid.NewGuid():N}");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
+        builder.UseSetting("SquadStudy:SeedDemo", "false");
+        builder.UseSetting("Admin:Email", "lead@example.org");
+        builder.UseSetting("Admin:Password", "a long enough password");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
+
+public sealed class HealthTests : IDisposable
+{
+    private readonly FreshSiteFactory _factory = new();
+
+    [Fact]
+    public async Task Healthz_FreshSqliteDataDirectory_ReportsHealthyDatabaseAtLatestSchema()
+    {
+        var client = _factory.CreateClient();
+
+        var response = await client.GetAsync("/healthz");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        json.RootElement.GetProperty("status").GetString().ShouldBe("Healthy");
+        var database = json.RootElement.GetProperty("checks").GetProperty("database");
+        database.GetProperty("data").GetProperty("provider").GetString().ShouldBe("Sqlite");
+        database.GetProperty("data").GetProperty("schema_version").GetInt32()
+            .ShouldBe(database.GetProperty("data").GetProperty("latest_version").GetInt32());
+        File.Exists(Path.Combine(_factory.DataDirectory, "squadstudy.db")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Healthz_DatabaseBehindTheShippedSchema_Reports503()
+    {
+        var client = _factory.CreateClient();
+        using (var scope = _factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+            await db.Database.ExecuteSqlRawAsync("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)");
+        }
+
+        var response = await client.GetAsync("/healthz");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("Unhealthy");
+    }
+
+    [Fact]
+    public async Task Home_ServesThePageAndItsStylesheet()
+    {
+        var client = _factory.CreateClient();
+
+        var home = await client.GetAsync("/");
+        var css = await client.GetAsync("/lib/bootstrap/bootstrap.min.css");
+
+        home.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await home.Content.ReadAsStringAsync()).ShouldContain("SquadStudy");
+        css.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Startup_AdminConfigured_CreatesThatResearcherOnce()
+    {
+        _ = _factory.CreateClient();
+        using var scope = _factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+
+        var accounts = await db.Researchers.Select(r => r.Email).ToListAsync();
+
+        accounts.ShouldBe(["lead@example.org"]);
+    }
+
+    public void Dispose() => _factory.Dispose();
+}
