@@ -1,0 +1,74 @@
+using System.Text.Json.Serialization;
+
+namespace SquadStudy.Analysis;
+
+// The results model shared by the dashboard and the JSON export. Undefined statistics are null
+// (never NaN, which JSON cannot carry), and the row's Notes say why. Names whose snake_case form the
+// naming policy cannot infer from the C# name (NA → "na") are given explicitly.
+
+/// <summary>Accuracy of one model × method cell; <see cref="Model"/> is null for the pooled row of a method.</summary>
+public sealed record AccuracyRow(string? Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
+
+/// <summary>Accuracy of one image in one model × method cell, with its Wilson interval.</summary>
+public sealed record ImageAccuracyRow(string ImageId, string Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
+
+/// <summary>
+/// Comparison of the accuracies of two methods, pooled over models (<see cref="Model"/> null) or for one model.
+/// <see cref="HolmP"/> adjusts the p-value of <see cref="AnalysisSettings.HolmTest"/> across the comparisons with the same <see cref="Model"/>.
+/// </summary>
+public sealed record ComparisonRow(
+    string MethodA, string MethodB, string? Model,
+    [property: JsonPropertyName("n_a")] int NA, [property: JsonPropertyName("n_b")] int NB, double? AccuracyA, double? AccuracyB,
+    [property: JsonPropertyName("z_p")] double? ZP, double? FisherP, double? PermutationP, double? HolmP, double? CohensH,
+    IReadOnlyList<string> Notes);
+
+/// <summary>Trust scores of one model under one method (scores are per model: +s for A means −s for B).</summary>
+public sealed record TrustRow(
+    string Method, string Model, int N, double? Mean, double? Sd, double? CiLow, double? CiHigh,
+    [property: JsonPropertyName("t_p")] double? TP, double? WilcoxonP, string? WilcoxonMethod, double? CohensD,
+    IReadOnlyList<string> Notes);
+
+/// <summary>Power of the two-proportion z-test for one method pair, pooled (<see cref="Model"/> null) or per model.</summary>
+public sealed record PowerRow(
+    string MethodA, string MethodB, string? Model,
+    [property: JsonPropertyName("n_a")] int NA, [property: JsonPropertyName("n_b")] int NB, double? Baseline,
+    double? DetectableDifference, double TargetDifference, int? NNeeded,
+    IReadOnlyList<string> Notes);
+
+/// <summary>Method-comparison answers for one method pair: counts and a sign test on the non-"same" answers.</summary>
+public sealed record PreferenceRow(
+    string MethodA, string MethodB, string? Model, int N, int APreferred, int BPreferred, int Same,
+    double? SignP, double? HolmP, IReadOnlyList<string> Notes);
+
+/// <summary>Exclusion counts. A participant can break both rules, so the rule counts may overlap.</summary>
+public sealed record ExclusionReport(
+    bool Applied,
+    int ParticipantsBefore,
+    int ParticipantsAfter,
+    int FailedAttentionChecks,
+    int TooFast,
+    int Excluded,
+    int UnknownParticipants,
+    int AnswersBefore,
+    int AnswersAfter,
+    int MaxFailedAttentionChecks,
+    double? MinMedianResponseMs);
+
+/// <summary>The settings the results were computed with, so that a JSON file documents itself.</summary>
+public sealed record AnalysisSettings(
+    double Alpha, double Confidence, double Power, int Permutations, int Seed, PrimaryTest HolmTest,
+    double TargetDifference, double? PowerBaseline);
+
+/// <summary>All tables of one analysis.</summary>
+public sealed record StudyResults(
+    AnalysisSettings Settings,
+    ExclusionReport Exclusions,
+    IReadOnlyList<AccuracyRow> Accuracy,
+    IReadOnlyList<ComparisonRow> Comparisons,
+    IReadOnlyList<TrustRow> Trust,
+    IReadOnlyList<PowerRow> Power,
+    IReadOnlyList<ImageAccuracyRow> ImageAccuracy,
+    IReadOnlyList<PreferenceRow> Preferences);
+
+/// <summary>The same analysis with and without the exclusion rules.</summary>
+public sealed record StudyReport(StudyResults WithExclusions, StudyResults WithoutExclusions);
