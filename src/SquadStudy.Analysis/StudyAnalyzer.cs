@@ -185,6 +185,9 @@ public static class StudyAnalyzer
             .OrderBy(a => a.ParticipantId, StringComparer.Ordinal)
             .ThenBy(a => a.ImageId, StringComparer.Ordinal)
             .ThenBy(a => a.Method, StringComparer.Ordinal)
+            .ThenBy(a => a.ModelA, StringComparer.Ordinal)
+            .ThenBy(a => a.ModelB, StringComparer.Ordinal)
+            .ThenBy(a => a.ScoreForA)
             .SelectMany(a => new[] { (a.Method, Model: a.ModelA, Score: (double)a.ScoreForA), (a.Method, Model: a.ModelB, Score: (double)-a.ScoreForA) })
             .ToList();
 

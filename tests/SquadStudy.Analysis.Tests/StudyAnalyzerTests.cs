@@ -71,6 +71,21 @@ public class StudyAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_DefaultHolm_AdjustsPermutationPWithinEachModelFamily()
+    {
+        var results = StudyAnalyzer.Analyze(LoadStudy(Fixtures.Load("study.json")), FixtureOptions with { HolmTest = PrimaryTest.Permutation });
+        var families = results.Comparisons.GroupBy(r => r.Model).ToList();
+        families.Count.ShouldBe(3, "pooled, resnet50, vgg16");
+        foreach (var family in families)
+        {
+            var rows = family.ToList();
+            rows.Count.ShouldBe(3, "three method pairs");
+            double[] expected = Statistics.Holm.Adjust(rows.Select(r => r.PermutationP!.Value).ToList());
+            rows.Select(r => r.HolmP!.Value).ShouldBe(expected);
+        }
+    }
+
+    [Fact]
     public void Analyze_StudyFixture_TrustTableMatchesScipy()
     {
         var root = Fixtures.Load("study.json");

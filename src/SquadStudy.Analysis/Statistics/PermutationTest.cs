@@ -35,8 +35,14 @@ public static class PermutationTest
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         var answers = new List<List<LabelledOutcome>>();
         long nA = 0, nB = 0, correctA = 0, correctTotal = 0;
-        foreach (var o in outcomes)
+        for (int i = 0; i < outcomes.Count; i++)
         {
+            var o = outcomes[i];
+            if (o.ParticipantId is null)
+            {
+                throw new ArgumentException($"outcomes[{i}].ParticipantId is null.", nameof(outcomes));
+            }
+
             if (!index.TryGetValue(o.ParticipantId, out int p))
             {
                 p = answers.Count;

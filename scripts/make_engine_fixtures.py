@@ -1,0 +1,730 @@
+#!/usr/bin/python3
+"""Engine parity fixtures: small CNNs exported to ONNX with PyTorch reference explanations.
+
+Writes tests/fixtures/engine/ (see the README written beside the fixtures). Every number is a
+deterministic function of --seed: weights, the fixture input, the SmoothGrad noise.
+
+The explanations are computed the way the reference implementations do it (jacobgil/
+pytorch-grad-cam, the Grad-CAM authors' code): forward/backward hooks on the target layer's
+ReLU module, and every nn.ReLU module swapped for one whose backward is a custom
+autograd.Function for Guided Backprop and Deconvolution.
+
+Usage:  /usr/bin/python3 scripts/make_engine_fixtures.py [--out tests/fixtures/engine] [--seed 0]
+"""
+import argparse
+import copy
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import onnx.checker
+import onnx.numpy_helper
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OPSETS = (11, 13, 17)
+# The opset whose folder holds the shared input, logits, noise and maps of a model.
+DATA_OPSET = 13
+SMOOTH_N = 8
+SMOOTH_SIGMA_FRACTION = 0.15
+NUM_CLASSES = 10
+CAM_METHODS = ("gradcam", "counterfactual-gradcam", "squadcam", "gradcampp", "smooth-gradcampp")
+
+
+# --------------------------------------------------------------------------------------------
+# Models. Every ReLU is its own nn.ReLU instance (never reused, never inplace) so that hooks see
+# exactly one call and the i-th ReLU module call is the i-th ONNX Relu node.
+# --------------------------------------------------------------------------------------------
+class VggLike(nn.Module):
+    """Conv3x3 blocks with a dilated and a grouped conv, MaxPool, flatten-linear head."""
+
+    input_hw = (40, 32)
+    target = "features.11"
+    cam_applicable = False
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),                   # 0, 1
+            nn.Conv2d(16, 16, 3, padding=2, dilation=2), nn.ReLU(),      # 2, 3
+            nn.MaxPool2d(2),                                             # 4   -> 20x16
+            nn.Conv2d(16, 32, 3, padding=1, groups=2), nn.ReLU(),        # 5, 6
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),                  # 7, 8
+            nn.MaxPool2d(2),                                             # 9   -> 10x8
+            nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),                  # 10, 11 (target)
+            nn.MaxPool2d(2),                                             # 12  -> 5x4
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(32 * 5 * 4, 32), nn.ReLU(), nn.Dropout(0.5),
+            nn.Linear(32, NUM_CLASSES))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+        self.relu2 = nn.ReLU()
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu1(self.bn1(self.conv1(x)))
+        return self.relu2(self.bn2(self.conv2(out)) + identity)
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, c, mid):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, mid, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(mid)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(mid, mid, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.relu2 = nn.ReLU()
+        self.conv3 = nn.Conv2d(mid, c, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(c)
+        self.relu3 = nn.ReLU()
+
+    def forward(self, x):
+        out = self.relu1(self.bn1(self.conv1(x)))
+        out = self.relu2(self.bn2(self.conv2(out)))
+        return self.relu3(self.bn3(self.conv3(out)) + x)
+
+
+class ResNetLike(nn.Module):
+    """Stem conv+BN+ReLU+maxpool, a basic block, a strided basic block with a 1x1 downsample,
+    a bottleneck; GAP, flatten, linear. BN is folded into the convs by the ONNX export."""
+
+    input_hw = (32, 40)
+    target = "layer3.relu3"
+    cam_applicable = True
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False)   # -> 16x20
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU()
+        self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)                  # -> 8x10
+        self.layer1 = BasicBlock(16, 16, 1)
+        self.layer2 = BasicBlock(16, 32, 2)                                  # -> 4x5
+        self.layer3 = Bottleneck(32, 16)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(32, NUM_CLASSES)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(self.flatten(self.avgpool(x)))
+
+
+class GapLinear(nn.Module):
+    """Convs, ReLU, GlobalAveragePool, flatten, linear: the CAM architecture (Zhou et al.)."""
+
+    input_hw = (24, 36)
+    target = "features.6"
+    cam_applicable = True
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),                   # 0, 1
+            nn.MaxPool2d(2),                                             # 2  -> 12x18
+            nn.Conv2d(16, 24, 3, padding=1), nn.ReLU(),                  # 3, 4
+            nn.Conv2d(24, 24, 3, padding=1),                             # 5
+            nn.ReLU(),                                                   # 6 (target, 12x18)
+        )
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(24, NUM_CLASSES)
+
+    def forward(self, x):
+        return self.fc(self.flatten(self.gap(self.features(x))))
+
+
+class MixOps(nn.Module):
+    """ReLU6 (ONNX Clip), AveragePool, an inception-like Concat of three branches, a
+    BatchNormalization that the export cannot fold (it follows a Concat), GAP head."""
+
+    input_hw = (24, 32)
+    target = "relu_out"
+    cam_applicable = True
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 12, 3, padding=1)
+        self.relu6 = nn.ReLU6()
+        self.pool = nn.AvgPool2d(2)                                          # -> 12x16
+        self.b0 = nn.Conv2d(12, 8, 1)
+        self.b0_relu = nn.ReLU()
+        self.b1 = nn.Conv2d(12, 8, 3, padding=1)
+        self.b1_relu = nn.ReLU()
+        self.b2_pool = nn.AvgPool2d(3, stride=1, padding=1)                 # count_include_pad
+        self.b2 = nn.Conv2d(12, 8, 1)
+        self.b2_relu = nn.ReLU()
+        self.bn = nn.BatchNorm2d(24)
+        self.conv_out = nn.Conv2d(24, 16, 3, stride=2, padding=1)            # -> 6x8
+        self.relu_out = nn.ReLU()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(16, NUM_CLASSES)
+
+    def forward(self, x):
+        x = self.pool(self.relu6(self.stem(x)))
+        y = torch.cat([self.b0_relu(self.b0(x)), self.b1_relu(self.b1(x)),
+                       self.b2_relu(self.b2(self.b2_pool(x)))], dim=1)
+        y = self.relu_out(self.conv_out(self.bn(y)))
+        return self.fc(self.flatten(self.gap(y)))
+
+
+MODELS = {"vgglike": VggLike, "resnetlike": ResNetLike, "gaplinear": GapLinear, "mixops": MixOps}
+
+
+# --------------------------------------------------------------------------------------------
+# Guided Backprop (Springenberg et al. 2015, Eq. in Fig. 1) and Deconvolution (Zeiler & Fergus)
+# as custom autograd Functions that replace the ReLU modules, as the reference code does.
+# --------------------------------------------------------------------------------------------
+class GuidedReluFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x,) = ctx.saved_tensors
+        # R_in = (f_in > 0) * (R_out > 0) * R_out
+        return grad_out * (x > 0).to(grad_out.dtype) * (grad_out > 0).to(grad_out.dtype)
+
+
+class DeconvReluFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        # R_in = (R_out > 0) * R_out: the forward's switches are ignored.
+        return grad_out.clamp(min=0)
+
+
+class GuidedReLU(nn.Module):
+    def forward(self, x):
+        return GuidedReluFn.apply(x)
+
+
+class DeconvReLU(nn.Module):
+    def forward(self, x):
+        return DeconvReluFn.apply(x)
+
+
+def replace_relus(model, cls):
+    """Copy of model with every nn.ReLU (not ReLU6) replaced by cls()."""
+    model = copy.deepcopy(model)
+    for name, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if type(child) is nn.ReLU:
+                setattr(module, child_name, cls())
+    return model
+
+
+def relu_module_names(model):
+    return [n for n, m in model.named_modules() if type(m) is nn.ReLU]
+
+
+# --------------------------------------------------------------------------------------------
+# Training: a few Adam steps on synthetic class-template data, so that weights have structure
+# and ReLUs are neither all dead nor all linear.
+# --------------------------------------------------------------------------------------------
+def class_templates(rng, hw):
+    h, w = hw
+    base = rng.standard_normal((NUM_CLASSES, 3, h // 4 + 1, w // 4 + 1)).astype(np.float32)
+    t = torch.from_numpy(base)
+    return F.interpolate(t, size=(h, w), mode="bilinear", align_corners=False)
+
+
+def synthetic_batch(rng, templates, n):
+    labels = rng.integers(0, NUM_CLASSES, size=n)
+    noise = rng.standard_normal((n,) + tuple(templates.shape[1:])).astype(np.float32)
+    x = templates[labels] * 1.5 + torch.from_numpy(noise) * 0.8
+    return x, torch.from_numpy(labels)
+
+
+def train(model, rng, templates, steps=80):
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    model.train()
+    for _ in range(steps):
+        x, y = synthetic_batch(rng, templates, 32)
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    return float(loss)
+
+
+def perturb_batchnorm(model, rng):
+    """Make every BN visibly non-trivial: running stats and affine parameters away from 0/1."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            with torch.no_grad():
+                m.running_mean.add_(torch.from_numpy(rng.normal(0, 0.2, c).astype(np.float32)))
+                m.running_var.mul_(torch.from_numpy(rng.uniform(0.5, 2.0, c).astype(np.float32)))
+                m.weight.mul_(torch.from_numpy(rng.uniform(0.7, 1.3, c).astype(np.float32)))
+                m.bias.add_(torch.from_numpy(rng.normal(0, 0.1, c).astype(np.float32)))
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations
+# --------------------------------------------------------------------------------------------
+def forward_backward(model, target_name, x, cls):
+    """Returns (logits, A, g, dy/dx) for class cls, with hooks on the target module's output."""
+    store = {}
+    module = dict(model.named_modules())[target_name]
+
+    def fwd_hook(_m, _inp, out):
+        store["A"] = out.detach().clone()
+        out.register_hook(lambda grad: store.__setitem__("g", grad.detach().clone()))
+
+    handle = module.register_forward_hook(fwd_hook)
+    try:
+        x = x.clone().requires_grad_(True)
+        logits = model(x)
+        model.zero_grad()
+        logits[0, cls].backward()
+    finally:
+        handle.remove()
+    return logits.detach()[0], store["A"][0], store["g"][0], x.grad.detach()[0]
+
+
+def relu_np(a):
+    return np.maximum(a, 0.0)
+
+
+def weighted_cam(weights, A):
+    """L = ReLU(sum_k w_k A^k) at the target layer's resolution, no upsampling or scaling."""
+    return relu_np(np.tensordot(weights, A, axes=(0, 0)))
+
+
+def gradcampp_weights(g, g2, g3, A):
+    """Grad-CAM++ (Chattopadhay et al. 2018, Eq. 19): a_ij = g^2 / (2 g^2 + sum_ab A_ab g^3),
+    0 where the denominator is 0; w_k = sum_ij a_ij ReLU(g)."""
+    sum_a = A.sum(axis=(1, 2), keepdims=True)
+    denom = 2.0 * g2 + sum_a * g3
+    safe = np.where(denom != 0.0, denom, 1.0)
+    a = np.where(denom != 0.0, g2 / safe, 0.0)
+    return (a * relu_np(g)).sum(axis=(1, 2))
+
+
+def upsample_normalise(L, hw):
+    t = torch.from_numpy(L.astype(np.float32))[None, None]
+    up = F.interpolate(t, size=hw, mode="bilinear", align_corners=False)[0, 0].double().numpy()
+    m = up.max()
+    return up / m if m > 0 else np.zeros_like(up)
+
+
+def explain(model, spec, x, cls, noise):
+    """All maps for one class. Returns {method: float64 array}, plus target tensors."""
+    target = spec.target
+    hw = spec.input_hw
+    logits, A, g, grad_x = forward_backward(model, target, x, cls)
+    A64, g64 = A.double().numpy(), g.double().numpy()
+    maps = {"gradient": grad_x.double().numpy()}
+
+    guided = replace_relus(model, GuidedReLU)
+    deconv = replace_relus(model, DeconvReLU)
+    maps["guidedbp"] = forward_backward(guided, target, x, cls)[3].double().numpy()
+    maps["deconv"] = forward_backward(deconv, target, x, cls)[3].double().numpy()
+
+    alpha = g64.mean(axis=(1, 2))
+    cams = {
+        "gradcam": weighted_cam(alpha, A64),
+        "counterfactual-gradcam": weighted_cam(-alpha, A64),
+        "squadcam": weighted_cam(alpha ** 2, A64),
+        "gradcampp": weighted_cam(gradcampp_weights(g64, g64 ** 2, g64 ** 3, A64), A64),
+    }
+
+    # Smooth Grad-CAM++ (Omeiza et al. 2019): average g, g^2, g^3 and A over the noisy copies.
+    gs, As = [], []
+    for i in range(noise.shape[0]):
+        xi = x + torch.from_numpy(noise[i])[None]
+        _, Ai, gi, _ = forward_backward(model, target, xi, cls)
+        gs.append(gi.double().numpy())
+        As.append(Ai.double().numpy())
+    gs, As = np.stack(gs), np.stack(As)
+    g_mean, g2_mean, g3_mean, A_mean = gs.mean(0), (gs ** 2).mean(0), (gs ** 3).mean(0), As.mean(0)
+    cams["smooth-gradcampp"] = weighted_cam(
+        gradcampp_weights(g_mean, g2_mean, g3_mean, A_mean), A_mean)
+
+    if spec.cam_applicable:
+        fc = model.fc.weight.detach().double().numpy()
+        cams["cam"] = weighted_cam(fc[cls], A64)
+
+    maps.update(cams)
+    for name, L in cams.items():
+        L_norm = upsample_normalise(L, hw)
+        maps["guided-" + name] = maps["guidedbp"] * L_norm[None]
+        maps["deconv-" + name] = maps["deconv"] * L_norm[None]
+    return maps, logits, A, g
+
+
+# --------------------------------------------------------------------------------------------
+# A small ONNX interpreter on torch.nn.functional (onnx 1.12 has no reference runtime and there
+# is no onnxruntime here). It checks the export end to end and finds the target tensor's name by
+# value. It evaluates only the operators these fixtures use.
+# --------------------------------------------------------------------------------------------
+def _attrs(node):
+    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _pads_2d(pads):
+    top, left, bottom, right = pads
+    return (left, right, top, bottom)
+
+
+def run_onnx(model_proto, x):
+    env = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy())
+           for i in model_proto.graph.initializer}
+    env[model_proto.graph.input[0].name] = x
+    for node in model_proto.graph.node:
+        a = _attrs(node)
+        ins = [env[n] if n else None for n in node.input]
+        op = node.op_type
+        if op == "Conv":
+            pads = a.get("pads", [0, 0, 0, 0])
+            xin = F.pad(ins[0], _pads_2d(pads))
+            out = F.conv2d(xin, ins[1], ins[2] if len(ins) > 2 else None,
+                           stride=a.get("strides", [1, 1]), dilation=a.get("dilations", [1, 1]),
+                           groups=a.get("group", 1))
+        elif op == "Relu":
+            out = F.relu(ins[0])
+        elif op == "Clip":
+            lo = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("min", -np.inf)
+            hi = ins[2] if len(ins) > 2 and ins[2] is not None else a.get("max", np.inf)
+            out = torch.clamp(ins[0], float(lo), float(hi))
+        elif op == "MaxPool":
+            pads = a.get("pads", [0, 0, 0, 0])
+            xin = F.pad(ins[0], _pads_2d(pads), value=-np.inf)
+            out = F.max_pool2d(xin, a["kernel_shape"], a.get("strides", [1, 1]),
+                               dilation=a.get("dilations", [1, 1]), ceil_mode=bool(a.get("ceil_mode", 0)))
+        elif op == "AveragePool":
+            pads = a.get("pads", [0, 0, 0, 0])
+            assert pads[0] == pads[2] and pads[1] == pads[3]
+            out = F.avg_pool2d(ins[0], a["kernel_shape"], a.get("strides", [1, 1]), padding=pads[:2],
+                               ceil_mode=bool(a.get("ceil_mode", 0)),
+                               count_include_pad=bool(a.get("count_include_pad", 0)))
+        elif op == "GlobalAveragePool":
+            out = ins[0].mean(dim=(2, 3), keepdim=True)
+        elif op == "Flatten":
+            axis = a.get("axis", 1)
+            out = ins[0].reshape(int(np.prod(ins[0].shape[:axis])), -1)
+        elif op == "Gemm":
+            A_, B_ = ins[0], ins[1]
+            if a.get("transA", 0):
+                A_ = A_.t()
+            if a.get("transB", 0):
+                B_ = B_.t()
+            out = a.get("alpha", 1.0) * (A_ @ B_)
+            if len(ins) > 2:
+                out = out + a.get("beta", 1.0) * ins[2]
+        elif op == "Add":
+            out = ins[0] + ins[1]
+        elif op == "Concat":
+            out = torch.cat(ins, dim=a["axis"])
+        elif op == "BatchNormalization":
+            out = F.batch_norm(ins[0], ins[3], ins[4], ins[1], ins[2], False, 0.0, a.get("epsilon", 1e-5))
+        elif op == "Constant":
+            out = torch.from_numpy(onnx.numpy_helper.to_array(a["value"]).copy())
+        elif op == "Pad":
+            assert a.get("mode", b"constant") == b"constant"
+            p = ins[1].tolist()
+            rank = len(p) // 2
+            assert rank == 4 and p[0] == p[1] == p[4] == p[5] == 0
+            value = float(ins[2]) if len(ins) > 2 and ins[2] is not None else 0.0
+            out = F.pad(ins[0], (p[3], p[7], p[2], p[6]), value=value)
+        elif op in ("Identity", "Dropout"):
+            out = ins[0]
+        else:
+            raise NotImplementedError(f"fixture interpreter: operator {op}")
+        env[node.output[0]] = out
+    return env[model_proto.graph.output[0].name], env
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+def save_npy(path, arr):
+    arr = np.ascontiguousarray(np.asarray(arr, dtype="<f4"))
+    np.save(path, arr)
+
+
+def export(model, spec, opset, path):
+    h, w = spec.input_hw
+    dummy = torch.zeros(1, 3, h, w)
+    dynamic = {"input": {0: "batch"}, "logits": {0: "batch"}} if opset == 17 else None
+    torch.onnx.export(model, dummy, path, opset_version=opset, do_constant_folding=True,
+                      input_names=["input"], output_names=["logits"], dynamic_axes=dynamic,
+                      training=torch.onnx.TrainingMode.EVAL)
+    proto = onnx.load(path)
+    onnx.checker.check_model(proto)
+    return proto
+
+
+def make_model(name, seed, out_root):
+    spec = MODELS[name]
+    model_seed = seed * 1000 + sorted(MODELS).index(name)
+    torch.manual_seed(model_seed)
+    rng = np.random.default_rng(model_seed)
+    model = spec()
+    templates = class_templates(rng, spec.input_hw)
+    final_loss = train(model, rng, templates)
+    perturb_batchnorm(model, rng)
+    model.eval()
+
+    # Fixture input: a class template plus noise, as the model was trained on.
+    x, _ = synthetic_batch(rng, templates, 1)
+    x = x.float().contiguous()
+    with torch.no_grad():
+        logits = model(x)[0]
+    order = torch.argsort(logits, descending=True).tolist()
+    # Top-1 and the lowest-scoring class: for the latter Grad-CAM is mostly empty and the
+    # counterfactual map is not, so both signs of the weights are exercised.
+    classes = [order[0], order[-1]]
+
+    # SmoothGrad noise, sigma from the input's range (Smilkov et al.: 10-20 % of the range).
+    sigma = float(SMOOTH_SIGMA_FRACTION * (x.max() - x.min()))
+    noise = (rng.standard_normal((SMOOTH_N, 3) + spec.input_hw) * sigma).astype(np.float32)
+
+    data_dir_name = f"{name}_op{DATA_OPSET}"
+    data_dir = os.path.join(out_root, data_dir_name)
+    os.makedirs(os.path.join(data_dir, "maps"), exist_ok=True)
+    save_npy(os.path.join(data_dir, "input.npy"), x.numpy())
+    save_npy(os.path.join(data_dir, "logits.npy"), logits.numpy()[None])
+    save_npy(os.path.join(data_dir, "noise.npy"), noise)
+
+    relus = relu_module_names(model)
+    target_index = relus.index(spec.target)
+    map_entries = []
+    target_info = None
+    for cls in classes:
+        maps, lg, A, g = explain(model, spec, x, cls, noise)
+        assert torch.allclose(lg, logits, atol=1e-6)
+        save_npy(os.path.join(data_dir, "maps", f"target_grad.{cls}.npy"), g.numpy())
+        if target_info is None:
+            save_npy(os.path.join(data_dir, "target_activation.npy"), A.numpy())
+            alive = float((A > 0).float().mean())
+            target_info = {"shape": list(A.shape), "fraction_positive": round(alive, 4)}
+        for method, arr in sorted(maps.items()):
+            fname = f"{method}.{cls}.npy"
+            save_npy(os.path.join(data_dir, "maps", fname), arr)
+            map_entries.append({"method": method, "class": cls, "shape": list(arr.shape),
+                                "file": f"maps/{fname}", "max": float(arr.max()), "min": float(arr.min())})
+            if arr.ndim == 2 and arr.max() <= 0:
+                print(f"  note: {name} {method} class {cls} is all zero", file=sys.stderr)
+
+    results = {}
+    for opset in OPSETS:
+        folder = os.path.join(out_root, f"{name}_op{opset}")
+        os.makedirs(folder, exist_ok=True)
+        proto = export(model, spec, opset, os.path.join(folder, "model.onnx"))
+        onnx_logits, env = run_onnx(proto, x)
+        err = float((onnx_logits[0] - logits).abs().max())
+        assert err < 1e-4, f"{name} opset {opset}: ONNX logits differ from torch by {err}"
+        relu_nodes = [n.output[0] for n in proto.graph.node if n.op_type == "Relu"]
+        assert len(relu_nodes) == len(relus), (name, opset, len(relu_nodes), len(relus))
+        target_tensor = relu_nodes[target_index]
+        A_onnx = env[target_tensor][0]
+        A_ref = torch.from_numpy(np.load(os.path.join(data_dir, "target_activation.npy")))
+        assert float((A_onnx - A_ref).abs().max()) < 1e-4, f"{name} op{opset}: target mismatch"
+        ops = sorted({n.op_type for n in proto.graph.node})
+        rel = "." if opset == DATA_OPSET else f"../{data_dir_name}"
+        manifest = {
+            "model": name,
+            "opset": opset,
+            "onnx": "model.onnx",
+            "onnx_sha256": hashlib.sha256(open(os.path.join(folder, "model.onnx"), "rb").read()).hexdigest(),
+            "operators": ops,
+            "dynamic_batch": opset == 17,
+            "input_name": "input",
+            "output_name": "logits",
+            "input_shape": [1, 3, *spec.input_hw],
+            "num_classes": NUM_CLASSES,
+            "data_dir": rel,
+            "shared_data_note": (f"input, logits, noise and maps are shared by all opsets of {name} "
+                                 f"(same weights) and live in {data_dir_name}/; every path below is "
+                                 "relative to this manifest's folder"),
+            "input": f"{rel}/input.npy",
+            "logits": f"{rel}/logits.npy",
+            "onnx_logits_max_abs_error": err,
+            "classes": classes,
+            "classes_note": "top-1 class and the lowest-scoring class of the torch logits",
+            "target_layer": {
+                "onnx_name": target_tensor,
+                "torch_module": spec.target,
+                "relu_index": target_index,
+                "shape": target_info["shape"],
+                "fraction_positive": target_info["fraction_positive"],
+                "activation": f"{rel}/target_activation.npy",
+                "grad_files": {str(c): f"{rel}/maps/target_grad.{c}.npy" for c in classes},
+                "rule": "output of the last Relu fed by a Conv (directly, through folded BN, or through Add)",
+            },
+            "cam_applicable": spec.cam_applicable,
+            "smooth_gradcampp": {
+                "n": SMOOTH_N,
+                "sigma": sigma,
+                "sigma_rule": f"{SMOOTH_SIGMA_FRACTION} * (max(x) - min(x)) of the normalised input",
+                "noise": f"{rel}/noise.npy",
+                "noise_note": "noise.npy holds the additive noise already scaled by sigma: copy i is x + noise[i]",
+                "averaging": ("g, g^2, g^3 AND the activations A are averaged over the n copies (the "
+                              "clean input is not one of them); then Grad-CAM++ with ReLU(mean g)"),
+            },
+            "guided_relu_note": ("guided/deconv rules replace only Relu nodes; Clip (ReLU6) keeps "
+                                 "its ordinary gradient, as the reference code swaps nn.ReLU modules only"),
+            "maps": [dict(e, file=f"{rel}/{e['file']}") for e in map_entries],
+            "torch_version": torch.__version__,
+            "onnx_version": onnx.__version__,
+            "seed": seed,
+            "train_final_loss": round(final_loss, 4),
+        }
+        with open(os.path.join(folder, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=1)
+            f.write("\n")
+        results[opset] = (target_tensor, err)
+    print(f"{name}: input {spec.input_hw}, classes {classes}, target {target_info['shape']} "
+          f"({target_info['fraction_positive']:.2f} positive), logits err "
+          + ", ".join(f"op{o} {e:.1e} [{t}]" for o, (t, e) in results.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# Malformed ONNX files: each should be rejected with a clear error, never a crash or OOM.
+# --------------------------------------------------------------------------------------------
+def _tiny_conv_model(opset=13, elem_type=onnx.TensorProto.FLOAT):
+    h = onnx.helper
+    W = onnx.numpy_helper.from_array(np.full((2, 3, 1, 1), 0.5, dtype=np.float32), "W")
+    node = h.make_node("Conv", ["input", "W"], ["conv_out"], name="conv")
+    relu = h.make_node("Relu", ["conv_out"], ["output"], name="relu")
+    graph = h.make_graph([node, relu], "tiny",
+                         [h.make_tensor_value_info("input", elem_type, [1, 3, 4, 4])],
+                         [h.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [1, 2, 4, 4])],
+                         [W])
+    return h.make_model(graph, opset_imports=[h.make_opsetid("", opset)], producer_name="squadstudy-fixtures")
+
+
+def make_malformed(out_root):
+    h = onnx.helper
+    d = os.path.join(out_root, "malformed")
+    os.makedirs(d, exist_ok=True)
+    FLOAT = onnx.TensorProto.FLOAT
+
+    def save(model, name):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(model.SerializeToString())
+
+    valid = _tiny_conv_model()
+    onnx.checker.check_model(valid)
+    save(valid, "valid_tiny.onnx")
+    raw = valid.SerializeToString()
+    with open(os.path.join(d, "truncated.onnx"), "wb") as f:
+        f.write(raw[: len(raw) * 2 // 3])
+    with open(os.path.join(d, "not_onnx.onnx"), "wb") as f:
+        f.write(b"This is a text file, not an ONNX protobuf.\n\xff\xfe\x00\x01")
+
+    m = _tiny_conv_model()
+    m.graph.node[1].op_type = "FooBar"
+    m.graph.node[1].name = "foobar_node"
+    save(m, "unsupported_op_foobar.onnx")
+
+    # A well-formed LSTM graph: valid ONNX, unsupported by a CNN engine.
+    Wl = onnx.numpy_helper.from_array(np.zeros((1, 16, 3), np.float32), "W")
+    Rl = onnx.numpy_helper.from_array(np.zeros((1, 16, 4), np.float32), "R")
+    lstm = h.make_node("LSTM", ["input", "W", "R"], ["Y"], name="lstm", hidden_size=4)
+    g = h.make_graph([lstm], "lstm", [h.make_tensor_value_info("input", FLOAT, [5, 1, 3])],
+                     [h.make_tensor_value_info("Y", FLOAT, [5, 1, 1, 4])], [Wl, Rl])
+    m = h.make_model(g, opset_imports=[h.make_opsetid("", 13)])
+    onnx.checker.check_model(m)
+    save(m, "unsupported_op_lstm.onnx")
+
+    # Cycle: a -> b -> a.
+    n1 = h.make_node("Relu", ["b"], ["a"], name="relu_a")
+    n2 = h.make_node("Add", ["a", "input"], ["b"], name="add_b")
+    n3 = h.make_node("Relu", ["a"], ["output"], name="relu_out")
+    g = h.make_graph([n1, n2, n3], "cycle", [h.make_tensor_value_info("input", FLOAT, [1, 2, 2, 2])],
+                     [h.make_tensor_value_info("output", FLOAT, [1, 2, 2, 2])])
+    save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), "cycle.onnx")
+
+    # Absurd dims, no data: 1e15 floats (4 PB) declared.
+    m = _tiny_conv_model()
+    huge = onnx.TensorProto()
+    huge.name = "W"
+    huge.data_type = FLOAT
+    huge.dims.extend([100000, 100000, 100000])
+    del m.graph.initializer[:]
+    m.graph.initializer.append(huge)
+    save(m, "huge_dims.onnx")
+
+    # Data shorter than the dims say: dims [2,3,1,1] (6 floats) with 8 bytes of raw_data.
+    m = _tiny_conv_model()
+    m.graph.initializer[0].ClearField("float_data")
+    m.graph.initializer[0].raw_data = b"\x00" * 8
+    save(m, "raw_data_too_short.onnx")
+
+    # Negative dimension in an initializer.
+    m = _tiny_conv_model()
+    del m.graph.initializer[0].dims[:]
+    m.graph.initializer[0].dims.extend([2, -3, 1, 1])
+    save(m, "negative_dims.onnx")
+
+    save(_tiny_conv_model(elem_type=onnx.TensorProto.INT64), "int64_input.onnx")
+
+    m = _tiny_conv_model()
+    m.graph.node[1].input[0] = "does_not_exist"
+    save(m, "dangling_input.onnx")
+
+    m = _tiny_conv_model()
+    del m.graph.node[:]
+    save(m, "empty_graph.onnx")
+
+    # Conv whose weight has the wrong channel count for the input (3 channels in, W expects 5).
+    m = _tiny_conv_model()
+    m.graph.initializer[0].CopyFrom(onnx.numpy_helper.from_array(np.ones((2, 5, 1, 1), np.float32), "W"))
+    save(m, "conv_channel_mismatch.onnx")
+
+    m = _tiny_conv_model(opset=7)
+    save(m, "opset_too_old.onnx")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "..", "tests", "fixtures", "engine"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--models", nargs="*", default=list(MODELS))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    out = os.path.normpath(args.out)
+    for name in args.models:
+        for opset in OPSETS:
+            shutil.rmtree(os.path.join(out, f"{name}_op{opset}"), ignore_errors=True)
+        make_model(name, args.seed, out)
+    make_malformed(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,396 @@
+using System.Collections.Concurrent;
+using SquadStudy.Engine.Explainers;
+using SquadStudy.Engine.Graph;
+using SquadStudy.Engine.Kernels;
+using SquadStudy.Engine.Native;
+using SquadStudy.Engine.Onnx;
+using SquadStudy.Engine.Tensors;
+
+namespace SquadStudy.Engine.Models;
+
+/// <summary>
+/// An ONNX image classifier ready to predict and explain. Inputs are float[] C×H×W tensors,
+/// already resized and normalised with <see cref="Mean"/>/<see cref="Std"/>.
+/// <para>
+/// Thread safety: every public method may be called concurrently on different inputs. The
+/// loaded graph is immutable; each call allocates its own activations.
+/// </para>
+/// </summary>
+public sealed class ExplanationModel : IDisposable
+{
+    private readonly OnnxModel _model;
+    private readonly ConcurrentDictionary<int, Lazy<GraphPlan>> _plans = new();
+    private readonly long _maxActivationFloats;
+    private readonly int _targetSlot;
+
+    private ExplanationModel(OnnxModel model, int channels, int height, int width, IReadOnlyList<float> mean, IReadOnlyList<float> std,
+        string? targetLayer, long maxActivationBytes)
+    {
+        _model = model;
+        Channels = channels;
+        InputHeight = height;
+        InputWidth = width;
+        Mean = mean;
+        Std = std;
+        _maxActivationFloats = Math.Max(1, maxActivationBytes / 4);
+        var plan = Plan(1);
+        ClassCount = ShapeUtil.Size(plan.SlotShape(plan.OutputSlot).AsSpan(1));
+        ForwardFlops = plan.Flops;
+        _targetSlot = ResolveTarget(plan, targetLayer);
+        TargetLayer = plan.SlotName(_targetSlot);
+        TargetShape = plan.SlotShape(_targetSlot)[1..];
+    }
+
+    public int Channels { get; }
+    public int InputHeight { get; }
+    public int InputWidth { get; }
+    public IReadOnlyList<float> Mean { get; }
+    public IReadOnlyList<float> Std { get; }
+    public int ClassCount { get; }
+
+    /// <summary>The ONNX name of the CAM target layer.</summary>
+    public string TargetLayer { get; }
+
+    /// <summary>K×h×w of the target layer.</summary>
+    public int[] TargetShape { get; }
+
+    /// <summary>Floating-point operations of one image's forward pass (convolutions and GEMMs).</summary>
+    public double ForwardFlops { get; }
+
+    /// <summary>Names of the 4-D tensors a target layer can be chosen from.</summary>
+    public IReadOnlyList<string> LayerCandidates => Plan(1).FourDimensionalTensors.ToArray();
+
+    public int InputLength => Channels * InputHeight * InputWidth;
+
+    /// <summary>Loads an ONNX file. Throws <see cref="ModelLoadException"/> for anything the engine can not run.</summary>
+    public static ExplanationModel Load(string path, ModelOptions? options = null)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new FileNotFoundException($"model file not found: {path}", path);
+        if (info.Length > int.MaxValue) throw new ModelLoadException($"{path}: larger than 2 GB; external-data models are not supported");
+        return Load(File.ReadAllBytes(path), options, path);
+    }
+
+    /// <summary>Loads an ONNX model from memory; <paramref name="source"/> names it in error messages.</summary>
+    public static ExplanationModel Load(byte[] onnx, ModelOptions? options = null, string source = "model")
+    {
+        options ??= new ModelOptions();
+        var model = OnnxReader.Read(onnx, source);
+        ModelRewriter.StripFinalSoftmax(model);
+        ModelRewriter.FuseConvBatchNorm(model);
+
+        var shape = model.Input.Shape;
+        int channels = shape[1] > 0 ? (int)shape[1]
+            : throw new ModelLoadException($"{source}: the input's channel count is not fixed");
+        int height = Dimension(shape[2], options.InputHeight, "height", source);
+        int width = Dimension(shape[3], options.InputWidth, "width", source);
+        var mean = options.Mean ?? (channels == 3 ? ModelOptions.ImageNetMean : Enumerable.Repeat(0f, channels).ToArray());
+        var std = options.Std ?? (channels == 3 ? ModelOptions.ImageNetStd : Enumerable.Repeat(1f, channels).ToArray());
+        if (mean.Count != channels || std.Count != channels || std.Any(s => !(s > 0)))
+            throw new ModelLoadException($"{source}: mean and std need {channels} values each, std positive");
+        if (options.Threads is int threads) OpenBlas.Threads = threads;
+        try
+        {
+            return new ExplanationModel(model, channels, height, width, mean, std, options.TargetLayer, options.MaxActivationBytes);
+        }
+        catch (ModelLoadException e) when (!e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw new ModelLoadException($"{source}: {e.Message}", e);
+        }
+    }
+
+    private static int Dimension(long declared, int? requested, string what, string source)
+    {
+        if (declared > 0)
+        {
+            if (requested is int r && r != declared)
+                throw new ModelLoadException($"{source}: the model's input {what} is {declared}, but {r} was requested");
+            return (int)declared;
+        }
+        if (requested is not int value) throw new ModelLoadException($"{source}: the input {what} is dynamic; give it in the model options");
+        if (value < 1 || value > OnnxReader.MaxDimension) throw new ModelLoadException($"{source}: input {what} {value} is out of range");
+        return value;
+    }
+
+    private GraphPlan Plan(int batch) =>
+        _plans.GetOrAdd(batch, n => new Lazy<GraphPlan>(() =>
+            GraphPlan.Build(_model, [n, Channels, InputHeight, InputWidth], _maxActivationFloats))).Value;
+
+    private static int ResolveTarget(GraphPlan plan, string? name)
+    {
+        if (name is not null)
+        {
+            if (plan.TryGetSlot(name, out int slot) && plan.SlotShape(slot).Length == 4) return slot;
+            throw new ModelLoadException(
+                $"target layer '{name}' is not a 4-D tensor of this model; candidates: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
+        }
+        // The last Relu fed by a Conv, directly or through BatchNormalization or Add (the layer
+        // Grad-CAM's authors used: relu5_3 for VGG-16, the last bottleneck for ResNet-50).
+        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+        {
+            if (plan.Layers[i] is not ReluLayer relu || relu.OutputShape.Length != 4) continue;
+            var source = plan.Producer(relu.Operands[0].Slot);
+            if (source is BatchNormLayer bn && bn.Operands[0].IsRuntime) source = plan.Producer(bn.Operands[0].Slot);
+            if (source is ConvLayer or AddLayer) return relu.Output;
+        }
+        throw new ModelLoadException(
+            $"no Relu fed by a Conv found for the default target layer; name one of: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
+    }
+
+    /// <summary>The logits (pre-softmax class scores) of one image.</summary>
+    public float[] Logits(float[] chw) => Logits([chw])[0];
+
+    /// <summary>The logits of several images, computed in one batched forward pass.</summary>
+    public float[][] Logits(IReadOnlyList<float[]> images)
+    {
+        var plan = Plan(CheckBatch(images));
+        var state = plan.Forward(Concat(images));
+        return Split(state.Values[plan.OutputSlot]!.Data, images.Count);
+    }
+
+    /// <summary>The <paramref name="top"/> most probable classes, most probable first.</summary>
+    public Prediction[] Predict(float[] chw, int top = 5) => ToPredictions(Logits(chw), top);
+
+    public static Prediction[] ToPredictions(float[] logits, int top)
+    {
+        float max = logits.Length == 0 ? 0f : logits.Max();
+        double sum = logits.Sum(l => Math.Exp(l - max));
+        return logits.Select((l, i) => new Prediction(i, l, (float)(Math.Exp(l - max) / sum)))
+            .OrderByDescending(p => p.Logit).ThenBy(p => p.ClassIndex).Take(Math.Max(0, top)).ToArray();
+    }
+
+    /// <summary>Every requested method's map for one (image, class).</summary>
+    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods) =>
+        Explain([chw], [[classIndex]], methods)[0][0];
+
+    /// <summary>
+    /// Maps for several images and classes: one batched forward pass, then per class round one
+    /// normal backward pass (all CAM maps and the gradient) and one guided and one deconvolution
+    /// pass when a method needs them. Result [i][j] is image i's bundle for classes[i][j].
+    /// </summary>
+    public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods)
+    {
+        int n = CheckBatch(images);
+        if (classes.Count != n) throw new ExplanationException($"{classes.Count} class lists for {n} images");
+        foreach (var c in classes.SelectMany(c => c))
+            if (c < 0 || c >= ClassCount) throw new ExplanationException($"class index {c} is out of range (the model has {ClassCount} classes, 0..{ClassCount - 1})");
+        if (methods.Count == 0) throw new ExplanationException("no methods requested");
+
+        var plan = Plan(n);
+        var batch = Concat(images);
+        var state = plan.Forward(batch);
+        var logits = Split(state.Values[plan.OutputSlot]!.Data, n);
+        var activations = state.Values[_targetSlot]!.Data;
+
+        bool needCam = methods.Any(m => m.IsCamFamily);
+        bool needGradient = methods.Any(m => m.Method == ExplanationMethod.Gradient);
+        bool needGuided = methods.Any(m => m.Method == ExplanationMethod.GuidedBackprop || m.Guidance == PixelGuidance.Guided);
+        bool needDeconv = methods.Any(m => m.Method == ExplanationMethod.Deconvolution || m.Guidance == PixelGuidance.Deconvolution);
+        var linear = methods.Any(m => m.Method == ExplanationMethod.Cam) ? CamHead(plan) : null;
+        var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
+        var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
+
+        int rounds = classes.Max(c => c.Count);
+        var maps = classes.Select(c => c.Select(_ => new Dictionary<string, ExplanationMap>()).ToArray()).ToArray();
+        int k = TargetShape[0], h = TargetShape[1], w = TargetShape[2], plane = k * h * w, inputLength = InputLength;
+        for (int r = 0; r < rounds; r++)
+        {
+            var seed = Seed(plan, n, classes, r);
+            Dictionary<int, Tensor>? normal = needCam || needGradient
+                ? plan.Backward(state, seed, ReluBackwardMode.Normal, needGradient ? -1 : _targetSlot, _targetSlot, plan.InputSlot)
+                : null;
+            var guided = needGuided ? plan.Backward(state, seed, ReluBackwardMode.Guided, -1, plan.InputSlot)[plan.InputSlot].Data : null;
+            var deconv = needDeconv ? plan.Backward(state, seed, ReluBackwardMode.Deconvolution, -1, plan.InputSlot)[plan.InputSlot].Data : null;
+
+            for (int i = 0; i < n; i++)
+            {
+                if (r >= classes[i].Count) continue;
+                int c = classes[i][r];
+                var a = activations.AsSpan(i * plane, plane).ToArray();
+                var g = normal?[_targetSlot].Data.AsSpan(i * plane, plane).ToArray();
+                float[] Pixel(float[] data) => data.AsSpan(i * inputLength, inputLength).ToArray();
+                var camCache = new Dictionary<(ExplanationMethod, WeightTransform, SmoothOptions?), float[]>();
+                float[] Cam(MethodSpec m)
+                {
+                    var key = (m.Method, m.Transform, m.Method == ExplanationMethod.SmoothGradCamPlusPlus ? m.Smooth : null);
+                    if (camCache.TryGetValue(key, out var cached)) return cached;
+                    CamInputs inputs;
+                    if (m.Method == ExplanationMethod.SmoothGradCamPlusPlus)
+                    {
+                        var (meanA, g1, g2, g3) = smoothMoments[m.Smooth][i][r];
+                        inputs = new CamInputs(k, h, w, meanA, g1, c)
+                        {
+                            GradientSquared = g2, GradientCubed = g3,
+                            FeatureMaps = m.Smooth.FeatureMaps, Region = m.Smooth.Region,
+                        };
+                    }
+                    else inputs = new CamInputs(k, h, w, a, g!, c) { LinearWeights = linear?.WeightRow(c) };
+                    return camCache[key] = CamExplainer.For(m.Method).Explain(inputs, m.Transform);
+                }
+
+                foreach (var m in methods)
+                {
+                    float[] data;
+                    int[] shape = [Channels, InputHeight, InputWidth];
+                    switch (m.Method)
+                    {
+                        case ExplanationMethod.Gradient: data = Pixel(normal![plan.InputSlot].Data); break;
+                        case ExplanationMethod.GuidedBackprop: data = Pixel(guided!); break;
+                        case ExplanationMethod.Deconvolution: data = Pixel(deconv!); break;
+                        default:
+                            var cam = Cam(m);
+                            if (m.Guidance == PixelGuidance.None) { data = cam; shape = [h, w]; }
+                            else data = GuidedProduct(Pixel(m.Guidance == PixelGuidance.Guided ? guided! : deconv!), cam, h, w);
+                            break;
+                    }
+                    maps[i][r][m.Name] = new ExplanationMap(m.Name, c, shape, data);
+                }
+            }
+        }
+        return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// Guided X (Selvaraju et al. 2017, §3.1): G ⊙ L_norm, L_up = bilinear(L) to H×W (align_corners
+    /// False), L_norm = L_up / max(L_up) (zero when max ≤ 0), broadcast over the channels of G.
+    /// </summary>
+    private float[] GuidedProduct(float[] pixelMap, float[] cam, int h, int w)
+    {
+        int hw = InputHeight * InputWidth;
+        var up = new float[hw];
+        Resize.Bilinear(cam, h, w, up, InputHeight, InputWidth);
+        float max = up.Length == 0 ? 0f : up.Max();
+        var result = new float[pixelMap.Length];
+        if (!(max > 0f)) return result;
+        for (int ch = 0; ch < Channels; ch++)
+        for (int p = 0; p < hw; p++)
+            result[ch * hw + p] = pixelMap[ch * hw + p] * (up[p] / max);
+        return result;
+    }
+
+    /// <summary>
+    /// Smooth Grad-CAM++'s averages over the noisy copies x + ε_s (Omeiza et al. 2019, Eq. 6–7): of
+    /// the target maps A and of g, g², g³, per image and class round. As in the authors' code each
+    /// copy's own activations enter the average and the clean input is not one of the copies.
+    /// </summary>
+    private (float[] A, float[] G1, float[] G2, float[] G3)[][] SmoothMoments(GraphPlan plan, float[] batch,
+        IReadOnlyList<IReadOnlyList<int>> classes, SmoothOptions o)
+    {
+        int n = classes.Count, plane = ShapeUtil.Size(TargetShape), rounds = classes.Max(c => c.Count);
+        int samples = o.Noise?.Count ?? o.Samples;
+        if (samples < 1) throw new ExplanationException("Smooth Grad-CAM++ needs at least one sample");
+        if (o.Noise is not null && o.Noise.Any(e => e.Length != InputLength))
+            throw new ExplanationException($"Smooth Grad-CAM++ noise tensors must hold {InputLength} values");
+        var sumA = new double[n * plane];
+        var sums = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, rounds)
+            .Select(_ => (new double[plane], new double[plane], new double[plane])).ToArray()).ToArray();
+        var sigma = Enumerable.Range(0, n).Select(i =>
+        {
+            var x = batch.AsSpan(i * InputLength, InputLength);
+            return o.Spread * (System.Numerics.Tensors.TensorPrimitives.Max(x) - System.Numerics.Tensors.TensorPrimitives.Min(x));
+        }).ToArray();
+        var random = new Random(o.Seed);
+        for (int s = 0; s < samples; s++)
+        {
+            var noisy = new float[batch.Length];
+            for (int i = 0; i < n; i++)
+            for (int p = 0; p < InputLength; p++)
+            {
+                int idx = i * InputLength + p;
+                noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
+            }
+            var state = plan.Forward(noisy);
+            var a = state.Values[_targetSlot]!.Data;
+            for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
+            for (int r = 0; r < rounds; r++)
+            {
+                var g = plan.Backward(state, Seed(plan, n, classes, r), ReluBackwardMode.Normal, _targetSlot, _targetSlot)[_targetSlot].Data;
+                for (int i = 0; i < n; i++)
+                {
+                    if (r >= classes[i].Count) continue;
+                    var (s1, s2, s3) = sums[i][r];
+                    for (int p = 0; p < plane; p++)
+                    {
+                        double v = g[i * plane + p];
+                        s1[p] += v; s2[p] += v * v; s3[p] += v * v * v;
+                    }
+                }
+            }
+        }
+        float[] Mean(ReadOnlySpan<double> sum)
+        {
+            var m = new float[sum.Length];
+            for (int p = 0; p < m.Length; p++) m[p] = (float)(sum[p] / samples);
+            return m;
+        }
+        return sums.Select((perImage, i) => perImage
+            .Select(t => (Mean(sumA.AsSpan(i * plane, plane)), Mean(t.Item1), Mean(t.Item2), Mean(t.Item3))).ToArray()).ToArray();
+    }
+
+    private static float Gaussian(Random random)
+    {
+        // Box–Muller; 1 − U keeps the logarithm's argument in (0, 1].
+        double u1 = 1.0 - random.NextDouble(), u2 = random.NextDouble();
+        return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2));
+    }
+
+    /// <summary>The GAP → linear head after the target layer, needed by CAM; a clear error when absent.</summary>
+    private GemmLayer CamHead(GraphPlan plan)
+    {
+        var consumers = new Dictionary<int, List<Layer>>();
+        foreach (var l in plan.Layers)
+            foreach (var o in l.Operands.Where(o => o.IsRuntime))
+                (consumers.TryGetValue(o.Slot, out var list) ? list : consumers[o.Slot] = []).Add(l);
+        Layer? Next(int slot) => consumers.TryGetValue(slot, out var l) && l.Count == 1 ? l[0] : null;
+
+        var fail = new ExplanationException(
+            $"CAM needs the target layer '{TargetLayer}' to feed GlobalAveragePool and then one linear layer (Gemm/MatMul) that produces the logits");
+        var layer = Next(_targetSlot);
+        if (layer is not GlobalAveragePoolLayer) throw fail;
+        layer = Next(layer.Output);
+        while (layer is ViewLayer) layer = Next(layer.Output);
+        if (layer is not GemmLayer gemm || gemm.Features != TargetShape[0]) throw fail;
+        var after = Next(gemm.Output);
+        while (after is ViewLayer) after = Next(after.Output);
+        bool producesLogits = gemm.Output == plan.OutputSlot
+            || (after is not null && after.Output == plan.OutputSlot && (after is ViewLayer
+                || (after is AddLayer add && add.Operands.Count(op => !op.IsRuntime) == 1)));
+        return producesLogits ? gemm : throw fail;
+    }
+
+    /// <summary>∂y/∂logits for one class round: 1 at (i, classes[i][round]), so each image back-propagates its own y^c.</summary>
+    private static Tensor Seed(GraphPlan plan, int n, IReadOnlyList<IReadOnlyList<int>> classes, int round)
+    {
+        var seed = new Tensor(plan.SlotShape(plan.OutputSlot));
+        for (int i = 0; i < n; i++)
+            if (round < classes[i].Count) seed.Data[i * (seed.Length / n) + classes[i][round]] = 1f;
+        return seed;
+    }
+
+    private int CheckBatch(IReadOnlyList<float[]> images)
+    {
+        if (images.Count == 0) throw new ExplanationException("no images");
+        foreach (var image in images)
+            if (image.Length != InputLength)
+                throw new ExplanationException($"input has {image.Length} values; the model expects {Channels}×{InputHeight}×{InputWidth} = {InputLength}");
+        return images.Count;
+    }
+
+    private static float[] Concat(IReadOnlyList<float[]> images)
+    {
+        if (images.Count == 1) return (float[])images[0].Clone();
+        var batch = new float[images.Sum(i => i.Length)];
+        int offset = 0;
+        foreach (var image in images) { image.CopyTo(batch, offset); offset += image.Length; }
+        return batch;
+    }
+
+    private static float[][] Split(float[] data, int n)
+    {
+        int per = data.Length / n;
+        return Enumerable.Range(0, n).Select(i => data.AsSpan(i * per, per).ToArray()).ToArray();
+    }
+
+    /// <summary>Nothing native is held per model (OpenBLAS is process-wide); frees the cached plans.</summary>
+    public void Dispose() => _plans.Clear();
+}

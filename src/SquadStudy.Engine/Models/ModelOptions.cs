@@ -1,0 +1,38 @@
+namespace SquadStudy.Engine.Models;
+
+/// <summary>
+/// How to load a model. Input size, mean and std default to the ONNX input's fixed shape and
+/// ImageNet's statistics; <see cref="TargetLayer"/> null picks the default CAM layer (the output
+/// of the last Relu fed by a Conv, directly or through BatchNormalization or Add).
+/// </summary>
+public sealed record ModelOptions(
+    int? InputWidth = null,
+    int? InputHeight = null,
+    IReadOnlyList<float>? Mean = null,
+    IReadOnlyList<float>? Std = null,
+    string? TargetLayer = null)
+{
+    public static IReadOnlyList<float> ImageNetMean { get; } = [0.485f, 0.456f, 0.406f];
+    public static IReadOnlyList<float> ImageNetStd { get; } = [0.229f, 0.224f, 0.225f];
+
+    /// <summary>OpenBLAS threads for GEMM; null leaves the library's setting (by default one per core).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Upper bound on one forward pass's activations; a larger plan is rejected at load.</summary>
+    public long MaxActivationBytes { get; init; } = 4L << 30;
+}
+
+/// <summary>A class and its scores.</summary>
+public sealed record Prediction(int ClassIndex, float Logit, float Probability);
+
+/// <summary>
+/// One raw map: <see cref="Shape"/> is h×w for CAM methods (target-layer resolution, after the
+/// ReLU) and 3×H×W for gradient, deconv, guidedbp and the guided-X / deconv-X products.
+/// </summary>
+public sealed record ExplanationMap(string Method, int ClassIndex, int[] Shape, float[] Data);
+
+/// <summary>The maps of one (image, class), keyed by method name, with the image's logits.</summary>
+public sealed record ExplanationBundle(int ClassIndex, float[] Logits, IReadOnlyDictionary<string, ExplanationMap> Maps)
+{
+    public ExplanationMap this[string method] => Maps[method];
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using SquadStudy.Engine.Explainers;
+using SquadStudy.Engine.Models;
+using SquadStudy.Engine.Tensors;
+
+namespace SquadStudy.Engine.Tests;
+
+/// <summary>
+/// The engine against PyTorch on the fixtures of scripts/make_engine_fixtures.py: four small CNNs
+/// (VGG-like, ResNet-like, GAP→linear, mixed operators) exported at opsets 11, 13 and 17.
+/// </summary>
+public class ParityTests
+{
+    public static TheoryData<string> Fixtures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var dir in Directory.GetDirectories(FixturePaths.EngineRoot).Order())
+            if (File.Exists(Path.Combine(dir, "manifest.json"))) data.Add(Path.GetFileName(dir));
+        return data;
+    }
+
+    private sealed record Fixture(JsonElement Manifest, string Dir, ExplanationModel Model, float[] Input, float[] Logits, int[] Classes)
+    {
+        public string DataPath(string relative) => Path.GetFullPath(Path.Combine(Dir, relative));
+    }
+
+    private static Fixture Load(string name)
+    {
+        string dir = FixturePaths.Engine(name);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "manifest.json"))).RootElement;
+        var model = ExplanationModel.Load(Path.Combine(dir, manifest.GetProperty("onnx").GetString()!));
+        var input = Npy.ReadFile(Path.Combine(dir, manifest.GetProperty("input").GetString()!)).Data;
+        var logits = Npy.ReadFile(Path.Combine(dir, manifest.GetProperty("logits").GetString()!)).Data;
+        var classes = manifest.GetProperty("classes").EnumerateArray().Select(c => c.GetInt32()).ToArray();
+        return new Fixture(manifest, dir, model, input, logits, classes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Logits_MatchPyTorch(string fixture)
+    {
+        var f = Load(fixture);
+        var logits = f.Model.Logits(f.Input);
+        logits.Length.ShouldBe(f.Logits.Length);
+        float scale = f.Logits.Max(MathF.Abs);
+        for (int i = 0; i < logits.Length; i++)
+            ((double)Math.Abs(logits[i] - f.Logits[i])).ShouldBeLessThanOrEqualTo(1e-4 * scale, $"logit {i}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void DefaultTargetLayer_IsTheFixturesLayer(string fixture)
+    {
+        var f = Load(fixture);
+        var target = f.Manifest.GetProperty("target_layer");
+        f.Model.TargetLayer.ShouldBe(target.GetProperty("onnx_name").GetString());
+        f.Model.TargetShape.ShouldBe(target.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void EveryMethod_MatchesPyTorch(string fixture)
+    {
+        var f = Load(fixture);
+        var smooth = f.Manifest.GetProperty("smooth_gradcampp");
+        var (noise, noiseShape) = Npy.ReadFile(f.DataPath(smooth.GetProperty("noise").GetString()!));
+        int per = noise.Length / noiseShape[0];
+        var noiseList = Enumerable.Range(0, noiseShape[0]).Select(i => noise.AsSpan(i * per, per).ToArray()).ToArray();
+
+        var expected = f.Manifest.GetProperty("maps").EnumerateArray().ToList();
+        var methods = expected.Select(m => m.GetProperty("method").GetString()!).Distinct()
+            .Select(n => MethodSpec.Parse(n) with { Smooth = new SmoothOptions { Noise = noiseList } }).ToList();
+        methods.Count.ShouldBeGreaterThan(10);
+
+        var bundles = f.Model.Explain([f.Input], [f.Classes], methods)[0];
+        foreach (var m in expected)
+        {
+            string method = m.GetProperty("method").GetString()!;
+            int c = m.GetProperty("class").GetInt32();
+            var (reference, shape) = Npy.ReadFile(f.DataPath(m.GetProperty("file").GetString()!));
+            var map = bundles.Single(b => b.ClassIndex == c)[method];
+            map.Shape.ShouldBe(shape.Length == 4 ? shape[1..] : shape, $"{method}.{c} shape");
+            Numeric.ShouldMatchMap(map.Data, reference, $"{fixture} {method}.{c}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void CamMethod_FailsClearly_WhenHeadIsNotGapLinear(string fixture)
+    {
+        var f = Load(fixture);
+        if (f.Manifest.GetProperty("cam_applicable").GetBoolean())
+        {
+            f.Model.Explain(f.Input, f.Classes[0], [MethodSpec.Parse("cam")])["cam"].Data.ShouldNotBeEmpty();
+            return;
+        }
+        var e = Should.Throw<ExplanationException>(() => f.Model.Explain(f.Input, f.Classes[0], [MethodSpec.Parse("cam")]));
+        e.Message.ShouldContain("GlobalAveragePool");
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void BatchOfImagesAndClasses_EqualsOneByOne(string fixture)
+    {
+        var f = Load(fixture);
+        if (!f.Manifest.GetProperty("dynamic_batch").GetBoolean()) return;
+        var flipped = new float[f.Input.Length];
+        int w = f.Model.InputWidth;
+        for (int i = 0; i < f.Input.Length; i++) flipped[i] = f.Input[i - i % w + (w - 1 - i % w)];
+        string[] names = ["gradcam", "gradcampp", "guidedbp", "guided-squadcam", "gradient", "deconv-gradcam"];
+        var methods = names.Select(MethodSpec.Parse).ToList();
+
+        var batched = f.Model.Explain([f.Input, flipped], [f.Classes, [f.Classes[1]]], methods);
+        var singleA = f.Model.Explain([f.Input], [f.Classes], methods)[0];
+        var singleB = f.Model.Explain(flipped, f.Classes[1], methods);
+        foreach (var name in names)
+        {
+            for (int j = 0; j < 2; j++)
+                batched[0][j][name].Data.ShouldBe(singleA[j][name].Data, 1e-5f, $"{name} image 0 class {j}");
+            batched[1][0][name].Data.ShouldBe(singleB[name].Data, 1e-5f, $"{name} image 1");
+        }
+    }
+}
