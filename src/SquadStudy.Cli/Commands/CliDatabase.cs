@@ -38,4 +38,23 @@ internal static class CliDatabase
         }
         return services;
     }
+
+    /// <summary>
+    /// Opens the database, runs <paramref name="body"/> in a scope, and turns failures into one line on
+    /// stderr with an exit code, as the other commands do (see <see cref="CommandRunner"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(CliContext context, string? connectionString, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var services = await OpenAsync(connectionString, cancellationToken);
+            await using var scope = services.CreateAsyncScope();
+            return await body(scope.ServiceProvider, cancellationToken);
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or InvalidOperationException or System.Data.Common.DbException or IOException)
+        {
+            await context.Error.WriteLineAsync($"error: {CliApp.OneLine(e.Message)}");
+            return ExitCodes.Failure;
+        }
+    }
 }

@@ -11,7 +11,7 @@ namespace SquadStudy.Cli.Commands;
 /// </summary>
 public static class ReportCommand
 {
-    public static Command Create()
+    public static Command Create(CliContext context)
     {
         var study = new Option<string>("--study") { Description = "The study's slug.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON (the only format so far; required)." };
@@ -20,26 +20,20 @@ public static class ReportCommand
         var command = new Command("report", "Print a study's results: accuracy, comparisons, trust, power, exclusions, automated metrics.") { study, db, json };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var error = parseResult.InvocationConfiguration.Error;
             if (!parseResult.GetValue(json))
             {
-                await error.WriteLineAsync("Say --json: the report is printed as JSON (the dashboard shows the same tables).");
-                return 2;
+                await context.Error.WriteLineAsync("error: say --json: the report is printed as JSON (the dashboard shows the same tables).");
+                return ExitCodes.Usage;
             }
             var slug = parseResult.GetRequiredValue(study);
-            await using var services = await CliDatabase.OpenAsync(parseResult.GetValue(db), cancellationToken);
-            await using var scope = services.CreateAsyncScope();
-            var document = await StudyReporter.BuildAsync(
-                scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>(),
-                scope.ServiceProvider.GetRequiredService<DatabaseSettings>(),
-                slug, DateTime.UtcNow, cancellationToken);
-            if (document is null)
+            return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
-                await error.WriteLineAsync($"There is no study '{slug}' in this database.");
-                return 1;
-            }
-            await parseResult.InvocationConfiguration.Output.WriteLineAsync(document.ToJson());
-            return 0;
+                var document = await StudyReporter.BuildAsync(
+                    services.GetRequiredService<SquadStudyDbContext>(), services.GetRequiredService<DatabaseSettings>(), slug, DateTime.UtcNow, ct)
+                    ?? throw new CliException($"there is no study '{slug}' in this database.");
+                await context.Out.WriteLineAsync(document.ToJson());
+                return ExitCodes.Ok;
+            }, cancellationToken);
         });
         return command;
     }
