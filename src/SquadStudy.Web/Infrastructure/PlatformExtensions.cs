@@ -68,8 +68,8 @@ public static class PlatformExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
-        app.MapRazorPages();
         app.MapResearchEndpoints();
+        app.MapRazorPages();
         return app;
     }
 }
