@@ -14,6 +14,8 @@ public static class CliApp
         BenchCommand.Create,
         ImportCommand.Create,
         PrecomputeCommand.Create,
+        AdminCommand.Create,
+        ReportCommand.Create,
     ];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -7,6 +7,7 @@ using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
 using SquadStudy.Web.Precompute;
 using SquadStudy.Web.Participation;
+using SquadStudy.Web.Research;
 
 namespace SquadStudy.Web.Infrastructure;
 
@@ -48,6 +49,7 @@ public static class PlatformExtensions
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
+        builder.Services.AddResearchServices();
         builder.Services.AddRazorPages(options =>
         {
             // Everything under /research needs a signed-in researcher, except the login page itself.
@@ -70,6 +72,7 @@ public static class PlatformExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
+        app.MapResearchEndpoints();
         app.MapRazorPages();
         app.MapParticipation();
         return app;

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
+using SquadStudy.Reporting;
+
+namespace SquadStudy.Cli.Commands;
+
+/// <summary>
+/// <c>squadstudy report --study SLUG [--db CONNECTION] --json</c>: prints a study's results, the same
+/// document as the dashboard's <c>results.json</c>.
+/// </summary>
+public static class ReportCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var study = new Option<string>("--study") { Description = "The study's slug.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON (the only format so far; required)." };
+        var db = AdminCommand.DatabaseOption();
+
+        var command = new Command("report", "Print a study's results: accuracy, comparisons, trust, power, exclusions, automated metrics.") { study, db, json };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            if (!parseResult.GetValue(json))
+            {
+                await context.Error.WriteLineAsync("error: say --json: the report is printed as JSON (the dashboard shows the same tables).");
+                return ExitCodes.Usage;
+            }
+            var slug = parseResult.GetRequiredValue(study);
+            return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
+            {
+                var document = await StudyReporter.BuildAsync(
+                    services.GetRequiredService<SquadStudyDbContext>(), services.GetRequiredService<DatabaseSettings>(), slug, DateTime.UtcNow, ct)
+                    ?? throw new CliException($"there is no study '{slug}' in this database.");
+                await context.Out.WriteLineAsync(document.ToJson());
+                return ExitCodes.Ok;
+            }, cancellationToken);
+        });
+        return command;
+    }
+}
