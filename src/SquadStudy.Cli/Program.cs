@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using SquadStudy.Cli.Commands;
+
+var root = new RootCommand("SquadStudy: human studies of visual explanations of image classifiers.")
+{
+    AdminCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

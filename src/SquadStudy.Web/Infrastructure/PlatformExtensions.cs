@@ -5,6 +5,7 @@ using SquadStudy.Data;
 using SquadStudy.Data.Configuration;
 using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
+using SquadStudy.Web.Research;
 
 namespace SquadStudy.Web.Infrastructure;
 
@@ -45,6 +46,7 @@ public static class PlatformExtensions
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
+        builder.Services.AddResearchServices();
         builder.Services.AddRazorPages(options =>
         {
             // Everything under /research needs a signed-in researcher, except the login page itself.
@@ -67,6 +69,7 @@ public static class PlatformExtensions
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapRazorPages();
+        app.MapResearchEndpoints();
         return app;
     }
 }

@@ -1,0 +1,68 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SquadStudy.Data;
+using SquadStudy.Web.Infrastructure;
+
+namespace SquadStudy.Web.Research;
+
+public static class ResearchExtensions
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    /// <summary>Registers the researcher area's services (sign-in throttling, dashboard, gallery, exports).</summary>
+    public static IServiceCollection AddResearchServices(this IServiceCollection services)
+    {
+        services.AddOptions<LoginThrottleOptions>().BindConfiguration(LoginThrottleOptions.Section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<ResearcherSignIn>();
+        services.AddScoped<ResearchStudies>();
+        services.AddScoped<StudyDashboard>();
+        services.AddScoped<StudyGallery>();
+        services.AddScoped<StudyFiles>();
+        return services;
+    }
+
+    /// <summary>
+    /// The researcher area's non-page endpoints: the dashboard's live JSON, the exports and the
+    /// stored images of the gallery. All need the researcher policy, like the pages under /Research.
+    /// </summary>
+    public static IEndpointRouteBuilder MapResearchEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var study = endpoints.MapGroup("/research/studies/{slug}").RequireAuthorization(ResearcherPolicy.Name);
+
+        study.MapGet("/progress.json", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
+            await dashboard.StatusAsync(slug, ct) is { } status ? Results.Json(status, Json) : Results.NotFound());
+
+        study.MapGet("/export/answers.csv", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
+            await dashboard.SnapshotAsync(slug, ct) is { } snapshot
+                ? Csv(CsvExports.Answers(snapshot), $"{slug}-answers.csv")
+                : Results.NotFound());
+
+        study.MapGet("/export/participants.csv", async (string slug, bool? include_ids, StudyDashboard dashboard, CancellationToken ct) =>
+            await dashboard.SnapshotAsync(slug, ct) is { } snapshot
+                ? Csv(CsvExports.Participants(snapshot, include_ids == true), include_ids == true ? $"{slug}-participants-with-ids.csv" : $"{slug}-participants.csv")
+                : Results.NotFound());
+
+        study.MapGet("/export/stimuli.csv", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
+            await dashboard.SnapshotAsync(slug, ct) is { } snapshot
+                ? Csv(CsvExports.Stimuli(snapshot), $"{slug}-stimuli.csv")
+                : Results.NotFound());
+
+        study.MapGet("/export/codebook.md", async (string slug, ResearchStudies studies, CancellationToken ct) =>
+            await studies.FindAsync(slug, ct) is { } found
+                ? Results.File(Encoding.UTF8.GetBytes(CsvExports.CodebookMarkdown(found.Title)), "text/markdown; charset=utf-8", $"{slug}-codebook.md")
+                : Results.NotFound());
+
+        study.MapGet("/files/image/{id:long}", async (string slug, long id, StudyFiles files, CancellationToken ct) =>
+            await files.ImageAsync(slug, id, ct) is { } file ? Results.File(file.Path, file.ContentType) : Results.NotFound());
+
+        study.MapGet("/files/explanation/{id:long}", async (string slug, long id, StudyFiles files, CancellationToken ct) =>
+            await files.ExplanationAsync(slug, id, ct) is { } file ? Results.File(file.Path, file.ContentType) : Results.NotFound());
+
+        return endpoints;
+    }
+
+    /// <summary>A CSV download: <c>Content-Disposition: attachment</c>, never shown inline.</summary>
+    private static IResult Csv(byte[] content, string fileName) => Results.File(content, "text/csv; charset=utf-8", fileName);
+}

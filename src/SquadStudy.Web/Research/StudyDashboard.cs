@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
+
+namespace SquadStudy.Web.Research;
+
+/// <summary>Enrolment counts of a study. Withdrawn and declined people leave only a count behind.</summary>
+public sealed record StudyProgress(
+    string Status, int Started, int Active, int Completed, int Abandoned, int Withdrawn, int Declined, int Excluded, int Answers);
+
+/// <summary>Progress of the study's precomputation of explanations.</summary>
+public sealed record PrecomputeProgress(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
+{
+    public int Percent => Total == 0 ? (Status == PrecomputeStatus.Done ? 100 : 0) : (int)Math.Round(100.0 * Completed / Total);
+}
+
+/// <summary>One bar of a balance histogram: how many stimuli have <see cref="Answers"/> answers.</summary>
+public sealed record HistogramBin(int Answers, int Stimuli);
+
+/// <summary>How evenly answers and live assignments are spread over the stimuli of one experiment.</summary>
+public sealed record ExperimentBalance(
+    string Experiment, int Stimuli,
+    int MinAnswered, int MaxAnswered, double MeanAnswered,
+    int MinAssigned, int MaxAssigned, double MeanAssigned,
+    IReadOnlyList<HistogramBin> Histogram);
+
+/// <summary>The live part of the dashboard, also served as JSON for its auto-refresh.</summary>
+public sealed record DashboardStatus(StudyProgress Progress, PrecomputeProgress? Precompute, IReadOnlyList<ExperimentBalance> Balance);
+
+/// <summary>The dashboard's queries.</summary>
+public sealed class StudyDashboard(SquadStudyDbContext db, DatabaseSettings settings)
+{
+    public Task<StudySnapshot?> SnapshotAsync(string slug, CancellationToken cancellationToken = default) =>
+        StudySnapshot.LoadAsync(db, settings, slug, cancellationToken);
+
+    public async Task<DashboardStatus?> StatusAsync(string slug, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await SnapshotAsync(slug, cancellationToken);
+        return snapshot is null ? null : await StatusAsync(snapshot, cancellationToken);
+    }
+
+    public async Task<DashboardStatus> StatusAsync(StudySnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == snapshot.Study.Id, cancellationToken);
+        return new DashboardStatus(
+            Progress(snapshot),
+            job is null ? null : new PrecomputeProgress(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error),
+            Balance(snapshot.Stimuli.Values));
+    }
+
+    public static StudyProgress Progress(StudySnapshot snapshot)
+    {
+        var participants = snapshot.Participants;
+        return new StudyProgress(
+            snapshot.Study.Status,
+            Started: participants.Count,
+            Active: participants.Count(p => p.Participant.Status == ParticipantStatus.Active),
+            Completed: participants.Count(p => p.Participant.Status == ParticipantStatus.Completed),
+            Abandoned: participants.Count(p => p.Participant.Status == ParticipantStatus.Abandoned),
+            Withdrawn: snapshot.Study.WithdrawalCount,
+            Declined: snapshot.Study.DeclineCount,
+            Excluded: participants.Count(p => p.Excluded),
+            Answers: snapshot.Answers.Count);
+    }
+
+    public static IReadOnlyList<ExperimentBalance> Balance(IEnumerable<Stimulus> stimuli) =>
+        stimuli.GroupBy(s => s.Experiment)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var answered = g.Select(s => s.AnsweredCount).ToList();
+                var assigned = g.Select(s => s.AssignedCount).ToList();
+                var histogram = answered.GroupBy(a => a).OrderBy(b => b.Key).Select(b => new HistogramBin(b.Key, b.Count())).ToList();
+                return new ExperimentBalance(g.Key, answered.Count,
+                    answered.Min(), answered.Max(), answered.Average(),
+                    assigned.Min(), assigned.Max(), assigned.Average(),
+                    histogram);
+            })
+            .ToList();
+}
