@@ -92,6 +92,7 @@ CREATE TABLE participants (
     mturk_worker_id text NULL,
     mturk_assignment_id text NULL,
     mturk_hit_id text NULL,
+    mturk_sandbox boolean NOT NULL DEFAULT false,
     status text NOT NULL,
     current_position integer NOT NULL DEFAULT 0,
     plan_length integer NOT NULL DEFAULT 0,
@@ -113,6 +114,7 @@ CREATE TABLE plan_items (
     swapped boolean NOT NULL DEFAULT false,
     attention_prompt text NULL,
     attention_answer text NULL,
+    attention_options text NULL,
     shown_utc timestamp with time zone NULL
 );
 CREATE UNIQUE INDEX ix_plan_items_participant_position ON plan_items (participant_id, position);

@@ -92,6 +92,7 @@ CREATE TABLE participants (
     mturk_worker_id TEXT NULL,
     mturk_assignment_id TEXT NULL,
     mturk_hit_id TEXT NULL,
+    mturk_sandbox INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,
     current_position INTEGER NOT NULL DEFAULT 0,
     plan_length INTEGER NOT NULL DEFAULT 0,
@@ -113,6 +114,7 @@ CREATE TABLE plan_items (
     swapped INTEGER NOT NULL DEFAULT 0,
     attention_prompt TEXT NULL,
     attention_answer TEXT NULL,
+    attention_options TEXT NULL,
     shown_utc TEXT NULL
 );
 CREATE UNIQUE INDEX ix_plan_items_participant_position ON plan_items (participant_id, position);

@@ -25,6 +25,8 @@ public sealed class Participant
     public string? MturkWorkerId { get; set; }
     public string? MturkAssignmentId { get; set; }
     public string? MturkHitId { get; set; }
+    /// <summary>MTurk's <c>turkSubmitTo</c> named the worker sandbox: completion posts there.</summary>
+    public bool MturkSandbox { get; set; }
     public string Status { get; set; } = ParticipantStatus.Active;
     /// <summary>Position (0-based) of the next plan item to answer; the server holds it.</summary>
     public int CurrentPosition { get; set; }
@@ -54,6 +56,8 @@ public sealed class PlanItem
     public bool Swapped { get; set; }
     public string? AttentionPrompt { get; set; }
     public string? AttentionAnswer { get; set; }
+    /// <summary>The instructed-response options as a JSON array of strings, in display order.</summary>
+    public string? AttentionOptions { get; set; }
     /// <summary>When the item was first shown, for response time.</summary>
     public DateTime? ShownUtc { get; set; }
     public Stimulus? Stimulus { get; set; }

@@ -6,6 +6,7 @@ using SquadStudy.Data.Configuration;
 using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
 using SquadStudy.Web.Research;
+using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Infrastructure;
 
@@ -53,6 +54,7 @@ public static class PlatformExtensions
             options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
             options.Conventions.AllowAnonymousToPage("/Research/Login");
         });
+        builder.AddParticipation();
         return builder;
     }
 
@@ -70,6 +72,7 @@ public static class PlatformExtensions
         app.MapHealthChecks("/healthz", HealthResponse.Options);
         app.MapRazorPages();
         app.MapResearchEndpoints();
+        app.MapParticipation();
         return app;
     }
 }

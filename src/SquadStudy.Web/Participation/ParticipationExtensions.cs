@@ -1,0 +1,35 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Markdig;
+
+namespace SquadStudy.Web.Participation;
+
+public static class ParticipationExtensions
+{
+    /// <summary>Registers the participant side: services, the abandonment sweep.</summary>
+    public static WebApplicationBuilder AddParticipation(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ParticipationOptions>().BindConfiguration(ParticipationOptions.Section);
+        builder.Services.AddMemoryCache();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<StudyContent>();
+        builder.Services.AddScoped<ParticipationService>();
+        builder.Services.AddHostedService<AbandonmentService>();
+        return builder;
+    }
+
+    /// <summary>Maps the content-addressed media endpoint; the pages are Razor Pages under /s.</summary>
+    public static WebApplication MapParticipation(this WebApplication app)
+    {
+        app.MapMedia();
+        return app;
+    }
+}
+
+/// <summary>Study Markdown (consent, instructions) to HTML with raw HTML escaped, never passed through.</summary>
+public static class StudyMarkdown
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().DisableHtml().Build();
+
+    public static string ToHtml(string? markdown) => string.IsNullOrWhiteSpace(markdown) ? "" : Markdown.ToHtml(markdown, Pipeline);
+}

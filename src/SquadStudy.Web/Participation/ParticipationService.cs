@@ -1,0 +1,391 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
+
+namespace SquadStudy.Web.Participation;
+
+/// <summary>The study as the participant pages see it.</summary>
+public sealed record StudyInfo(
+    long Id, string Slug, string Title, string Status, string ConsentMarkdown, string? InstructionsMarkdown,
+    string DefinitionJson, string CompletionCode, string? Redirect, string PackDirectory, int AbandonAfterMinutes);
+
+/// <summary>A participant's server-held state.</summary>
+public sealed record ParticipantState(
+    long Id, long StudyId, string Token, string Status, int CurrentPosition, int PlanLength,
+    string WithdrawalCode, string Source, string? MturkAssignmentId, bool MturkSandbox);
+
+public enum RecordOutcome
+{
+    /// <summary>The answer was stored and the position advanced.</summary>
+    Recorded,
+    /// <summary>The position had already moved on (a repeated, stale or concurrent POST): nothing stored.</summary>
+    NotCurrent,
+}
+
+/// <summary>
+/// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write runs in one
+/// transaction through <see cref="WriteGate"/>; the participant's position only advances in the
+/// transaction that stores the answer for it, guarded by the position the answer was for.
+/// </summary>
+public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, StudyContent content, TimeProvider time, ILogger<ParticipationService> logger)
+{
+    private static readonly Func<SquadStudyDbContext, string, Task<StudyInfo?>> StudyBySlug =
+        EF.CompileAsyncQuery((SquadStudyDbContext c, string slug) => c.Studies.AsNoTracking()
+            .Where(s => s.Slug == slug)
+            .Select(s => new StudyInfo(s.Id, s.Slug, s.Title, s.Status, s.ConsentMarkdown, s.InstructionsMarkdown,
+                s.DefinitionJson, s.CompletionCode, s.Redirect, s.PackDirectory, s.AbandonAfterMinutes))
+            .FirstOrDefault());
+
+    private static readonly Func<SquadStudyDbContext, string, long, Task<ParticipantState?>> ParticipantByToken =
+        EF.CompileAsyncQuery((SquadStudyDbContext c, string token, long studyId) => c.Participants.AsNoTracking()
+            .Where(p => p.Token == token && p.StudyId == studyId)
+            .Select(p => new ParticipantState(p.Id, p.StudyId, p.Token, p.Status, p.CurrentPosition, p.PlanLength,
+                p.WithdrawalCode, p.Source, p.MturkAssignmentId, p.MturkSandbox))
+            .FirstOrDefault());
+
+    private static readonly Func<SquadStudyDbContext, long, int, Task<PlanItemView?>> ItemAt =
+        EF.CompileAsyncQuery((SquadStudyDbContext c, long participantId, int position) => c.PlanItems.AsNoTracking()
+            .Where(i => i.ParticipantId == participantId && i.Position == position)
+            .Select(i => new PlanItemView(i.Id, i.Position, i.Kind, i.Swapped, i.ShownUtc, i.AttentionPrompt, i.AttentionAnswer, i.AttentionOptions,
+                i.Stimulus == null ? null : new StimulusView(i.Stimulus.Id, i.Stimulus.Experiment, i.Stimulus.ImageId, i.Stimulus.TargetClass,
+                    i.Stimulus.DistractorClass, i.Stimulus.ModelAId, i.Stimulus.ModelBId, i.Stimulus.MethodA, i.Stimulus.MethodB)))
+            .FirstOrDefault());
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public Task<StudyInfo?> FindStudyAsync(string slug) => StudyBySlug(db, slug);
+
+    public Task<ParticipantState?> FindParticipantAsync(long studyId, string? token) =>
+        string.IsNullOrEmpty(token) || token.Length > 64 ? Task.FromResult<ParticipantState?>(null) : ParticipantByToken(db, token, studyId);
+
+    public Task<PlanItemView?> ItemAtAsync(long participantId, int position) => ItemAt(db, participantId, position);
+
+    /// <summary>The participant a Prolific or MTurk id already enrolled in this study, if any.</summary>
+    public async Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    {
+        var query = db.Participants.AsNoTracking().Where(p => p.StudyId == studyId);
+        if (recruiter.ProlificPid is string pid)
+        {
+            query = query.Where(p => p.ProlificPid == pid);
+        }
+        else if (recruiter.MturkWorkerId is string worker)
+        {
+            query = query.Where(p => p.MturkWorkerId == worker);
+        }
+        else
+        {
+            return null;
+        }
+        return await query.Select(p => new ParticipantState(p.Id, p.StudyId, p.Token, p.Status, p.CurrentPosition, p.PlanLength,
+            p.WithdrawalCode, p.Source, p.MturkAssignmentId, p.MturkSandbox)).FirstOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>Counts a decline; nothing else about the person is stored.</summary>
+    public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>
+        gate.RunAsync(db, null, ct => db.Studies.Where(s => s.Id == studyId)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DeclineCount, x => x.DeclineCount + 1), ct), cancellationToken);
+
+    /// <summary>
+    /// Enrols a consenting participant: draws the whole plan and reserves its stimuli in one
+    /// transaction, so concurrent enrolments see each other's counts. A Prolific or MTurk id that
+    /// already enrolled gets its existing participant back (no new plan).
+    /// </summary>
+    public async Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    {
+        var definition = StudyDefinition.Parse(study.DefinitionJson);
+        try
+        {
+            return await gate.RunAsync(db, study.Id, async ct =>
+            {
+                if (await FindByRecruiterAsync(study.Id, recruiter, ct) is { } existing)
+                {
+                    return existing;
+                }
+                var now = Now;
+                await ReleaseAbandonedInTransactionAsync(study.Id, now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), ct);
+                var slots = await db.Stimuli.AsNoTracking().Where(s => s.StudyId == study.Id)
+                    .Select(s => new StimulusSlot(s.Id, s.Experiment, s.ImageId, s.AssignedCount))
+                    .ToListAsync(ct);
+                var drawn = PlanDrawer.Draw(definition, slots, Random.Shared);
+                var participant = new Participant
+                {
+                    StudyId = study.Id,
+                    Token = Secrets.NewToken(),
+                    WithdrawalCode = Secrets.NewWithdrawalCode(),
+                    Source = recruiter.Source,
+                    ProlificPid = recruiter.ProlificPid,
+                    ProlificStudyId = recruiter.ProlificPid is null ? null : recruiter.ProlificStudyId,
+                    ProlificSessionId = recruiter.ProlificPid is null ? null : recruiter.ProlificSessionId,
+                    MturkWorkerId = recruiter.MturkWorkerId,
+                    MturkAssignmentId = recruiter.MturkWorkerId is null ? null : recruiter.MturkAssignmentId,
+                    MturkHitId = recruiter.MturkWorkerId is null ? null : recruiter.MturkHitId,
+                    MturkSandbox = recruiter.MturkWorkerId is not null && recruiter.MturkSandbox,
+                    Status = drawn.Count == 0 ? ParticipantStatus.Completed : ParticipantStatus.Active,
+                    PlanLength = drawn.Count,
+                    ConsentedUtc = now,
+                    LastSeenUtc = now,
+                    CompletedUtc = drawn.Count == 0 ? now : null,
+                    Plan = drawn.Select((d, i) => new PlanItem
+                    {
+                        Position = i,
+                        Kind = d.Kind,
+                        StimulusId = d.StimulusId,
+                        Swapped = d.Swapped,
+                        AttentionPrompt = d.Check?.Prompt,
+                        AttentionAnswer = d.Check?.Answer,
+                        AttentionOptions = d.Check is null ? null : JsonSerializer.Serialize(d.Check.Options),
+                    }).ToList(),
+                };
+                db.Participants.Add(participant);
+                await db.SaveChangesAsync(ct);
+                var chosen = drawn.Where(d => d.StimulusId is not null).Select(d => d.StimulusId!.Value).ToList();
+                if (chosen.Count > 0)
+                {
+                    await db.Stimuli.Where(s => chosen.Contains(s.Id))
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount + 1), ct);
+                }
+                db.ChangeTracker.Clear();
+                return new ParticipantState(participant.Id, participant.StudyId, participant.Token, participant.Status, 0,
+                    participant.PlanLength, participant.WithdrawalCode, participant.Source, participant.MturkAssignmentId, participant.MturkSandbox);
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e) && recruiter.Source != ParticipantSource.Direct)
+        {
+            // Another instance enrolled the same recruiter id between our check and our insert.
+            return await FindByRecruiterAsync(study.Id, recruiter, cancellationToken)
+                ?? throw new InvalidOperationException("A recruiter id collided on enrolment but its participant is gone.", e);
+        }
+    }
+
+    /// <summary>Records when the item was first shown (for the response time); later views keep the first time.</summary>
+    public async Task<DateTime> MarkShownAsync(ParticipantState participant, PlanItemView item, CancellationToken cancellationToken)
+    {
+        if (item.ShownUtc is DateTime shown)
+        {
+            return shown;
+        }
+        var now = Now;
+        await gate.RunAsync(db, null, async ct =>
+        {
+            await db.PlanItems.Where(i => i.Id == item.Id && i.ShownUtc == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.ShownUtc, now), ct);
+            await db.Participants.Where(p => p.Id == participant.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastSeenUtc, now), ct);
+            return 0;
+        }, cancellationToken);
+        return now;
+    }
+
+    /// <summary>
+    /// Stores the answer for the participant's current position and advances it, in one transaction.
+    /// The position advances only if it still equals the item's (so a repeated or concurrent POST
+    /// stores nothing); the unique indexes on answers are the last line of defence.
+    /// </summary>
+    public async Task<RecordOutcome> RecordAnswerAsync(ParticipantState participant, PlanItemView item, EvaluatedAnswer answer, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var shown = item.ShownUtc ?? now;
+        var milliseconds = (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue);
+        var next = item.Position + 1;
+        var completed = next >= participant.PlanLength;
+        try
+        {
+            return await gate.RunAsync(db, null, async ct =>
+            {
+                var moved = await db.Participants
+                    .Where(p => p.Id == participant.Id && p.CurrentPosition == item.Position && p.Status == ParticipantStatus.Active)
+                    .ExecuteUpdateAsync(s =>
+                    {
+                        s.SetProperty(p => p.CurrentPosition, next).SetProperty(p => p.LastSeenUtc, now);
+                        if (completed)
+                        {
+                            s.SetProperty(p => p.Status, ParticipantStatus.Completed).SetProperty(p => p.CompletedUtc, now);
+                        }
+                    }, ct);
+                if (moved == 0)
+                {
+                    return RecordOutcome.NotCurrent;
+                }
+                db.Answers.Add(new Answer
+                {
+                    ParticipantId = participant.Id,
+                    PlanItemId = item.Id,
+                    Position = item.Position,
+                    StimulusId = item.Stimulus?.Id,
+                    Choice = answer.Choice,
+                    IsCorrect = answer.IsCorrect,
+                    Score = answer.Score,
+                    ResponseMs = milliseconds,
+                    ShownUtc = shown,
+                    AnsweredUtc = now,
+                });
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+                if (item.Stimulus is { } stimulus)
+                {
+                    await db.Stimuli.Where(s => s.Id == stimulus.Id)
+                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnsweredCount, x => x.AnsweredCount + 1), ct);
+                }
+                return RecordOutcome.Recorded;
+            }, cancellationToken);
+        }
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        {
+            logger.LogInformation("Answer for participant {Participant} position {Position} already stored.", participant.Id, item.Position);
+            return RecordOutcome.NotCurrent;
+        }
+    }
+
+    /// <summary>The experiment types of a participant's plan, in plan order.</summary>
+    public async Task<IReadOnlyList<string>> ExperimentsInPlanAsync(long participantId, CancellationToken cancellationToken)
+    {
+        var rows = await db.PlanItems.AsNoTracking().Where(i => i.ParticipantId == participantId)
+            .OrderBy(i => i.Position)
+            .Select(i => i.Stimulus == null ? PlanItemKind.Attention : i.Stimulus.Experiment)
+            .ToListAsync(cancellationToken);
+        return rows.Distinct().ToList();
+    }
+
+    /// <summary>
+    /// An abandoned participant who comes back and chooses to go on: their unanswered questions are
+    /// reserved again (AssignedCount +1), so the balance counts live plans once more.
+    /// </summary>
+    public Task<bool> ResumeAsync(ParticipantState participant, CancellationToken cancellationToken) =>
+        gate.RunAsync(db, participant.StudyId, async ct =>
+        {
+            var now = Now;
+            var resumed = await db.Participants
+                .Where(p => p.Id == participant.Id && p.Status == ParticipantStatus.Abandoned)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, ParticipantStatus.Active).SetProperty(p => p.LastSeenUtc, now), ct);
+            if (resumed == 0)
+            {
+                return false;
+            }
+            var position = participant.CurrentPosition;
+            await db.Stimuli
+                .Where(s => db.PlanItems.Any(i => i.ParticipantId == participant.Id && i.Position >= position && i.StimulusId == s.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount + 1), ct);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Marks participants of all studies idle past their study's timeout as abandoned; returns how many.</summary>
+    public async Task<int> ReleaseAbandonedAsync(CancellationToken cancellationToken)
+    {
+        var studies = await db.Studies.AsNoTracking()
+            .Where(s => db.Participants.Any(p => p.StudyId == s.Id && p.Status == ParticipantStatus.Active))
+            .Select(s => new { s.Id, s.AbandonAfterMinutes })
+            .ToListAsync(cancellationToken);
+        var released = 0;
+        foreach (var study in studies)
+        {
+            var cutoff = Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes);
+            released += await gate.RunAsync(db, study.Id, ct => ReleaseAbandonedInTransactionAsync(study.Id, cutoff, ct), cancellationToken);
+        }
+        return released;
+    }
+
+    private async Task<int> ReleaseAbandonedInTransactionAsync(long studyId, DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var idle = await db.Participants.AsNoTracking()
+            .Where(p => p.StudyId == studyId && p.Status == ParticipantStatus.Active && p.LastSeenUtc < cutoff)
+            .Select(p => new { p.Id, p.CurrentPosition })
+            .ToListAsync(cancellationToken);
+        foreach (var p in idle)
+        {
+            var marked = await db.Participants
+                .Where(x => x.Id == p.Id && x.Status == ParticipantStatus.Active && x.CurrentPosition == p.CurrentPosition)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ParticipantStatus.Abandoned), cancellationToken);
+            if (marked == 1)
+            {
+                await db.Stimuli
+                    .Where(s => db.PlanItems.Any(i => i.ParticipantId == p.Id && i.Position >= p.CurrentPosition && i.StimulusId == s.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount - 1), cancellationToken);
+            }
+        }
+        if (idle.Count > 0)
+        {
+            logger.LogInformation("Released {Count} abandoned plans of study {Study}.", idle.Count, studyId);
+        }
+        return idle.Count;
+    }
+
+    /// <summary>The participant holding a withdrawal code, with their study's title; null if none.</summary>
+    public async Task<(long ParticipantId, string StudyTitle, int Answers)?> FindByWithdrawalCodeAsync(string code, CancellationToken cancellationToken)
+    {
+        var row = await db.Participants.AsNoTracking().Where(p => p.WithdrawalCode == code)
+            .Join(db.Studies, p => p.StudyId, s => s.Id, (p, s) => new { p.Id, s.Title, Answers = p.Answers.Count })
+            .FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : (row.Id, row.Title, row.Answers);
+    }
+
+    /// <summary>
+    /// Deletes a participant and, by cascade, their plan and answers; gives back the balance counts
+    /// their plan held and counts the withdrawal. Returns false if they were already gone.
+    /// </summary>
+    public async Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken)
+    {
+        var studyId = await db.Participants.AsNoTracking().Where(p => p.Id == participantId).Select(p => (long?)p.StudyId).FirstOrDefaultAsync(cancellationToken);
+        if (studyId is null)
+        {
+            return false;
+        }
+        return await gate.RunAsync(db, studyId, async ct =>
+        {
+            var p = await db.Participants.AsNoTracking().Where(x => x.Id == participantId)
+                .Select(x => new { x.Status, x.CurrentPosition }).FirstOrDefaultAsync(ct);
+            if (p is null)
+            {
+                return false;
+            }
+            await db.Stimuli
+                .Where(s => db.Answers.Any(a => a.ParticipantId == participantId && a.StimulusId == s.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnsweredCount, x => x.AnsweredCount - 1), ct);
+            // An abandoned plan already gave back its unanswered positions.
+            var held = p.Status == ParticipantStatus.Abandoned ? p.CurrentPosition : int.MaxValue;
+            await db.Stimuli
+                .Where(s => db.PlanItems.Any(i => i.ParticipantId == participantId && i.Position < held && i.StimulusId == s.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount - 1), ct);
+            await db.Participants.Where(x => x.Id == participantId).ExecuteDeleteAsync(ct);
+            await db.Studies.Where(s => s.Id == studyId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.WithdrawalCount, x => x.WithdrawalCount + 1), ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>Draws a plan without storing anything (the researchers' preview).</summary>
+    public async Task<IReadOnlyList<DrawnItem>> DrawPreviewAsync(StudyInfo study, CancellationToken cancellationToken)
+    {
+        var slots = await db.Stimuli.AsNoTracking().Where(s => s.StudyId == study.Id)
+            .Select(s => new StimulusSlot(s.Id, s.Experiment, s.ImageId, s.AssignedCount))
+            .ToListAsync(cancellationToken);
+        return PlanDrawer.Draw(StudyDefinition.Parse(study.DefinitionJson), slots, Random.Shared);
+    }
+
+    public Task<StimulusView?> StimulusAsync(long studyId, long stimulusId, CancellationToken cancellationToken) =>
+        db.Stimuli.AsNoTracking().Where(s => s.Id == stimulusId && s.StudyId == studyId)
+            .Select(s => new StimulusView(s.Id, s.Experiment, s.ImageId, s.TargetClass, s.DistractorClass, s.ModelAId, s.ModelBId, s.MethodA, s.MethodB))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>What the participant sees at a plan item: prompt, explanation images, options in plan order.</summary>
+    public async Task<QuestionView> BuildViewAsync(StudyInfo study, PlanItemView item, int planLength, CancellationToken cancellationToken)
+    {
+        var options = Questions.Options(item, item.Kind == PlanItemKind.Attention ? [] : content.ClassNames(study.Id, study.PackDirectory));
+        IReadOnlyList<QuestionImage> images = [];
+        if (item.Stimulus is { } stimulus)
+        {
+            var urls = await content.ExplanationUrlsAsync(db, stimulus, item.Swapped, cancellationToken);
+            images = Questions.Captions(stimulus.Experiment).Zip(urls, (caption, url) => new QuestionImage(caption, url)).ToArray();
+        }
+        return new QuestionView(item.Position, planLength, item.Kind, Questions.Prompt(item), images, options);
+    }
+
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Json;
+using SquadStudy.Data.Entities;
+
+namespace SquadStudy.Web.Participation;
+
+/// <summary>The stimulus of a plan item, as the question pages need it.</summary>
+public sealed record StimulusView(
+    long Id, string Experiment, long ImageId, int TargetClass, int? DistractorClass,
+    long ModelAId, long? ModelBId, string MethodA, string? MethodB);
+
+/// <summary>One plan position with what is needed to show and check it.</summary>
+public sealed record PlanItemView(
+    long Id, int Position, string Kind, bool Swapped, DateTime? ShownUtc,
+    string? AttentionPrompt, string? AttentionAnswer, string? AttentionOptions, StimulusView? Stimulus);
+
+/// <summary>An answer option: the value posted and the text shown.</summary>
+public sealed record QuestionOption(string Value, string Label);
+
+/// <summary>An explanation image shown with a question, under its neutral caption.</summary>
+public sealed record QuestionImage(string Caption, string? Url);
+
+/// <summary>What the participant sees at one position.</summary>
+public sealed record QuestionView(
+    int Position, int PlanLength, string Kind, string Prompt,
+    IReadOnlyList<QuestionImage> Images, IReadOnlyList<QuestionOption> Options);
+
+/// <summary>An answer checked against its plan item, ready to store.</summary>
+public sealed record EvaluatedAnswer(string Choice, bool? IsCorrect, int? Score);
+
+/// <summary>
+/// The three question types and the attention check: their options in the plan's order, and how a
+/// posted choice becomes a stored answer. Stored scores are relative to the stimulus, not to the
+/// screen: trust's <see cref="Answer.Score"/> is the score of the stimulus' model A (+2 … −2) on
+/// whichever side it was shown; comparison's is +1 when method A was chosen, 0 for "same", −1 for
+/// method B. <see cref="Answer.Choice"/> keeps what was clicked, relative to the displayed sides.
+/// </summary>
+public static class Questions
+{
+    public const string DiscriminationPrompt = "Which of the two object categories is depicted?";
+    public const string TrustPrompt = "Which model seems more reliable?";
+    public const string ComparisonPrompt = "Which explanation shows better why the model made its prediction?";
+
+    private static readonly QuestionOption[] TrustOptions =
+    [
+        new("2", "Model A is clearly more reliable"),
+        new("1", "Model A is slightly more reliable"),
+        new("0", "Both are equally reliable"),
+        new("-1", "Model B is slightly more reliable"),
+        new("-2", "Model B is clearly more reliable"),
+    ];
+
+    private static readonly QuestionOption[] ComparisonOptions =
+    [
+        new("A", "Explanation A is better"),
+        new("same", "Both explain it equally well"),
+        new("B", "Explanation B is better"),
+    ];
+
+    public static string Prompt(PlanItemView item) => item.Kind == PlanItemKind.Attention
+        ? item.AttentionPrompt ?? ""
+        : item.Stimulus?.Experiment switch
+        {
+            ExperimentKind.Discrimination => DiscriminationPrompt,
+            ExperimentKind.Trust => TrustPrompt,
+            ExperimentKind.Comparison => ComparisonPrompt,
+            var other => throw new InvalidOperationException($"Plan item {item.Id} has a stimulus of unknown experiment '{other}'."),
+        };
+
+    public static IReadOnlyList<QuestionOption> Options(PlanItemView item, IReadOnlyList<string> classNames)
+    {
+        if (item.Kind == PlanItemKind.Attention)
+        {
+            var options = item.AttentionOptions is null ? [] : JsonSerializer.Deserialize<string[]>(item.AttentionOptions) ?? [];
+            return options.Select(o => new QuestionOption(o, o)).ToArray();
+        }
+        var stimulus = item.Stimulus ?? throw new InvalidOperationException($"Plan item {item.Id} is a question without a stimulus.");
+        switch (stimulus.Experiment)
+        {
+            case ExperimentKind.Discrimination:
+                var distractor = stimulus.DistractorClass
+                    ?? throw new InvalidOperationException($"Discrimination stimulus {stimulus.Id} has no distractor class.");
+                var target = new QuestionOption(stimulus.TargetClass.ToString(CultureInfo.InvariantCulture), ClassName(classNames, stimulus.TargetClass));
+                var other = new QuestionOption(distractor.ToString(CultureInfo.InvariantCulture), ClassName(classNames, distractor));
+                return item.Swapped ? [other, target] : [target, other];
+            case ExperimentKind.Trust:
+                return TrustOptions;
+            case ExperimentKind.Comparison:
+                return ComparisonOptions;
+            default:
+                throw new InvalidOperationException($"Stimulus {stimulus.Id} has unknown experiment '{stimulus.Experiment}'.");
+        }
+    }
+
+    /// <summary>The stored answer for a posted choice, or null when the choice is not one of the item's options.</summary>
+    public static EvaluatedAnswer? Evaluate(PlanItemView item, string? choice)
+    {
+        if (string.IsNullOrEmpty(choice) || choice.Length > 200)
+        {
+            return null;
+        }
+        if (item.Kind == PlanItemKind.Attention)
+        {
+            var options = item.AttentionOptions is null ? [] : JsonSerializer.Deserialize<string[]>(item.AttentionOptions) ?? [];
+            return options.Contains(choice, StringComparer.Ordinal)
+                ? new EvaluatedAnswer(choice, string.Equals(choice, item.AttentionAnswer, StringComparison.Ordinal), null)
+                : null;
+        }
+        var stimulus = item.Stimulus;
+        if (stimulus is null)
+        {
+            return null;
+        }
+        switch (stimulus.Experiment)
+        {
+            case ExperimentKind.Discrimination:
+                if (!int.TryParse(choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
+                    || (chosen != stimulus.TargetClass && chosen != stimulus.DistractorClass))
+                {
+                    return null;
+                }
+                return new EvaluatedAnswer(chosen.ToString(CultureInfo.InvariantCulture), chosen == stimulus.TargetClass, null);
+            case ExperimentKind.Trust:
+                var shown = choice switch { "2" => 2, "1" => 1, "0" => 0, "-1" => -1, "-2" => -2, _ => (int?)null };
+                // The left image is the stimulus' model A unless the sides were swapped.
+                return shown is int s ? new EvaluatedAnswer(choice, null, item.Swapped ? -s : s) : null;
+            case ExperimentKind.Comparison:
+                var side = choice switch { "A" => 1, "same" => 0, "B" => -1, _ => (int?)null };
+                return side is int c ? new EvaluatedAnswer(choice, null, item.Swapped ? -c : c) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The (model, method) of each displayed image, left to right, in the plan's sides.</summary>
+    public static IReadOnlyList<(long Model, string Method)> DisplayedExplanations(StimulusView stimulus, bool swapped)
+    {
+        (long, string) a = (stimulus.ModelAId, stimulus.MethodA);
+        switch (stimulus.Experiment)
+        {
+            case ExperimentKind.Trust:
+                (long, string) modelB = (stimulus.ModelBId ?? throw new InvalidOperationException($"Trust stimulus {stimulus.Id} has no model B."), stimulus.MethodA);
+                return swapped ? [modelB, a] : [a, modelB];
+            case ExperimentKind.Comparison:
+                (long, string) methodB = (stimulus.ModelAId, stimulus.MethodB ?? throw new InvalidOperationException($"Comparison stimulus {stimulus.Id} has no method B."));
+                return swapped ? [methodB, a] : [a, methodB];
+            default:
+                return [a];
+        }
+    }
+
+    public static IReadOnlyList<string> Captions(string experiment) => experiment switch
+    {
+        ExperimentKind.Trust => ["Model A", "Model B"],
+        ExperimentKind.Comparison => ["Explanation A", "Explanation B"],
+        _ => ["Explanation"],
+    };
+
+    private static string ClassName(IReadOnlyList<string> names, int index) =>
+        index >= 0 && index < names.Count ? names[index] : $"class {index}";
+}

@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using SquadStudy.Data;
+
+namespace SquadStudy.Web.Participation;
+
+/// <summary>
+/// Read-mostly study content for the question pages, cached for the process' life: class names
+/// from the pack's labels.txt and each stimulus' explanation URLs. Both are fixed once a study has
+/// been precomputed; an explanation that is missing is not cached, so it appears once it exists.
+/// </summary>
+public sealed class StudyContent(DatabaseSettings settings)
+{
+    private readonly ConcurrentDictionary<long, string[]> labels = new();
+    private readonly ConcurrentDictionary<long, string?[]> explanationUrls = new();
+
+    public IReadOnlyList<string> ClassNames(long studyId, string packDirectory) =>
+        labels.GetOrAdd(studyId, _ =>
+        {
+            var path = Path.Combine(settings.DataDirectory, packDirectory, "labels.txt");
+            return File.Exists(path)
+                ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray()
+                : [];
+        });
+
+    /// <summary>The URLs of the stimulus' explanations in display order (null where one is not computed).</summary>
+    public async Task<string?[]> ExplanationUrlsAsync(SquadStudyDbContext db, StimulusView stimulus, bool swapped, CancellationToken cancellationToken)
+    {
+        if (!explanationUrls.TryGetValue(stimulus.Id, out var canonical))
+        {
+            var wanted = Questions.DisplayedExplanations(stimulus, swapped: false);
+            var modelB = stimulus.ModelBId ?? stimulus.ModelAId;
+            var methodB = stimulus.MethodB ?? stimulus.MethodA;
+            var rows = await db.Explanations.AsNoTracking()
+                .Where(e => e.ImageId == stimulus.ImageId && e.ClassIndex == stimulus.TargetClass
+                    && (e.ModelId == stimulus.ModelAId || e.ModelId == modelB)
+                    && (e.Method == stimulus.MethodA || e.Method == methodB))
+                .Select(e => new { e.ModelId, e.Method, e.PngPath })
+                .ToListAsync(cancellationToken);
+            canonical = wanted
+                .Select(w => rows.FirstOrDefault(r => r.ModelId == w.Model && r.Method == w.Method)?.PngPath)
+                .Select(MediaEndpoint.UrlFor)
+                .ToArray();
+            if (canonical.All(u => u is not null))
+            {
+                explanationUrls[stimulus.Id] = canonical;
+            }
+        }
+        return swapped && canonical.Length == 2 ? [canonical[1], canonical[0]] : canonical;
+    }
+}

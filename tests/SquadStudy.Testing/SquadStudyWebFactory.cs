@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
+
+namespace SquadStudy.Testing;
+
+/// <summary>
+/// The whole site in memory on a throw-away data directory with its own SQLite file (a file rather
+/// than a kept-open in-memory connection: the participant tests send many requests at once, and one
+/// shared in-memory connection would serialise them and hide the locking they must survive).
+/// </summary>
+public class SquadStudyWebFactory : WebApplicationFactory<Program>
+{
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "squadstudy-tests", Guid.NewGuid().ToString("N"));
+
+    public ContentStore Store => new(DataDirectory);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureTestServices(TestResearcherAuthentication.Register);
+    }
+
+    /// <summary>A client that keeps cookies and shows redirects instead of following them.</summary>
+    public HttpClient CreateParticipantClient() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    /// <summary>Runs <paramref name="work"/> with a fresh DbContext on the site's database.</summary>
+    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        return await work(db);
+    }
+
+    /// <summary>Inserts a synthetic study (after the site has started and migrated the schema).</summary>
+    public Task<TestStudy> AddStudyAsync(TestStudyBuilder builder) => WithDbAsync(db => builder.BuildAsync(db, Store));
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a late background task; the OS temp cleaner removes it.
+            }
+        }
+    }
+}
