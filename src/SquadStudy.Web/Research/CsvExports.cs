@@ -3,6 +3,7 @@ using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 using SquadStudy.Data.Entities;
+using SquadStudy.Reporting;
 
 namespace SquadStudy.Web.Research;
 

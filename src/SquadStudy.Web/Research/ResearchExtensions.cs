@@ -20,6 +20,8 @@ public static class ResearchExtensions
         services.AddScoped<StudyDashboard>();
         services.AddScoped<StudyGallery>();
         services.AddScoped<StudyFiles>();
+        services.AddScoped<ResearchResults>();
+        services.AddSingleton<ResultsCache>();
         return services;
     }
 
@@ -33,6 +35,12 @@ public static class ResearchExtensions
 
         study.MapGet("/progress.json", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
             await dashboard.StatusAsync(slug, ct) is { } status ? Results.Json(status, Json) : Results.NotFound());
+
+        // The same document as `squadstudy report --json`: every table with and without exclusions.
+        study.MapGet("/results.json", async (string slug, ResearchResults results, CancellationToken ct) =>
+            await results.ResultsAsync(slug, ct) is { } document
+                ? Results.Text(document.ToJson(), "application/json; charset=utf-8")
+                : Results.NotFound());
 
         study.MapGet("/export/answers.csv", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
             await dashboard.SnapshotAsync(slug, ct) is { } snapshot

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Reporting;
 
 namespace SquadStudy.Web.Research;
 

@@ -23,6 +23,7 @@ public sealed class AuthorizationTests(AuthorizationTests.Site site) : IClassFix
         "/research/studies/demo",
         "/research/studies/demo/gallery",
         "/research/studies/demo/progress.json",
+        "/research/studies/demo/results.json",
         "/research/studies/demo/export/answers.csv",
         "/research/studies/demo/export/participants.csv",
         "/research/studies/demo/export/participants.csv?include_ids=true",

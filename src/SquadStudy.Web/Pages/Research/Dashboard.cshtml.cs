@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
+using SquadStudy.Analysis;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SquadStudy.Data.Entities;
+using SquadStudy.Reporting;
 using SquadStudy.Web.Research;
 
 namespace SquadStudy.Web.Pages.Research;
@@ -39,9 +41,62 @@ public sealed record HistogramChart(int Width, int Height, IReadOnlyList<SvgBar>
     }
 }
 
-/// <summary>The dashboard of one study: links, open/close, live progress, balance, exports and results.</summary>
-public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies studies) : PageModel
+/// <summary>One model × method bar of the accuracy chart with its Wilson interval as a whisker.</summary>
+public sealed record AccuracyBar(string Label, string Y, string LabelY, string BarWidth, string? WhiskerLow, string? WhiskerHigh, string WhiskerY, string Value);
+
+/// <summary>Explanatory accuracy per model × method as horizontal bars (SVG), 0–100 % across the plot.</summary>
+public sealed record AccuracyChart(int Width, int Height, int PlotLeft, int PlotWidth, IReadOnlyList<AccuracyBar> Bars)
 {
+    private const int Left = 170, Plot = 300, RowHeight = 22;
+
+    public int LabelX => PlotLeft - 6;
+
+    public static AccuracyChart? Of(IReadOnlyList<AccuracyRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+        static string Svg(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+        var bars = rows.Select((row, i) =>
+        {
+            var y = 4 + i * RowHeight;
+            return new AccuracyBar(
+                $"{row.Model} · {row.Method}", Svg(y), Svg(y + 13), Svg(Plot * (row.Accuracy ?? 0)),
+                row.CiLow is { } low ? Svg(Left + Plot * low) : null,
+                row.CiHigh is { } high ? Svg(Left + Plot * high) : null,
+                Svg(y + 8),
+                string.Create(CultureInfo.InvariantCulture, $"{row.Model} {row.Method}: {ResultFormat.Percent(row.Accuracy)} (n = {row.N}), 95 % interval {ResultFormat.PercentInterval(row.CiLow, row.CiHigh)}"));
+        }).ToList();
+        return new AccuracyChart(Left + Plot + 20, 8 + rows.Count * RowHeight + 14, Left, Plot, bars);
+    }
+}
+
+/// <summary>The dashboard of one study: links, open/close, live progress, balance, exports and results.</summary>
+public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies studies, ResearchResults results) : PageModel
+{
+    /// <summary><c>?exclusions=off</c> shows the results without the exclusion rules applied.</summary>
+    [BindProperty(SupportsGet = true, Name = "exclusions")]
+    public string? ExclusionsToggle { get; set; }
+
+    public bool WithExclusions => !string.Equals(ExclusionsToggle, "off", StringComparison.OrdinalIgnoreCase);
+
+    public StudyResultsDocument? Results { get; private set; }
+
+    /// <summary>The results the researcher chose to see: with or without exclusions.</summary>
+    public StudyResults? Shown => Results is null ? null : WithExclusions ? Results.WithExclusions : Results.WithoutExclusions;
+
+    public AccuracyChart? Chart { get; private set; }
+
+    /// <summary>Metric names across every model × method, for the metrics table's columns.</summary>
+    public IReadOnlyList<string> MetricNames { get; private set; } = [];
+
+    public string MetricCell(MetricsRow row, string name) =>
+        ResultFormat.Number(row.Means.TryGetValue(name, out var mean) ? mean : null);
+
+    public PowerRow? PowerFor(ComparisonRow comparison) =>
+        Shown?.Power.FirstOrDefault(p => p.MethodA == comparison.MethodA && p.MethodB == comparison.MethodB && p.Model == comparison.Model);
+
     [BindProperty(SupportsGet = true)]
     public string Slug { get; set; } = "";
 
@@ -70,6 +125,12 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
         Snapshot = snapshot;
         Status = await dashboard.StatusAsync(snapshot, cancellationToken);
         Balance = Status.Balance.Select(b => (b, HistogramChart.Of(b.Histogram))).ToList();
+        Results = await results.ResultsAsync(Slug, cancellationToken);
+        if (Shown is { } shown)
+        {
+            Chart = AccuracyChart.Of(shown.Accuracy.Where(r => r.Model is not null).ToList());
+            MetricNames = Results!.Metrics.SelectMany(m => m.Means.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        }
         var origin = $"{Request.Scheme}://{Request.Host}";
         DirectLink = $"{origin}/s/{Slug}";
         // Prolific replaces the {{%…%}} placeholders with the participant's, study's and session's ids.

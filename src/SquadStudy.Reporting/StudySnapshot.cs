@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 
-namespace SquadStudy.Web.Research;
+namespace SquadStudy.Reporting;
 
 /// <summary>The exclusion rules of a study's study.json (<c>exclusions</c>); absent rules do not apply.</summary>
 public sealed record ExclusionRules(bool FailAttention, int? MinMedianResponseMs)

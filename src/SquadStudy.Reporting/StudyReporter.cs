@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using SquadStudy.Analysis;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
+
+namespace SquadStudy.Reporting;
+
+/// <summary>
+/// Means of the automated metrics of one model × method over its precomputed explanations. Every
+/// numeric top-level property of <see cref="Explanation.MetricsJson"/> is a metric (booleans such as
+/// a pointing-game hit count as 1 or 0, so their mean is the hit rate); nested objects (boxes) are not.
+/// </summary>
+public sealed record MetricsRow(string Model, string Method, int Explanations, IReadOnlyDictionary<string, double> Means, IReadOnlyDictionary<string, int> Counts);
+
+/// <summary>The results of a study as the dashboard shows them and <c>results.json</c> / <c>squadstudy report --json</c> print them.</summary>
+public sealed record StudyResultsDocument(
+    string Study,
+    string Title,
+    DateTime GeneratedUtc,
+    int Participants,
+    int Answers,
+    StudyResults WithExclusions,
+    StudyResults WithoutExclusions,
+    IReadOnlyList<MetricsRow> Metrics)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, ResultsJson.Options);
+}
+
+/// <summary>
+/// Turns a study's answers into the statistics library's plain records and runs the analysis with the
+/// study's own exclusion rules (study.json <c>exclusions</c>), with and without them applied.
+/// </summary>
+public static class StudyReporter
+{
+    public static async Task<StudyResultsDocument?> BuildAsync(SquadStudyDbContext db, DatabaseSettings settings, string slug, DateTime nowUtc, CancellationToken cancellationToken = default)
+    {
+        var snapshot = await StudySnapshot.LoadAsync(db, settings, slug, cancellationToken);
+        if (snapshot is null)
+        {
+            return null;
+        }
+        var explanations = await db.Explanations.AsNoTracking()
+            .Where(x => x.StudyId == snapshot.Study.Id && x.MetricsJson != null)
+            .Select(x => new { x.ModelId, x.Method, x.MetricsJson })
+            .ToListAsync(cancellationToken);
+        var report = StudyAnalyzer.AnalyzeWithAndWithoutExclusions(ToStudyData(snapshot), Options(snapshot.Rules));
+        var metrics = Metrics(explanations.Select(x => (snapshot.Models.TryGetValue(x.ModelId, out var m) ? m.Key : "?", x.Method, x.MetricsJson!)));
+        return new StudyResultsDocument(snapshot.Study.Slug, snapshot.Study.Title, nowUtc, snapshot.Participants.Count, snapshot.Answers.Count,
+            report.WithExclusions, report.WithoutExclusions, metrics);
+    }
+
+    /// <summary>The study's exclusion rules as analysis options; a rule the study does not set is off.</summary>
+    public static AnalysisOptions Options(ExclusionRules rules) => new()
+    {
+        MaxFailedAttentionChecks = rules.FailAttention ? 0 : int.MaxValue,
+        MinMedianResponseMs = rules.MinMedianResponseMs,
+    };
+
+    /// <summary>
+    /// One record per answer to a real question (attention checks only feed the exclusion rules).
+    /// A discrimination stimulus is an (image, target class) pair, so its "image" is <c>stem:class</c>.
+    /// Trust scores are stored for model A; comparison scores are +1 (A better), 0 (same), −1 (B better).
+    /// </summary>
+    public static StudyData ToStudyData(StudySnapshot snapshot)
+    {
+        var participants = snapshot.Participants.ToDictionary(p => p.Participant.Id);
+        var discrimination = new List<DiscriminationAnswer>();
+        var trust = new List<TrustAnswer>();
+        var comparisons = new List<ComparisonAnswer>();
+        foreach (var answer in snapshot.Answers)
+        {
+            if (snapshot.IsAttention(answer) || answer.StimulusId is not { } stimulusId || !snapshot.Stimuli.TryGetValue(stimulusId, out var stimulus))
+            {
+                continue;
+            }
+            var participant = participants[answer.ParticipantId].AnonymousId;
+            var stem = snapshot.Images.TryGetValue(stimulus.ImageId, out var image) ? image.Stem : stimulus.ImageId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var modelA = ModelKey(snapshot, stimulus.ModelAId);
+            switch (stimulus.Experiment)
+            {
+                case ExperimentKind.Discrimination when answer.IsCorrect is { } correct:
+                    discrimination.Add(new DiscriminationAnswer(participant, $"{stem}:{snapshot.ClassName(stimulus.TargetClass)}", modelA, stimulus.MethodA, correct));
+                    break;
+                case ExperimentKind.Trust when answer.Score is { } score && stimulus.ModelBId is { } modelB:
+                    trust.Add(new TrustAnswer(participant, stem, stimulus.MethodA, modelA, ModelKey(snapshot, modelB), score));
+                    break;
+                case ExperimentKind.Comparison when answer.Score is { } score && stimulus.MethodB is { } methodB:
+                    var choice = score switch { > 0 => Preference.A, < 0 => Preference.B, _ => Preference.Same };
+                    comparisons.Add(new ComparisonAnswer(participant, stem, modelA, stimulus.MethodA, methodB, choice));
+                    break;
+            }
+        }
+        var info = snapshot.Participants.Select(p => new ParticipantInfo(p.AnonymousId, p.AttentionFailures, p.MedianResponseMs)).ToList();
+        return new StudyData(info, discrimination, trust, comparisons);
+    }
+
+    public static IReadOnlyList<MetricsRow> Metrics(IEnumerable<(string Model, string Method, string MetricsJson)> explanations)
+    {
+        var cells = new SortedDictionary<(string Model, string Method), (int Count, SortedDictionary<string, (double Sum, int N)> Values)>();
+        foreach (var (model, method, json) in explanations)
+        {
+            if (!cells.TryGetValue((model, method), out var cell))
+            {
+                cell = (0, new SortedDictionary<string, (double, int)>(StringComparer.Ordinal));
+            }
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    double? value = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number => property.Value.GetDouble(),
+                        JsonValueKind.True => 1.0,
+                        JsonValueKind.False => 0.0,
+                        _ => null,
+                    };
+                    if (value is { } v && double.IsFinite(v))
+                    {
+                        var (sum, n) = cell.Values.GetValueOrDefault(property.Name);
+                        cell.Values[property.Name] = (sum + v, n + 1);
+                    }
+                }
+            }
+            cells[(model, method)] = (cell.Count + 1, cell.Values);
+        }
+        return cells.Select(c => new MetricsRow(c.Key.Model, c.Key.Method, c.Value.Count,
+                c.Value.Values.ToDictionary(v => v.Key, v => v.Value.Sum / v.Value.N, StringComparer.Ordinal),
+                c.Value.Values.ToDictionary(v => v.Key, v => v.Value.N, StringComparer.Ordinal)))
+            .ToList();
+    }
+
+    private static string ModelKey(StudySnapshot snapshot, long id) =>
+        snapshot.Models.TryGetValue(id, out var model) ? model.Key : id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

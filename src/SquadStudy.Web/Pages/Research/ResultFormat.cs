@@ -1,0 +1,44 @@
+using System.Globalization;
+using SquadStudy.Analysis;
+
+namespace SquadStudy.Web.Pages.Research;
+
+/// <summary>How the dashboard prints statistics; undefined values (null) print as an em dash.</summary>
+public static class ResultFormat
+{
+    public const string Undefined = "—";
+
+    public static string P(double? p) => p switch
+    {
+        null => Undefined,
+        < 0.0001 => "< 0.0001",
+        { } value => value.ToString("0.0000", CultureInfo.InvariantCulture),
+    };
+
+    public static string Number(double? value, int digits = 3) =>
+        value?.ToString("F" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) ?? Undefined;
+
+    public static string Percent(double? value) =>
+        value is { } v ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + " %" : Undefined;
+
+    public static string PercentInterval(double? low, double? high) =>
+        low is null || high is null ? Undefined : $"[{Percent(low)}, {Percent(high)}]";
+
+    public static string Interval(double? low, double? high) =>
+        low is null || high is null ? Undefined : $"[{Number(low)}, {Number(high)}]";
+
+    public static string Model(string? model) => model ?? "all models";
+
+    /// <summary>The power line printed under a comparison: what the current n can detect, and what n a target needs.</summary>
+    public static string PowerLine(PowerRow power, AnalysisSettings settings)
+    {
+        var detectable = power.DetectableDifference is { } d
+            ? $"the smallest difference detectable with n = {power.NA} vs {power.NB} is {Percent(d)} points"
+            : $"no difference is detectable with n = {power.NA} vs {power.NB}";
+        var needed = power.NNeeded is { } n
+            ? $"detecting {Percent(power.TargetDifference)} points needs n = {n.ToString(CultureInfo.InvariantCulture)} per method"
+            : $"a difference of {Percent(power.TargetDifference)} points does not fit around the baseline";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Power {settings.Power:0.##} at α = {settings.Alpha:0.###} (baseline {Percent(power.Baseline)}): {detectable}; {needed}.");
+    }
+}
