@@ -9,27 +9,6 @@ using SquadStudy.Testing.Results;
 
 namespace SquadStudy.Web.Tests.Results;
 
-/// <summary>The site with the seed report's Table 1 and Table 2 answers in its database, seeded once for the class.</summary>
-public sealed class PaperTablesSite : SquadStudyWebFactory, IAsyncLifetime
-{
-    public PaperStudy Paper { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        CreateClient().Dispose();
-        Paper = await PaperTablesSeed.SeedAsync(this);
-    }
-
-    Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
-
-    public HttpClient ResearcherClient()
-    {
-        var client = CreateParticipantClient();
-        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
-        return client;
-    }
-}
-
 /// <summary>
 /// End to end from the database: answers that participants would have left with the Squad-CAM report's Table 1
 /// proportions (450 per model × method) and Table 2 trust distributions come out of the dashboard and results.json
