@@ -206,7 +206,7 @@ def pack_rows(samples, bit_depth):
     return rows
 
 
-def png_bytes(samples, bit_depth, color_type, plte=None, trns=None, interlace=False, idat_chunks=1):
+def png_bytes(samples, bit_depth, color_type, plte=None, trns=None, interlace=False, idat_chunks=1, exif=None):
     """A minimal PNG writer (filter 0) for every colour type, bit depth and Adam7 interlacing."""
     h, w = samples.shape[:2]
     raw = bytearray()
@@ -223,6 +223,8 @@ def png_bytes(samples, bit_depth, color_type, plte=None, trns=None, interlace=Fa
         out += png_chunk(b"PLTE", bytes(np.asarray(plte, np.uint8).reshape(-1)))
     if trns is not None:
         out += png_chunk(b"tRNS", trns)
+    if exif is not None:
+        out += png_chunk(b"eXIf", exif)
     step = -(-len(comp) // idat_chunks)
     for i in range(0, len(comp), step):
         out += png_chunk(b"IDAT", comp[i:i + step])
@@ -309,6 +311,16 @@ def make_pngs():
                           exp, f"palette {depth}-bit{' + tRNS' if with_trns else ''}")
 
 
+def make_png_exif():
+    rgb = source_rgb(7).astype(np.int64)
+    for orientation, big in [(6, True), (3, False), (8, False)]:
+        tiff = exif_segment(orientation, big)[10:]  # the TIFF structure without APP1 header and "Exif\0\0"
+        data = png_bytes(rgb, 8, 2, exif=tiff)
+        assert Image.open(io.BytesIO(data)).getexif().get(0x0112) == orientation
+        add_decode(f"png_exif_{orientation}{'_be' if big else ''}.png", data, pil_rgba(data, transpose=True),
+                   f"PNG eXIf orientation {orientation}")
+
+
 # ---------------------------------------------------------------- files that must be rejected
 
 def make_rejects():
@@ -391,6 +403,7 @@ def main():
             os.remove(os.path.join(OUT, f))
     make_jpegs()
     make_pngs()
+    make_png_exif()
     make_rejects()
     make_resize()
     make_colormaps()

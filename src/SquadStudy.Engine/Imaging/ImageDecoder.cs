@@ -78,6 +78,12 @@ public static class ImageDecoder
             throw new ImageDecodeException(
                 $"{format}: image of {width}×{height} pixels exceeds the limit of {options.MaxPixels} pixels.");
         }
+
+        // The decoders need one array of up to 4 bytes per pixel (CMYK, RGBA).
+        if ((long)width * height * 4 > Array.MaxLength)
+        {
+            throw new ImageDecodeException($"{format}: image of {width}×{height} pixels is too large to decode in memory.");
+        }
     }
 
     private static string Describe(ReadOnlySpan<byte> data)

@@ -6,6 +6,7 @@ namespace SquadStudy.Engine.Imaging;
 /// PNG decoding through libspng. Every colour type, bit depth and interlacing is decoded to RGBA8
 /// with tRNS applied; 16-bit samples are reduced to 8 bits by libspng (the high byte, as PIL does
 /// for RGB 16-bit). No gamma or colour-profile correction is applied (PIL applies none either).
+/// An eXIf chunk's orientation is applied as for JPEG (PIL's <c>exif_transpose</c> does the same).
 /// </summary>
 internal static class PngDecoder
 {
@@ -57,8 +58,28 @@ internal static class PngDecoder
                 throw new ImageDecodeException("PNG: truncated file: no complete IEND chunk.");
             }
 
-            return new RgbImage(width, height, RemoveAlpha(rgba, options.Alpha));
+            var image = new RgbImage(width, height, RemoveAlpha(rgba, options.Alpha));
+            return options.ApplyExifOrientation ? Orientation.Apply(image, ReadOrientation(ctx)) : image;
         }
+    }
+
+    /// <summary>The orientation in the eXIf chunk (PNG 1.5 extension), read like a JPEG's EXIF.</summary>
+    private static unsafe ExifOrientation ReadOrientation(SpngContext ctx)
+    {
+        var rc = Spng.spng_get_exif(ctx, out var exif);
+        if (rc == Spng.ErrorChunkNotAvailable)
+        {
+            return ExifOrientation.Normal;
+        }
+
+        Check(rc, "reading the eXIf chunk");
+        if (exif.Data == 0 || exif.Length > int.MaxValue)
+        {
+            return ExifOrientation.Normal;
+        }
+
+        // The data belongs to the context, which the caller keeps alive until this returns.
+        return ExifTiff.ReadOrientation(new ReadOnlySpan<byte>((void*)exif.Data, (int)exif.Length));
     }
 
     /// <summary>

@@ -38,6 +38,27 @@ public readonly record struct PixelBox
     /// <summary>A box from Pascal VOC's 1-based inclusive <c>xmin, ymin, xmax, ymax</c>.</summary>
     public static PixelBox FromVoc(int xmin, int ymin, int xmax, int ymax) => new(xmin - 1, ymin - 1, xmax - 1, ymax - 1);
 
+    /// <summary>
+    /// The box on an image resized from <paramref name="fromWidth"/>×<paramref name="fromHeight"/> to
+    /// <paramref name="toWidth"/>×<paramref name="toHeight"/>: the pixel edges [X0, X1 + 1) are scaled and
+    /// the result covers every target pixel they touch (floor of the start, ceiling of the end).
+    /// </summary>
+    public PixelBox Rescale(int fromWidth, int fromHeight, int toWidth, int toHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromHeight);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(toWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(toHeight);
+        // Exact integer arithmetic: in double, (99 + 1)·(224/100) is 224.00000000000003.
+        var x0 = (int)FloorDiv((long)X0 * toWidth, fromWidth);
+        var y0 = (int)FloorDiv((long)Y0 * toHeight, fromHeight);
+        var x1 = (int)-FloorDiv(-(long)(X1 + 1) * toWidth, fromWidth) - 1;
+        var y1 = (int)-FloorDiv(-(long)(Y1 + 1) * toHeight, fromHeight) - 1;
+        return new PixelBox(x0, y0, Math.Max(x0, x1), Math.Max(y0, y1));
+    }
+
+    private static long FloorDiv(long a, long b) => a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
+
     public bool Contains(int x, int y) => x >= X0 && x <= X1 && y >= Y0 && y <= Y1;
 
     /// <summary>Euclidean distance from pixel (x, y) to the nearest pixel of the box (0 inside).</summary>

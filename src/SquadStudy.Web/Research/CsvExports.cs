@@ -55,9 +55,10 @@ public static partial class CsvExports
         new("swapped", ColumnType.Boolean, "Whether option order (discrimination) or sides (trust, comparison) were swapped from the stimulus' A/B order.", r => r.Stimulus is null ? null : r.Item?.Swapped),
         new("shown_first", ColumnType.Text, "What was shown first / on the left: a class name (discrimination), model key (trust) or method (comparison).", r => r.ShownFirst),
         new("shown_second", ColumnType.Text, "What was shown second / on the right, as shown_first.", r => r.ShownSecond),
-        new("answer", ColumnType.Text, "The participant's choice as recorded.", r => r.Answer.Choice),
+        new("answer", ColumnType.Text, "The choice as recorded, relative to what was shown: discrimination: the chosen class index; trust: the score given to the model shown first (+2 … −2); comparison: A (shown first), same or B; attention check: the option chosen.", r => r.Answer.Choice),
+        new("chosen_class", ColumnType.Text, "Discrimination: the name of the chosen class; empty otherwise.", r => r.ChosenClass),
         new("correct", ColumnType.Boolean, "Discrimination: the target class was chosen; attention check: passed; empty otherwise.", r => r.Correct),
-        new("score", ColumnType.Integer, "Trust: score for model A from +2 (A clearly more reliable) to −2 (clearly less), model B gets its negation; comparison: +1 A better, 0 same, −1 B better.", r => r.Answer.Score),
+        new("score", ColumnType.Integer, "Relative to the stimulus (not the screen): trust: score for model_a from +2 (clearly more reliable than model_b) to −2, model_b gets its negation; comparison: +1 method_a better, 0 same, −1 method_b better; empty otherwise.", r => r.Answer.Score),
         new("response_ms", ColumnType.Integer, "Milliseconds from showing the item to the answer.", r => r.Answer.ResponseMs),
         new("shown_utc", ColumnType.Timestamp, "When the item was first shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
         new("answered_utc", ColumnType.Timestamp, "When the answer was recorded (ISO 8601, UTC).", r => r.Answer.AnsweredUtc),
@@ -200,6 +201,9 @@ public sealed record AnswerRow(
 {
     public bool IsAttention => Item?.Kind == PlanItemKind.Attention;
 
+    /// <summary>Discrimination answers store the chosen class index; this is its name.</summary>
+    public string? ChosenClass { get; init; }
+
     public static IEnumerable<AnswerRow> From(StudySnapshot snapshot)
     {
         var participants = snapshot.Participants.ToDictionary(p => p.Participant.Id);
@@ -232,7 +236,13 @@ public sealed record AnswerRow(
                 (first, second) = (second, first);
             }
             yield return new AnswerRow(summary.AnonymousId, answer, item, stimulus, image, modelA, modelB, target, distractor,
-                first, second, answer.IsCorrect, summary.Excluded);
+                first, second, answer.IsCorrect, summary.Excluded)
+            {
+                ChosenClass = stimulus.Experiment == ExperimentKind.Discrimination
+                    && int.TryParse(answer.Choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
+                        ? snapshot.ClassName(chosen)
+                        : null,
+            };
         }
     }
 

@@ -106,6 +106,17 @@ public class ImageDecoderTests
         e.Message.ShouldContain("exceeds the limit");
     }
 
+    [Theory]
+    [InlineData("reject_png_huge.png")]
+    [InlineData("reject_jpeg_huge.jpg")]
+    public void Decode_HugeDimensionsWithoutLimit_StillRejectedCleanly(string file)
+    {
+        var options = DecodeOptions.Default with { MaxPixels = long.MaxValue };
+
+        Should.Throw<ImageDecodeException>(() => ImageDecoder.Decode(ImageFixtures.Bytes(file), options))
+            .Message.ShouldContain("too large to decode in memory");
+    }
+
     [Fact]
     public void Decode_MaxPixelsOption_IsHonoured()
     {
@@ -224,5 +235,25 @@ public class ImageDecoderTests
 
         rotated.Width.ShouldBe(17);
         rotated.Pixels.ShouldBe(plain.Pixels);
+    }
+}
+
+public class ImageDecoderConcurrencyTests
+{
+    [Fact]
+    public void Decode_InParallel_GivesSameResultsAsSequential()
+    {
+        var files = ImageFixtures.Entries("decode").Select(e => e.GetProperty("file").GetString()!).ToArray();
+        var data = files.Select(ImageFixtures.Bytes).ToArray();
+        var sequential = data.Select(d => ImageDecoder.Decode(d).Pixels).ToArray();
+
+        var parallel = new byte[files.Length * 4][];
+        Parallel.For(0, parallel.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i] = ImageDecoder.Decode(data[i % files.Length]).Pixels);
+
+        for (var i = 0; i < parallel.Length; i++)
+        {
+            parallel[i].ShouldBe(sequential[i % files.Length], files[i % files.Length]);
+        }
     }
 }

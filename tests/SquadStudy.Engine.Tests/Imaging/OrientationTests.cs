@@ -97,21 +97,21 @@ public class OrientationTests
     [InlineData(false)]
     public void ReadOrientation_BothByteOrders(bool little)
     {
-        JpegMarkers.ReadOrientation(Tiff(little, 0x0112, 3, 1, 6)).ShouldBe(ExifOrientation.Rotate90Clockwise);
+        ExifTiff.ReadOrientation(Tiff(little, 0x0112, 3, 1, 6)).ShouldBe(ExifOrientation.Rotate90Clockwise);
     }
 
     [Fact]
     public void ReadOrientation_MalformedOrOutOfRange_IsNormal()
     {
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 3, 1, 9)).ShouldBe(ExifOrientation.Normal);   // value 9
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 4, 1, 6)).ShouldBe(ExifOrientation.Normal);   // LONG, not SHORT
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 3, 0, 6)).ShouldBe(ExifOrientation.Normal);   // count 0
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0110, 3, 1, 6)).ShouldBe(ExifOrientation.Normal);   // other tag
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6, ifdOffset: 25)).ShouldBe(ExifOrientation.Normal);
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6, ifdOffset: uint.MaxValue)).ShouldBe(ExifOrientation.Normal);
-        JpegMarkers.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6)[..20]).ShouldBe(ExifOrientation.Normal); // entry cut off
-        JpegMarkers.ReadOrientation("XX*\0\0\0\0\0"u8).ShouldBe(ExifOrientation.Normal);
-        JpegMarkers.ReadOrientation([]).ShouldBe(ExifOrientation.Normal);
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 3, 1, 9)).ShouldBe(ExifOrientation.Normal);   // value 9
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 4, 1, 6)).ShouldBe(ExifOrientation.Normal);   // LONG, not SHORT
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 3, 0, 6)).ShouldBe(ExifOrientation.Normal);   // count 0
+        ExifTiff.ReadOrientation(Tiff(true, 0x0110, 3, 1, 6)).ShouldBe(ExifOrientation.Normal);   // other tag
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6, ifdOffset: 25)).ShouldBe(ExifOrientation.Normal);
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6, ifdOffset: uint.MaxValue)).ShouldBe(ExifOrientation.Normal);
+        ExifTiff.ReadOrientation(Tiff(true, 0x0112, 3, 1, 6)[..20]).ShouldBe(ExifOrientation.Normal); // entry cut off
+        ExifTiff.ReadOrientation("XX*\0\0\0\0\0"u8).ShouldBe(ExifOrientation.Normal);
+        ExifTiff.ReadOrientation([]).ShouldBe(ExifOrientation.Normal);
     }
 
     [Fact]

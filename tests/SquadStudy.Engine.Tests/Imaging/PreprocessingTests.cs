@@ -22,10 +22,7 @@ public class PreprocessingTests
         var tensor = Preprocessing.ToTensor(image, options);
 
         tensor.Length.ShouldBe(options.TensorLength);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Math.Abs(tensor[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-6f * Math.Max(1f, Math.Abs(expected[i])), $"index {i}");
-        }
+        NumericAssert.Close(tensor, expected, relative: 1e-6, output);
     }
 
     [Fact]

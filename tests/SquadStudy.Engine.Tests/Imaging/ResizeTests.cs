@@ -20,11 +20,7 @@ public class ResizeTests
         var actual = Resize.BilinearMap(ImageFixtures.Floats(input), sh, sw, dh, dw);
 
         actual.Length.ShouldBe(expected.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Math.Abs(actual[i] - expected[i]).ShouldBeLessThanOrEqualTo(1e-6f * Math.Max(1f, Math.Abs(expected[i])),
-                $"{sh}×{sw}→{dh}×{dw} at {i}");
-        }
+        NumericAssert.Close(actual, expected, relative: 1e-6, $"{sh}×{sw}→{dh}×{dw}");
     }
 
     [Theory]

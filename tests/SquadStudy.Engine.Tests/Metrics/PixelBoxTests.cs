@@ -62,4 +62,16 @@ public class PixelBoxTests
         box.DistanceTo(25, 15).ShouldBe(5);
         box.DistanceTo(23, 24).ShouldBe(5); // (3, 4) from the corner
     }
+
+    [Fact]
+    public void Rescale_CoversTouchedPixels()
+    {
+        // 100 → 224 wide (×2.24), 50 → 224 high (×4.48).
+        var box = new PixelBox(10, 5, 19, 9).Rescale(100, 50, 224, 224);
+
+        // x: [10, 20) → [22.4, 44.8) → pixels 22..44; y: [5, 10) → [22.4, 44.8) → 22..44.
+        box.ShouldBe(new PixelBox(22, 22, 44, 44));
+        new PixelBox(0, 0, 99, 49).Rescale(100, 50, 224, 224).ShouldBe(new PixelBox(0, 0, 223, 223));
+        new PixelBox(3, 3, 3, 3).Rescale(10, 10, 5, 5).ShouldBe(new PixelBox(1, 1, 1, 1));
+    }
 }

@@ -152,3 +152,29 @@ public class RenderTests
         ImageDecoder.Decode(PngEncoder.Encode(overlay)).Pixels.ShouldBe(overlay.Pixels);
     }
 }
+
+public class RenderImmutabilityTests
+{
+    [Fact]
+    public void RenderingAndPreprocessing_DoNotMutateInputs()
+    {
+        var pixels = new byte[7 * 5 * 3];
+        new Random(9).NextBytes(pixels);
+        var image = new RgbImage(7, 5, (byte[])pixels.Clone());
+        float[] map = [0.3f, -1f, 2f, 0.5f, 0f, 4f];
+        var mapCopy = (float[])map.Clone();
+        var chw = Enumerable.Range(0, 3 * 5 * 7).Select(i => MathF.Cos(i)).ToArray();
+        var chwCopy = (float[])chw.Clone();
+
+        Render.Overlay(image, map, 2, 3);
+        Render.DrawBoxes(image, [new BoxOverlay(new PixelBox(0, 0, 3, 3), Rgb.Predicted)]);
+        Render.GuidedImage(chw, 5, 7);
+        Render.GradientImage(chw, 5, 7);
+        Preprocessing.ToTensor(image, new PreprocessOptions(4, 3));
+        Resize.Bilinear(image, 3, 9);
+
+        image.Pixels.ShouldBe(pixels);
+        map.ShouldBe(mapCopy);
+        chw.ShouldBe(chwCopy);
+    }
+}

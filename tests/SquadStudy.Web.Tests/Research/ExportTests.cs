@@ -65,6 +65,8 @@ public sealed class ExportTests(ExportTests.Site site) : IClassFixture<ExportTes
         discrimination["shown_first"].ShouldBe("dog");
         discrimination["shown_second"].ShouldBe("cat");
         discrimination["correct"].ShouldBe("true");
+        discrimination["answer"].ShouldBe("0");
+        discrimination["chosen_class"].ShouldBe("cat");
         discrimination["position"].ShouldBe("1");
         discrimination["response_ms"].ShouldBe("1500");
         discrimination["shown_utc"].ShouldBe("2026-11-22T10:00:00.000Z");
@@ -77,6 +79,7 @@ public sealed class ExportTests(ExportTests.Site site) : IClassFixture<ExportTes
         trust["score"].ShouldBe("-2");
         trust["answer"].ShouldBe("-2");
         trust["correct"].ShouldBe("");
+        trust["chosen_class"].ShouldBe("");
 
         var comparison = rows.Single(r => r["experiment"] == "comparison");
         comparison["method_b"].ShouldBe("squadcam");

@@ -125,11 +125,11 @@ public static class ResearchSeed
                 ShownUtc = t0.AddSeconds(10 * item.Position), AnsweredUtc = t0.AddSeconds(10 * item.Position).AddMilliseconds(ms),
             };
             db.Answers.AddRange(
-                Make(items[0], "cat", true, null, 1500),
+                Make(items[0], "0", true, null, 1500),
                 Make(items[1], "-2", null, -2, 2500),
                 Make(items[2], "Both", false, null, 900),
                 Make(items[3], "B", null, -1, 3000),
-                Make(items[4], "cat", true, null, 2000));
+                Make(items[4], "0", true, null, 2000));
             await db.SaveChangesAsync();
         });
     }

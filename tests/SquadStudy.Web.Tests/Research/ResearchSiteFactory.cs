@@ -36,6 +36,7 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
         builder.UseSetting("SquadStudy:DatabaseProvider", "Sqlite");
+        builder.UseSetting("SquadStudy:SeedDemo", "false");
         builder.UseSetting("Admin:Email", Email);
         builder.UseSetting("Admin:Password", Password);
         builder.ConfigureTestServices(services =>

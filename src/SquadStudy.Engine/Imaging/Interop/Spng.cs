@@ -43,6 +43,17 @@ internal static partial class Spng
         public byte InterlaceMethod;
     }
 
+    /// <summary>Returned by getters when the file has no such chunk.</summary>
+    public const int ErrorChunkNotAvailable = 73;
+
+    /// <summary>An eXIf chunk's data (a TIFF structure), owned by the context.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Exif
+    {
+        public nuint Length;
+        public nint Data;
+    }
+
     [LibraryImport(Library)]
     public static partial SpngContext spng_ctx_new(int flags);
 
@@ -73,6 +84,9 @@ internal static partial class Spng
     /// <summary>Reads the chunks after the image data up to IEND, verifying their CRCs.</summary>
     [LibraryImport(Library)]
     public static partial int spng_decode_chunks(SpngContext ctx);
+
+    [LibraryImport(Library)]
+    public static partial int spng_get_exif(SpngContext ctx, out Exif exif);
 
     [LibraryImport(Library)]
     public static partial int spng_set_option(SpngContext ctx, int option, int value);
