@@ -147,6 +147,28 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     }
 
     [Fact]
+    public async Task Dashboard_TrustChart_DrawsEachMeanFromZeroWithItsInterval()
+    {
+        var page = await DashboardAsync();
+
+        var chart = page.QuerySelector("svg[aria-label^='Mean trust score']").ShouldNotBeNull();
+        var zero = double.Parse(chart.QuerySelectorAll("line").Last().GetAttribute("x1")!, CultureInfo.InvariantCulture);
+        var bars = chart.QuerySelectorAll("g").ToList();
+        bars.Count.ShouldBe(6, "3 methods × 2 models");
+        foreach (var expected in site.Paper.Table2)
+        {
+            var bar = bars.Single(g => g.QuerySelector("title")!.TextContent.StartsWith($"{expected.Method} {expected.Model}:", StringComparison.Ordinal));
+            bar.QuerySelector("title")!.TextContent.ShouldContain($"mean {expected.Mean.ToString("F3", CultureInfo.InvariantCulture)} (n = 300)");
+            var rect = bar.QuerySelector("rect")!;
+            double x = double.Parse(rect.GetAttribute("x")!, CultureInfo.InvariantCulture), width = double.Parse(rect.GetAttribute("width")!, CultureInfo.InvariantCulture);
+            // 300 px span the scale −2 … +2, so a mean m is a bar of 75·|m| px on its side of zero.
+            width.ShouldBe(75 * Math.Abs(expected.Mean), 0.01);
+            (expected.Mean > 0 ? x : x + width).ShouldBe(zero, 0.01);
+            bar.QuerySelector("line").ShouldNotBeNull("the interval's whisker");
+        }
+    }
+
+    [Fact]
     public async Task ExclusionsToggle_AddsTheExcludedParticipantsAnswersToTheirCell()
     {
         var root = await ResultsJsonAsync();
