@@ -4,11 +4,17 @@ using SquadStudy.Data;
 
 namespace SquadStudy.Cli.Commands;
 
-/// <summary><c>squadstudy admin add --email E [--password-stdin] [--db CONNECTION]</c>: creates a researcher account.</summary>
+/// <summary>
+/// <c>squadstudy admin add --email E [--password-stdin] [--db CONNECTION]</c>: creates a researcher account.
+/// Exit 0 when created; 1 when the e-mail has an account already or the e-mail or password is not acceptable.
+/// </summary>
 public static class AdminCommand
 {
-    /// <param name="input">Where <c>--password-stdin</c> reads from; the process's standard input by default.</param>
-    public static Command Create(TextReader? input = null)
+    public static Command Create(CliContext context) => Create(context, Console.In);
+
+    /// <param name="context">Where messages go.</param>
+    /// <param name="input">Where <c>--password-stdin</c> reads from.</param>
+    public static Command Create(CliContext context, TextReader input)
     {
         var email = new Option<string>("--email") { Description = "The researcher's e-mail address (the login name).", Required = true };
         var passwordStdin = new Option<bool>("--password-stdin")
@@ -20,35 +26,23 @@ public static class AdminCommand
         var add = new Command("add", "Create a researcher account.") { email, passwordStdin, db };
         add.SetAction(async (parseResult, cancellationToken) =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var password = parseResult.GetValue(passwordStdin)
-                ? (input ?? Console.In).ReadLine()
-                : Prompt();
+            var password = parseResult.GetValue(passwordStdin) ? input.ReadLine() : Prompt(context);
             if (string.IsNullOrEmpty(password))
             {
-                await error.WriteLineAsync("No password given.");
-                return 2;
+                await context.Error.WriteLineAsync("error: no password given.");
+                return ExitCodes.Failure;
             }
-            try
+            return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
-                await using var services = await CliDatabase.OpenAsync(parseResult.GetValue(db), cancellationToken);
-                await using var scope = services.CreateAsyncScope();
-                var accounts = scope.ServiceProvider.GetRequiredService<ResearcherAccounts>();
-                var address = parseResult.GetRequiredValue(email);
-                if (!await accounts.AddAsync(address, password, cancellationToken))
+                var accounts = services.GetRequiredService<ResearcherAccounts>();
+                var address = parseResult.GetRequiredValue(email).Trim();
+                if (!await accounts.AddAsync(address, password, ct))
                 {
-                    await error.WriteLineAsync($"A researcher account for '{address.Trim()}' already exists.");
-                    return 1;
+                    throw new CliException($"a researcher account for '{address}' already exists.");
                 }
-                await output.WriteLineAsync($"Created researcher account '{address.Trim()}'.");
-                return 0;
-            }
-            catch (ArgumentException exception)
-            {
-                await error.WriteLineAsync(exception.Message);
-                return 2;
-            }
+                await context.Out.WriteLineAsync($"Created researcher account '{address}'.");
+                return ExitCodes.Ok;
+            }, cancellationToken);
         });
 
         return new Command("admin", "Manage researcher accounts.") { add };
@@ -61,18 +55,18 @@ public static class AdminCommand
     };
 
     /// <summary>Asks twice without echo, so a typo does not lock the researcher out.</summary>
-    private static string? Prompt()
+    private static string? Prompt(CliContext context)
     {
         if (Console.IsInputRedirected)
         {
-            Console.Error.WriteLine("Standard input is not a terminal: pass --password-stdin to read the password from it.");
+            context.Error.WriteLine("error: standard input is not a terminal: pass --password-stdin to read the password from it.");
             return null;
         }
         var first = ReadHidden("Password: ");
         var second = ReadHidden("Repeat password: ");
         if (first != second)
         {
-            Console.Error.WriteLine("The passwords differ.");
+            context.Error.WriteLine("error: the passwords differ.");
             return null;
         }
         return first;

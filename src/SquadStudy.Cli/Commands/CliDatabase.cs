@@ -26,6 +26,20 @@ internal static class CliDatabase
             ? db
             : new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(db) }.ToString();
 
+    /// <summary>
+    /// The file a SQLite connection string names when that file does not exist (opening it would create an
+    /// empty database); null for PostgreSQL, in-memory databases, existing files and strings that do not parse
+    /// (opening them reports the problem).
+    /// </summary>
+    public static string? MissingSqliteFile(string? db)
+    {
+        if (SqliteFile(ConnectionString(db)) is not { } file)
+        {
+            return null;
+        }
+        return File.Exists(file) ? null : file;
+    }
+
     public static async Task<ServiceProvider> OpenAsync(string? connectionString, CancellationToken cancellationToken)
     {
         connectionString = ConnectionString(connectionString);
@@ -38,7 +52,8 @@ internal static class CliDatabase
             });
         }
         var configuration = builder.Build();
-        if (configuration[$"{SquadStudyOptions.Section}:DataDirectory"] is null && SqliteFile(configuration) is { } file)
+        if (configuration[$"{SquadStudyOptions.Section}:DataDirectory"] is null
+            && SqliteFile(configuration.GetConnectionString(DataServiceCollectionExtensions.ConnectionStringName)) is { } file)
         {
             // The site keeps its SQLite file in its data directory (squadstudy.db), beside the packs the
             // reports read labels from; without SquadStudy__DataDirectory, that file's folder is the best guess.
@@ -61,14 +76,40 @@ internal static class CliDatabase
         return services;
     }
 
-    private static string? SqliteFile(IConfiguration configuration)
+    /// <summary>
+    /// Opens the database, runs <paramref name="body"/> in a scope, and turns failures into one line on
+    /// stderr with an exit code, as the other commands do (see <see cref="CommandRunner"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(CliContext context, string? connectionString, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
     {
-        var connectionString = configuration.GetConnectionString(DataServiceCollectionExtensions.ConnectionStringName);
+        try
+        {
+            await using var services = await OpenAsync(connectionString, cancellationToken);
+            await using var scope = services.CreateAsyncScope();
+            return await body(scope.ServiceProvider, cancellationToken);
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or InvalidOperationException or System.Data.Common.DbException or IOException)
+        {
+            await context.Error.WriteLineAsync($"error: {CliApp.OneLine(e.Message)}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static string? SqliteFile(string? connectionString)
+    {
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase))
         {
             return null;
         }
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        return dataSource is "" or ":memory:" ? null : dataSource;
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            return builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:" ? null : builder.DataSource;
+        }
+        catch (ArgumentException)
+        {
+            // Not a SQLite connection string; opening the database says what is wrong with it.
+            return null;
+        }
     }
 }

@@ -141,7 +141,7 @@ internal sealed class GraphPlan
                 if (layer.Operands.Any(o => o.IsRuntime && wanted[o.Slot])) wanted[layer.Output] = true;
         }
         var keepSet = new HashSet<int>(keep);
-        var sink = new GradientSink(SlotCount, wanted);
+        var sink = new GradientSink(SlotCount, wanted) { Seed = seed };
         sink.Grads[OutputSlot] = seed;
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
@@ -150,7 +150,7 @@ internal sealed class GraphPlan
             if (dy is null || !wanted[layer.Output]) continue;
             if (layer.Output == stopSlot) continue;
             layer.Backward(state, dy, sink, mode);
-            if (!keepSet.Contains(layer.Output)) sink.Grads[layer.Output] = null;
+            if (!keepSet.Contains(layer.Output)) sink.Drop(layer.Output);
         }
         var result = new Dictionary<int, Tensor>();
         foreach (var k in keep)

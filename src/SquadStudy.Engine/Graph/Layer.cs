@@ -16,8 +16,11 @@ internal readonly record struct Operand(int Slot, Tensor? Constant)
         ?? throw new InvalidOperationException($"Slot {Slot} has not been computed.");
 }
 
-/// <summary>The activations of one forward pass, kept for the backward passes that follow it.</summary>
-internal sealed class ExecutionState
+/// <summary>
+/// The activations of one forward pass, kept for the backward passes that follow it. Disposing
+/// gives their buffers back to the <see cref="BufferPool"/>; nothing may use them afterwards.
+/// </summary>
+internal sealed class ExecutionState : IDisposable
 {
     public ExecutionState(int slots, int layers)
     {
@@ -29,6 +32,17 @@ internal sealed class ExecutionState
 
     /// <summary>Per-layer extra state a backward pass needs (max-pooling's argmax).</summary>
     public object?[] Aux { get; }
+
+    public void Dispose()
+    {
+        // Views share their input's buffer: return each buffer once.
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < Values.Length; i++)
+        {
+            if (Values[i] is { IsInt64: false } t && seen.Add(t.Data)) BufferPool.Return(t.Data);
+            Values[i] = null;
+        }
+    }
 }
 
 /// <summary>Collects input-gradients during a backward pass; sums where a value has several consumers.</summary>
@@ -53,9 +67,30 @@ internal sealed class GradientSink
         var existing = Grads[o.Slot];
         if (existing is null) { Grads[o.Slot] = grad; return; }
         // A fresh sum, never in place: views (Reshape) share their data with other gradients.
-        var sum = new float[existing.Data.Length];
-        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, grad.Data, sum);
-        Grads[o.Slot] = new Tensor(existing.Shape, sum);
+        var sum = new Tensor(existing.Shape);
+        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, grad.Data, sum.Data);
+        Grads[o.Slot] = sum;
+        Release(existing);
+        Release(grad);
+    }
+
+    /// <summary>Drops slot's gradient, recycling its buffer unless another gradient or the seed still uses it.</summary>
+    public void Drop(int slot)
+    {
+        var t = Grads[slot];
+        Grads[slot] = null;
+        if (t is not null) Release(t);
+    }
+
+    /// <summary>The seed (the caller's tensor) is never recycled.</summary>
+    public Tensor? Seed { get; set; }
+
+    private void Release(Tensor t)
+    {
+        if (ReferenceEquals(t.Data, Seed?.Data)) return;
+        foreach (var g in Grads)
+            if (g is not null && ReferenceEquals(g.Data, t.Data)) return;
+        BufferPool.Return(t.Data);
     }
 }
 

@@ -380,21 +380,11 @@ internal static class LayerFactory
         var s = Input4D(c, x);
         string mode = c.Node.Str("mode", "constant");
         if (mode != "constant") throw c.Error($"mode '{mode}' is not supported (only constant)");
-        long[] pads;
-        float value = 0f;
-        if (c.Opset >= 11)
-        {
-            var t = c.Constant(1, "pads");
-            if (!t.IsInt64) throw c.Error("pads must be integers");
-            pads = t.Int64!;
-            if (c.Optional(2) is not null) value = Scalar(c, c.Constant(2, "constant_value"));
-            if (c.Optional(3) is not null) throw c.Error("the axes input is not supported");
-        }
-        else
-        {
-            pads = c.Node.Ints("pads") ?? [];
-            value = c.Node.Float("value", 0f);
-        }
+        var t = c.Constant(1, "pads");
+        if (!t.IsInt64) throw c.Error("pads must be integers");
+        long[] pads = t.Int64!;
+        float value = c.Optional(2) is null ? 0f : Scalar(c, c.Constant(2, "constant_value"));
+        if (c.Optional(3) is not null) throw c.Error("the axes input is not supported");
         if (pads.Length != 8) throw c.Error($"pads needs 8 values for a 4-D input, got {pads.Length}");
         if (pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0)
             throw c.Error("padding the batch or channel axis is not supported");
@@ -402,19 +392,12 @@ internal static class LayerFactory
         return new PadLayer(c.Label, x, s, (int)pads[2], (int)pads[3], (int)pads[6], (int)pads[7], value);
     }
 
+    /// <summary>Clip with min/max as optional constant inputs (opset ≥ 11; ReLU6 exports this way).</summary>
     private static object Clip(Context c)
     {
         float min = float.NegativeInfinity, max = float.PositiveInfinity;
-        if (c.Opset < 11)
-        {
-            min = c.Node.Float("min", float.MinValue);
-            max = c.Node.Float("max", float.MaxValue);
-        }
-        else
-        {
-            if (c.Optional(1) is not null) min = Scalar(c, c.Constant(1, "min"));
-            if (c.Optional(2) is not null) max = Scalar(c, c.Constant(2, "max"));
-        }
+        if (c.Optional(1) is not null) min = Scalar(c, c.Constant(1, "min"));
+        if (c.Optional(2) is not null) max = Scalar(c, c.Constant(2, "max"));
         return Unary(c, (x, shape) => new ClipLayer(c.Label, x, shape, min, max));
     }
 

@@ -230,7 +230,9 @@ internal sealed class AddLayer : Layer
             var shape = Operands[j].Value(s).Shape;
             if (_indexMaps[j].Length == 0)
             {
-                sink.Add(Operands[j], new Tensor(shape, (float[])dy.Data.Clone()));
+                var copy = new Tensor(shape);
+                dy.Data.CopyTo(copy.Data, 0);
+                sink.Add(Operands[j], copy);
                 continue;
             }
             // Broadcast axes sum their gradients back.

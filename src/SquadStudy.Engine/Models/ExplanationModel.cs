@@ -65,17 +65,22 @@ public sealed class ExplanationModel : IDisposable
     /// <summary>Loads an ONNX file. Throws <see cref="ModelLoadException"/> for anything the engine can not run.</summary>
     public static ExplanationModel Load(string path, ModelOptions? options = null)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"model file not found: {path}", path);
-        if (info.Length > int.MaxValue) throw new ModelLoadException($"{path}: larger than 2 GB; external-data models are not supported");
-        return Load(File.ReadAllBytes(path), options, path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}", path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        return Load(stream, options, path);
     }
 
+    /// <summary>Loads an ONNX model from a seekable stream; <paramref name="source"/> names it in error messages.</summary>
+    public static ExplanationModel Load(Stream onnx, ModelOptions? options = null, string source = "model") =>
+        Load(OnnxReader.Read(onnx, source), options, source);
+
     /// <summary>Loads an ONNX model from memory; <paramref name="source"/> names it in error messages.</summary>
-    public static ExplanationModel Load(byte[] onnx, ModelOptions? options = null, string source = "model")
+    public static ExplanationModel Load(byte[] onnx, ModelOptions? options = null, string source = "model") =>
+        Load(OnnxReader.Read(onnx, source), options, source);
+
+    private static ExplanationModel Load(OnnxModel model, ModelOptions? options, string source)
     {
         options ??= new ModelOptions();
-        var model = OnnxReader.Read(onnx, source);
         ModelRewriter.StripFinalSoftmax(model);
         ModelRewriter.FuseConvBatchNorm(model);
 
@@ -144,7 +149,7 @@ public sealed class ExplanationModel : IDisposable
     public float[][] Logits(IReadOnlyList<float[]> images)
     {
         var plan = Plan(CheckBatch(images));
-        var state = plan.Forward(Concat(images));
+        using var state = plan.Forward(Concat(images));
         return Split(state.Values[plan.OutputSlot]!.Data, images.Count);
     }
 
@@ -178,7 +183,9 @@ public sealed class ExplanationModel : IDisposable
 
         var plan = Plan(n);
         var batch = Concat(images);
-        var state = plan.Forward(batch);
+        var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
+        var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
+        using var state = plan.Forward(batch);
         var logits = Split(state.Values[plan.OutputSlot]!.Data, n);
         var activations = state.Values[_targetSlot]!.Data;
 
@@ -187,8 +194,6 @@ public sealed class ExplanationModel : IDisposable
         bool needGuided = methods.Any(m => m.Method == ExplanationMethod.GuidedBackprop || m.Guidance == PixelGuidance.Guided);
         bool needDeconv = methods.Any(m => m.Method == ExplanationMethod.Deconvolution || m.Guidance == PixelGuidance.Deconvolution);
         var linear = methods.Any(m => m.Method == ExplanationMethod.Cam) ? CamHead(plan) : null;
-        var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
-        var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
 
         int rounds = classes.Max(c => c.Count);
         var maps = classes.Select(c => c.Select(_ => new Dictionary<string, ExplanationMap>()).ToArray()).ToArray();
@@ -246,8 +251,17 @@ public sealed class ExplanationModel : IDisposable
                     maps[i][r][m.Name] = new ExplanationMap(m.Name, c, shape, data);
                 }
             }
+            Recycle(normal?.Values, guided, deconv);
         }
         return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
+    }
+
+    /// <summary>Gives a round's gradient buffers back to the pool once its maps have copied what they need.</summary>
+    private static void Recycle(IEnumerable<Tensor>? kept, params float[]?[] more)
+    {
+        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        foreach (var buffer in (kept?.Select(t => t.Data) ?? []).Concat(more.OfType<float[]>()))
+            if (seen.Add(buffer)) BufferPool.Return(buffer);
     }
 
     /// <summary>
@@ -299,7 +313,7 @@ public sealed class ExplanationModel : IDisposable
                 int idx = i * InputLength + p;
                 noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
             }
-            var state = plan.Forward(noisy);
+            using var state = plan.Forward(noisy);
             var a = state.Values[_targetSlot]!.Data;
             for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
             for (int r = 0; r < rounds; r++)
@@ -315,6 +329,7 @@ public sealed class ExplanationModel : IDisposable
                         s1[p] += v; s2[p] += v * v; s3[p] += v * v * v;
                     }
                 }
+                BufferPool.Return(g);
             }
         }
         float[] Mean(ReadOnlySpan<double> sum)

@@ -21,11 +21,14 @@ internal static class OnnxReader
     /// <summary>Largest dimension accepted anywhere (a sanity bound, far above any real CNN).</summary>
     public const long MaxDimension = 1 << 24;
 
-    public static OnnxModel Read(byte[] bytes, string source)
+    public static OnnxModel Read(byte[] bytes, string source) => Read(new MemoryStream(bytes, writable: false), source);
+
+    /// <summary>Reads a seekable stream; weights go from the stream straight into their arrays.</summary>
+    public static OnnxModel Read(Stream stream, string source)
     {
         try
         {
-            return ReadUnchecked(bytes, source);
+            return ReadUnchecked(stream, source);
         }
         catch (ModelLoadException e) when (!e.Message.StartsWith(source + ":", StringComparison.Ordinal))
         {
@@ -33,14 +36,15 @@ internal static class OnnxReader
         }
     }
 
-    private static OnnxModel ReadUnchecked(byte[] bytes, string source)
+    private static OnnxModel ReadUnchecked(Stream stream, string source)
     {
         ModelProto proto;
+        Dictionary<TensorProto, RawDataRef> raw;
         try
         {
-            proto = ModelProto.Parser.ParseFrom(bytes);
+            (proto, raw) = OnnxWireSplitter.Parse(stream);
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or WireFormatException)
         {
             throw new ModelLoadException($"{source}: not a valid ONNX file (protobuf: {e.Message})", e);
         }
@@ -55,7 +59,7 @@ internal static class OnnxReader
         foreach (var t in graph.Initializer)
         {
             if (t.Name.Length == 0) throw new ModelLoadException($"{source}: an initializer has no name");
-            if (!initializers.TryAdd(t.Name, ReadTensor(t, $"initializer '{t.Name}'")))
+            if (!initializers.TryAdd(t.Name, ReadTensor(t, $"initializer '{t.Name}'", raw.TryGetValue(t, out var r) ? (stream, r) : null)))
                 throw new ModelLoadException($"{source}: initializer '{t.Name}' is defined twice");
         }
 
@@ -204,7 +208,11 @@ internal static class OnnxReader
         return order;
     }
 
-    internal static Tensor ReadTensor(TensorProto t, string what)
+    /// <summary>
+    /// Converts a TensorProto, its raw data either inline or at <paramref name="external"/> in a stream.
+    /// The declared element count is checked against the bytes present before anything is allocated.
+    /// </summary>
+    internal static Tensor ReadTensor(TensorProto t, string what, (Stream Stream, RawDataRef Ref)? external = null)
     {
         if (t.DataLocation != 0 || t.ExternalData.Count > 0)
             throw new ModelLoadException($"{what}: external tensor data is not supported; save the model with its weights inside the .onnx file");
@@ -221,18 +229,29 @@ internal static class OnnxReader
             throw new ModelLoadException($"{what}: declared shape [{string.Join("×", t.Dims)}] is too large");
 
         var type = (TensorProto.Types.DataType)t.DataType;
-        var raw = t.RawData.Span;
+        long rawLength = external?.Ref.Length ?? t.RawData.Length;
         switch (type)
         {
             case TensorProto.Types.DataType.Float:
             {
-                long have = raw.Length > 0 ? raw.Length / 4 : t.FloatData.Count;
-                if ((raw.Length > 0 && raw.Length % 4 != 0) || have != count)
+                long have = rawLength > 0 ? rawLength / 4 : t.FloatData.Count;
+                if ((rawLength > 0 && rawLength % 4 != 0) || have != count)
                     throw new ModelLoadException(
                         $"{what}: declared shape [{string.Join("×", t.Dims)}] needs {count} floats but the file holds {have}");
                 var data = new float[count];
-                if (raw.Length > 0)
+                if (external is var (stream, at) && rawLength > 0)
                 {
+                    stream.Position = at.Offset;
+                    stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
+                    if (!BitConverter.IsLittleEndian)
+                    {
+                        var bits = MemoryMarshal.Cast<float, int>(data.AsSpan());
+                        BinaryPrimitives.ReverseEndianness(bits, bits);
+                    }
+                }
+                else if (rawLength > 0)
+                {
+                    var raw = t.RawData.Span;
                     if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(raw).CopyTo(data);
                     else for (int i = 0; i < data.Length; i++) data[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
                 }
@@ -243,12 +262,20 @@ internal static class OnnxReader
             case TensorProto.Types.DataType.Int32:
             {
                 int size = type == TensorProto.Types.DataType.Int64 ? 8 : 4;
-                long have = raw.Length > 0 ? raw.Length / size
+                long have = rawLength > 0 ? rawLength / size
                     : type == TensorProto.Types.DataType.Int64 ? t.Int64Data.Count : t.Int32Data.Count;
-                if ((raw.Length > 0 && raw.Length % size != 0) || have != count)
+                if ((rawLength > 0 && rawLength % size != 0) || have != count)
                     throw new ModelLoadException(
                         $"{what}: declared shape [{string.Join("×", t.Dims)}] needs {count} values but the file holds {have}");
                 var data = new long[count];
+                byte[] rawBytes = t.RawData.ToByteArray();
+                if (external is var (stream, at) && rawLength > 0)
+                {
+                    rawBytes = new byte[rawLength];
+                    stream.Position = at.Offset;
+                    stream.ReadExactly(rawBytes);
+                }
+                var raw = rawBytes.AsSpan();
                 for (int i = 0; i < count; i++)
                 {
                     data[i] = raw.Length > 0

@@ -24,7 +24,8 @@ internal sealed class Tensor
         Int64 = int64;
     }
 
-    public Tensor(int[] shape) : this(shape, new float[ShapeUtil.Size(shape)]) { }
+    /// <summary>A zeroed float tensor whose buffer comes from <see cref="BufferPool"/>.</summary>
+    public Tensor(int[] shape) : this(shape, BufferPool.Rent(ShapeUtil.Size(shape))) { }
 
     public int[] Shape { get; }
 

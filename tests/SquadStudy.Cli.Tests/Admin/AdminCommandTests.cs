@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
+using SquadStudy.Cli;
 using SquadStudy.Cli.Commands;
 using SquadStudy.Data.Entities;
 
@@ -22,9 +23,9 @@ public sealed class AdminCommandTests : IDisposable
 
     private async Task<(int Exit, string Output, string Error)> RunAsync(string stdin, params string[] args)
     {
-        var root = new RootCommand { AdminCommand.Create(new StringReader(stdin)) };
         var output = new StringWriter();
         var error = new StringWriter();
+        var root = new RootCommand { AdminCommand.Create(new CliContext(output, error), new StringReader(stdin)) };
         var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
@@ -62,7 +63,7 @@ public sealed class AdminCommandTests : IDisposable
     {
         var (exit, _, error) = await RunAsync("short\n", "admin", "add", "--email", "ana@example.org", "--password-stdin", "--db", Database);
 
-        exit.ShouldBe(2);
+        exit.ShouldBe(ExitCodes.Failure);
         error.ShouldContain("at least 12 characters");
         Accounts().ShouldBeEmpty();
     }
@@ -74,7 +75,7 @@ public sealed class AdminCommandTests : IDisposable
 
         var (exit, _, error) = await RunAsync("another long password\n", "admin", "add", "--email", "ANA@example.org", "--password-stdin", "--db", Database);
 
-        exit.ShouldBe(1);
+        exit.ShouldBe(ExitCodes.Failure);
         error.ShouldContain("already exists");
         Accounts().Count.ShouldBe(1);
     }
@@ -83,7 +84,7 @@ public sealed class AdminCommandTests : IDisposable
     public async Task AdminAdd_NotAnEmail_IsRefused()
     {
         var (exit, _, error) = await RunAsync("a long enough password\n", "admin", "add", "--email", "ana", "--password-stdin", "--db", Database);
-        exit.ShouldBe(2);
+        exit.ShouldBe(ExitCodes.Failure);
         error.ShouldContain("is not an e-mail address");
     }
 
@@ -91,15 +92,17 @@ public sealed class AdminCommandTests : IDisposable
     public async Task AdminAdd_EmptyStdin_IsRefused()
     {
         var (exit, _, error) = await RunAsync("", "admin", "add", "--email", "ana@example.org", "--password-stdin", "--db", Database);
-        exit.ShouldBe(2);
-        error.ShouldContain("No password given");
+        exit.ShouldBe(ExitCodes.Failure);
+        error.ShouldContain("no password given");
     }
 
     [Fact]
     public async Task AdminAdd_WithoutEmail_IsAUsageError()
     {
-        var (exit, _, error) = await RunAsync("a long enough password\n", "admin", "add", "--password-stdin", "--db", Database);
-        exit.ShouldNotBe(0);
-        error.ShouldContain("--email");
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = CliApp.Run(["admin", "add", "--password-stdin", "--db", Database], output, error);
+        exit.ShouldBe(ExitCodes.Usage);
+        error.ToString().ShouldContain("--email");
     }
 }

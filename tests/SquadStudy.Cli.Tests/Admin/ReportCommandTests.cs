@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using SquadStudy.Cli;
 using SquadStudy.Cli.Commands;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -24,9 +25,10 @@ public sealed class ReportCommandTests : IDisposable
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
-        var root = new RootCommand { AdminCommand.Create(new StringReader("a long enough password\n")), ReportCommand.Create() };
         var output = new StringWriter();
         var error = new StringWriter();
+        var context = new CliContext(output, error);
+        var root = new RootCommand { AdminCommand.Create(context, new StringReader("a long enough password\n")), ReportCommand.Create(context) };
         var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
@@ -66,10 +68,13 @@ public sealed class ReportCommandTests : IDisposable
     {
         await SeedAsync();
 
-        var (exit, output, error) = await RunAsync("report", "--db", Database, "--study", "demo", "--json");
+        // Through the real entry point, so the command's registration is checked too.
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var exit = CliApp.Run(["report", "--db", Database, "--study", "demo", "--json"], stdout, stderr);
 
-        exit.ShouldBe(0, error);
-        using var json = JsonDocument.Parse(output);
+        exit.ShouldBe(ExitCodes.Ok, stderr.ToString());
+        using var json = JsonDocument.Parse(stdout.ToString());
         json.RootElement.GetProperty("study").GetString().ShouldBe("demo");
         json.RootElement.GetProperty("answers").GetInt32().ShouldBe(3);
         var vgg = json.RootElement.GetProperty("with_exclusions").GetProperty("accuracy").EnumerateArray()
@@ -84,15 +89,15 @@ public sealed class ReportCommandTests : IDisposable
     {
         await SeedAsync();
         var (exit, _, error) = await RunAsync("report", "--db", Database, "--study", "nope", "--json");
-        exit.ShouldBe(1);
-        error.ShouldContain("There is no study 'nope'");
+        exit.ShouldBe(ExitCodes.Failure);
+        error.ShouldContain("there is no study 'nope'");
     }
 
     [Fact]
     public async Task Report_WithoutJsonFlag_ExplainsTheFormat()
     {
         var (exit, _, error) = await RunAsync("report", "--db", Database, "--study", "demo");
-        exit.ShouldBe(2);
+        exit.ShouldBe(ExitCodes.Usage);
         error.ShouldContain("--json");
     }
 }

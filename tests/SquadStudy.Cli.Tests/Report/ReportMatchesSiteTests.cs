@@ -1,7 +1,6 @@
-using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SquadStudy.Cli.Commands;
+using SquadStudy.Cli;
 using SquadStudy.Testing;
 using SquadStudy.Testing.Results;
 
@@ -10,13 +9,13 @@ namespace SquadStudy.Cli.Tests.Report;
 /// <summary><c>squadstudy report --json</c> prints what the site's results.json serves, from the same database.</summary>
 public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture<PaperTablesSite>
 {
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    /// <summary>Runs the real <c>squadstudy</c> entry point (parse errors, exit codes, one-line messages included).</summary>
+    private static Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
-        var root = new RootCommand { ReportCommand.Create() };
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
+        // CliApp.Run blocks on the command; a worker thread keeps the test's own context free.
+        return Task.Run(() => (CliApp.Run(args, output, error), output.ToString(), error.ToString()));
     }
 
     /// <summary>The document without its time stamp, which says when it was made, not what it says.</summary>
@@ -57,9 +56,9 @@ public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture
     {
         var (exit, output, error) = await RunAsync("report", "--db", site.DatabaseFile, "--study", "no-such-study", "--json");
 
-        exit.ShouldBe(1);
+        exit.ShouldBe(ExitCodes.Failure);
         output.ShouldBeEmpty();
-        error.Trim().ShouldBe("There is no study 'no-such-study' in this database.");
+        error.Trim().ShouldBe("error: there is no study 'no-such-study' in this database.");
     }
 
     [Fact]
@@ -69,9 +68,9 @@ public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture
 
         var (exit, output, error) = await RunAsync("report", "--db", missing, "--study", site.Paper.Study.Slug, "--json");
 
-        exit.ShouldBe(1);
+        exit.ShouldBe(ExitCodes.Failure);
         output.ShouldBeEmpty();
-        error.Trim().ShouldBe($"There is no SQLite database at '{missing}'.");
+        error.Trim().ShouldBe($"error: there is no SQLite database at '{missing}'.");
         File.Exists(missing).ShouldBeFalse();
         Directory.Exists(Path.GetDirectoryName(missing)).ShouldBeFalse();
     }
@@ -83,10 +82,10 @@ public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture
         var (exit, output, error) = await RunAsync("report", "--db", "Host=127.0.0.1;Port=1;Database=none;Username=none;Password=none;Timeout=3",
             "--study", site.Paper.Study.Slug, "--json");
 
-        exit.ShouldBe(1);
+        exit.ShouldBe(ExitCodes.Failure);
         output.ShouldBeEmpty();
         var line = error.TrimEnd().Split('\n').ShouldHaveSingleItem(error);
-        line.ShouldStartWith("Cannot read the database: ");
+        line.ShouldStartWith("error: ");
         line.ShouldContain("127.0.0.1");
     }
 }

@@ -29,13 +29,24 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
 
     public ManualClock Clock { get; } = new();
 
+    /// <summary>A PostgreSQL database to use instead of the SQLite file.</summary>
+    public string? PostgresConnectionString { get; init; }
+
     /// <summary>Extra service registrations, applied after the site's own (test doubles win).</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        builder.UseSetting("SquadStudy:DatabaseProvider", "Sqlite");
+        if (PostgresConnectionString is null)
+        {
+            builder.UseSetting("SquadStudy:DatabaseProvider", "Sqlite");
+        }
+        else
+        {
+            builder.UseSetting("SquadStudy:DatabaseProvider", "Postgres");
+            builder.UseSetting("ConnectionStrings:SquadStudy", PostgresConnectionString);
+        }
         builder.UseSetting("SquadStudy:SeedDemo", "false");
         builder.UseSetting("Admin:Email", Email);
         builder.UseSetting("Admin:Password", Password);

@@ -121,6 +121,8 @@ public sealed class ResultsTests : IDisposable
         var without = new HtmlParser().ParseDocument(await client.GetStringAsync("/research/studies/demo?exclusions=off"));
 
         with.QuerySelector("#exclusions-table")!.TextContent.ShouldContain("2 → 1");
+        with.QuerySelector("#exclusions-table")!.TextContent.ShouldContain("excluded after one failure");
+        with.QuerySelector("#exclusions-table")!.TextContent.ShouldContain("under 800 ms");
         with.QuerySelector("#trust-table").ShouldBeNull();
         without.QuerySelector("#exclusions-table")!.TextContent.ShouldContain("2 → 2");
         without.QuerySelector("#trust-table")!.TextContent.ShouldContain("-2.000");

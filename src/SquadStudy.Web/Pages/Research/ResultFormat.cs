@@ -27,6 +27,17 @@ public static class ResultFormat
     public static string Interval(double? low, double? high) =>
         low is null || high is null ? Undefined : $"[{Number(low)}, {Number(high)}]";
 
+    /// <summary>The attention rule as the study set it: off, or how many failures are tolerated.</summary>
+    public static string AttentionRule(ExclusionReport report) => report.MaxFailedAttentionChecks switch
+    {
+        int.MaxValue => "rule off",
+        0 => "excluded after one failure",
+        var max => $"excluded after more than {max.ToString(CultureInfo.InvariantCulture)} failures",
+    };
+
+    public static string SpeedRule(ExclusionReport report) =>
+        report.MinMedianResponseMs is { } min ? $"excluded when the median answer takes under {Number(min, 0)} ms" : "rule off";
+
     public static string Model(string? model) => model ?? "all models";
 
     /// <summary>The power line printed under a comparison: what the current n can detect, and what n a target needs.</summary>

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Engine vs PyTorch on torchvision VGG-16 and ResNet-50 (random weights), same machine, 2 threads.
+#   bench/run.sh [REPEAT]        (default 5)
+# Exports the models to bench/models/ first if missing (scripts/export_torchvision.py), builds the
+# CLI in Release, runs `squadstudy bench --json` and bench/torch_bench.py, and prints the ratios.
+# Other processes on the machine skew both sides: report the load average with the numbers.
+set -eu
+cd "$(dirname "$0")/.."
+REPEAT="${1:-5}"
+MODELS=bench/models
+OUT=bench/results
+mkdir -p "$OUT"
+
+for m in vgg16 resnet50; do
+  [ -f "$MODELS/$m.onnx" ] || /usr/bin/python3 scripts/export_torchvision.py --models "$m"
+done
+[ -f "$MODELS/bench.png" ] || /usr/bin/python3 -c "
+import numpy as np; from PIL import Image
+rng = np.random.default_rng(0)
+Image.fromarray(rng.integers(0, 256, (256, 320, 3), dtype=np.uint8)).save('$MODELS/bench.png')"
+
+dotnet build -c Release src/SquadStudy.Cli -o bench/bin >/dev/null
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc)"
+
+for m in vgg16 resnet50; do
+  OPENBLAS_NUM_THREADS=2 dotnet bench/bin/squadstudy.dll bench --model "$MODELS/$m.onnx" --image "$MODELS/bench.png" --repeat "$REPEAT" --json > "$OUT/$m.engine.json"
+  /usr/bin/python3 bench/torch_bench.py --model "$m" --image "$MODELS/bench.png" --repeat "$REPEAT" --threads 2 > "$OUT/$m.torch.json"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+print(f"{'model':9} {'engine fwd':>10} {'torch fwd':>10} {'ratio':>6} | {'bundle':>8} {'torch 3x':>9} {'speed-up':>8} | {'engine MB':>9} {'torch MB':>8}")
+for m in ["vgg16", "resnet50"]:
+    e = json.load(open(f"{out}/{m}.engine.json"))
+    t = json.load(open(f"{out}/{m}.torch.json"))
+    print(f"{m:9} {e['forward_s']:10.3f} {t['forward_s']:10.3f} {e['forward_s'] / t['forward_s']:6.2f} | "
+          f"{e['bundle_s']:8.3f} {t['three_methods_s']:9.3f} {t['three_methods_s'] / e['bundle_s']:7.1f}x | "
+          f"{e['peak_working_set_mb']:9.0f} {t['peak_rss_mb']:8.0f}")
+print("targets: forward ratio <= 0.6 (VGG-16) / 0.8 (ResNet-50); bundle >= 5x faster; VGG-16 engine MB <= torch MB")
+PY

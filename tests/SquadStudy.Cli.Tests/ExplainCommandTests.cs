@@ -1,0 +1,66 @@
+using SquadStudy.Engine.Explainers;
+using SquadStudy.Engine.Imaging;
+using SquadStudy.Engine.Models;
+using SquadStudy.Engine.Tensors;
+
+namespace SquadStudy.Cli.Tests;
+
+public class ExplainCommandTests : CliTestBase
+{
+    [Fact]
+    public void Explain_WritesPngAndNpyPerMethod_WithTheDocumentedShapes()
+    {
+        string image = Image("cat.png");
+        string outDir = Path.Combine(Temp, "out");
+        var result = Run("explain", "--model", ResnetModel, "--image", image, "--method", "gradcam,guidedbp,guided-squadcam,gradient",
+            "--target", "4", "--out", outDir, "--raw");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Error.ShouldBeEmpty();
+        foreach (var m in new[] { "gradcam", "guidedbp", "guided-squadcam", "gradient" })
+        {
+            File.Exists(Path.Combine(outDir, $"cat.{m}.4.png")).ShouldBeTrue(m);
+            var png = ImageDecoder.DecodeFile(Path.Combine(outDir, $"cat.{m}.4.png"));
+            (png.Width, png.Height).ShouldBe((40, 32));
+        }
+        var (cam, camShape) = Npy.ReadFile(Path.Combine(outDir, "cat.gradcam.4.npy"));
+        camShape.ShouldBe([4, 5]);
+        Npy.ReadFile(Path.Combine(outDir, "cat.guided-squadcam.4.npy")).Shape.ShouldBe([3, 32, 40]);
+
+        using var model = ExplanationModel.Load(ResnetModel);
+        var input = Preprocessing.ToTensor(ImageDecoder.DecodeFile(image), new PreprocessOptions(40, 32));
+        cam.ShouldBe(model.Explain(input, 4, [MethodSpec.Parse("gradcam")])["gradcam"].Data);
+    }
+
+    [Fact]
+    public void Explain_Top1AndPerImageTargets_NameFilesByClass()
+    {
+        string a = Image("a.png", seed: 1), b = Image("b.png", seed: 2);
+        string outDir = Path.Combine(Temp, "out");
+        Run("explain", "--model", ResnetModel, "--image", a, "--image", b, "--method", "squadcam", "--target", "1,7", "--out", outDir)
+            .ExitCode.ShouldBe(0);
+        File.Exists(Path.Combine(outDir, "a.squadcam.1.png")).ShouldBeTrue();
+        File.Exists(Path.Combine(outDir, "b.squadcam.7.png")).ShouldBeTrue();
+        File.Exists(Path.Combine(outDir, "a.squadcam.1.npy")).ShouldBeFalse();
+
+        using var model = ExplanationModel.Load(ResnetModel);
+        int top1 = model.Predict(Preprocessing.ToTensor(ImageDecoder.DecodeFile(a), new PreprocessOptions(40, 32)), 1)[0].ClassIndex;
+        Run("explain", "--model", ResnetModel, "--image", a, "--method", "gradcampp", "--target", "top1", "--out", outDir).ExitCode.ShouldBe(0);
+        File.Exists(Path.Combine(outDir, $"a.gradcampp.{top1}.png")).ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Explain_UsesTheSiblingMetadatasTargetLayer()
+    {
+        string model = Path.Combine(Temp, "net.onnx");
+        File.Copy(ResnetModel, model);
+        File.WriteAllText(Path.Combine(Temp, "net.json"),
+            """{ "name": "test", "input": { "width": 40, "height": 32 }, "target_layer": "/layer1/relu2/Relu_output_0" }""");
+        string outDir = Path.Combine(Temp, "out");
+        Run("explain", "--model", model, "--image", Image("a.png"), "--method", "gradcam", "--target", "0", "--out", outDir, "--raw")
+            .ExitCode.ShouldBe(0);
+        using var reference = ExplanationModel.Load(ResnetModel, new ModelOptions(TargetLayer: "/layer1/relu2/Relu_output_0"));
+        reference.TargetShape[1..].ShouldNotBe([4, 5]);
+        Npy.ReadFile(Path.Combine(outDir, "a.gradcam.0.npy")).Shape.ShouldBe(reference.TargetShape[1..]);
+    }
+}
