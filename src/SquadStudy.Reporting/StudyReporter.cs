@@ -122,6 +122,11 @@ public static class StudyReporter
                         cell.Values[property.Name] = (sum + v, n + 1);
                     }
                 }
+                foreach (var (name, v) in DerivedMetrics.Of(document.RootElement))
+                {
+                    var (sum, n) = cell.Values.GetValueOrDefault(name);
+                    cell.Values[name] = (sum + v, n + 1);
+                }
             }
             cells[(model, method)] = (cell.Count + 1, cell.Values);
         }

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
+using SquadStudy.Data.Configuration;
 using SquadStudy.Data.Entities;
 using SquadStudy.Data.Migrations;
 
@@ -15,8 +17,32 @@ namespace SquadStudy.Cli.Commands;
 /// </summary>
 internal static class CliDatabase
 {
+    /// <summary>
+    /// <c>--db</c> takes a connection string (<c>Data Source=site.db</c>, <c>Host=…;Database=…</c>) or, for
+    /// convenience, a bare path to a SQLite file: a value without '=' cannot be a connection string.
+    /// </summary>
+    public static string? ConnectionString(string? db) =>
+        string.IsNullOrWhiteSpace(db) || db.Contains('=', StringComparison.Ordinal)
+            ? db
+            : new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(db) }.ToString();
+
+    /// <summary>
+    /// The file a SQLite connection string names when that file does not exist (opening it would create an
+    /// empty database); null for PostgreSQL, in-memory databases, existing files and strings that do not parse
+    /// (opening them reports the problem).
+    /// </summary>
+    public static string? MissingSqliteFile(string? db)
+    {
+        if (SqliteFile(ConnectionString(db)) is not { } file)
+        {
+            return null;
+        }
+        return File.Exists(file) ? null : file;
+    }
+
     public static async Task<ServiceProvider> OpenAsync(string? connectionString, CancellationToken cancellationToken)
     {
+        connectionString = ConnectionString(connectionString);
         var builder = new ConfigurationBuilder().AddEnvironmentVariables();
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
@@ -25,7 +51,18 @@ internal static class CliDatabase
                 [$"ConnectionStrings:{DataServiceCollectionExtensions.ConnectionStringName}"] = connectionString,
             });
         }
-        var settings = DataServiceCollectionExtensions.ResolveDatabase(builder.Build(), Directory.GetCurrentDirectory());
+        var configuration = builder.Build();
+        if (configuration[$"{SquadStudyOptions.Section}:DataDirectory"] is null
+            && SqliteFile(configuration.GetConnectionString(DataServiceCollectionExtensions.ConnectionStringName)) is { } file)
+        {
+            // The site keeps its SQLite file in its data directory (squadstudy.db), beside the packs the
+            // reports read labels from; without SquadStudy__DataDirectory, that file's folder is the best guess.
+            configuration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [$"{SquadStudyOptions.Section}:DataDirectory"] = Path.GetDirectoryName(Path.GetFullPath(file)),
+            }).Build();
+        }
+        var settings = DataServiceCollectionExtensions.ResolveDatabase(configuration, Directory.GetCurrentDirectory());
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddFilter(_ => false))
             .AddSquadStudyData(settings)
@@ -55,6 +92,24 @@ internal static class CliDatabase
         {
             await context.Error.WriteLineAsync($"error: {CliApp.OneLine(e.Message)}");
             return ExitCodes.Failure;
+        }
+    }
+
+    private static string? SqliteFile(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString) || connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            return builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:" ? null : builder.DataSource;
+        }
+        catch (ArgumentException)
+        {
+            // Not a SQLite connection string; opening the database says what is wrong with it.
+            return null;
         }
     }
 }

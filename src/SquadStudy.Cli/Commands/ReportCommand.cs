@@ -6,8 +6,9 @@ using SquadStudy.Reporting;
 namespace SquadStudy.Cli.Commands;
 
 /// <summary>
-/// <c>squadstudy report --study SLUG [--db CONNECTION] --json</c>: prints a study's results, the same
-/// document as the dashboard's <c>results.json</c>.
+/// <c>squadstudy report --study SLUG [--db CONNECTION|PATH] --json</c>: prints a study's results, the same
+/// document as the dashboard's <c>results.json</c>. A missing SQLite file, an unreachable server or an unknown
+/// study is one line on standard error and exit code 1.
 /// </summary>
 public static class ReportCommand
 {
@@ -26,6 +27,12 @@ public static class ReportCommand
                 return ExitCodes.Usage;
             }
             var slug = parseResult.GetRequiredValue(study);
+            if (CliDatabase.MissingSqliteFile(parseResult.GetValue(db)) is { } missing)
+            {
+                // Opening would create (and migrate) an empty database: a typo in the path must not look like "no study".
+                await context.Error.WriteLineAsync($"error: there is no SQLite database at '{missing}'.");
+                return ExitCodes.Failure;
+            }
             return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
                 var document = await StudyReporter.BuildAsync(

@@ -88,6 +88,8 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
 
     public AccuracyChart? Chart { get; private set; }
 
+    public TrustChart? TrustScores { get; private set; }
+
     /// <summary>Metric names across every model × method, for the metrics table's columns.</summary>
     public IReadOnlyList<string> MetricNames { get; private set; } = [];
 
@@ -129,6 +131,7 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
         if (Shown is { } shown)
         {
             Chart = AccuracyChart.Of(shown.Accuracy.Where(r => r.Model is not null).ToList());
+            TrustScores = TrustChart.Of(shown.Trust);
             MetricNames = Results!.Metrics.SelectMany(m => m.Means.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         }
         var origin = $"{Request.Scheme}://{Request.Host}";

@@ -1,0 +1,31 @@
+using Xunit;
+namespace SquadStudy.Testing.Results;
+
+/// <summary>
+/// The site with the seed report's Table 1 and Table 2 answers (<see cref="PaperTablesSeed"/>) in its SQLite file,
+/// seeded once: a class fixture, since seeding 3 600 answers is the slow part of these tests.
+/// </summary>
+public sealed class PaperTablesSite : SquadStudyWebFactory, IAsyncLifetime
+{
+    public PaperStudy Paper { get; private set; } = null!;
+
+    /// <summary>The site's database file (the default <c>squadstudy.db</c> in its data directory).</summary>
+    public string DatabaseFile => Path.Combine(DataDirectory, "squadstudy.db");
+
+    public async Task InitializeAsync()
+    {
+        // The first client starts the site, which migrates the schema the seed writes into.
+        CreateClient().Dispose();
+        Paper = await PaperTablesSeed.SeedAsync(this);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>A client signed in as a researcher (the test scheme's header), not following redirects.</summary>
+    public HttpClient ResearcherClient()
+    {
+        var client = CreateParticipantClient();
+        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
+        return client;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using AngleSharp.Html.Parser;
+using Microsoft.EntityFrameworkCore;
+using SquadStudy.Reporting;
+using SquadStudy.Testing;
+
+namespace SquadStudy.Web.Tests.Results;
+
+/// <summary>
+/// The automated metrics beside the human results, from maps stored as the precompute worker stores them
+/// (camelCase fields of SquadStudy.Studies' ExplanationMetrics).
+/// </summary>
+public sealed class AutomatedMetricsTests : IDisposable
+{
+    private readonly SquadStudyWebFactory site = new();
+
+    public void Dispose() => site.Dispose();
+
+    // Y = 0.8, O = 0.6, T = 0.2: drop 25 %, no increase, top-removed drop 75 %; localised and pointed.
+    private const string First = """{"localisationBox":[1,2,30,40],"localisationIou":0.6,"localisationCorrect":true,"pointingHit":true,"score":0.8,"maskedScore":0.6,"topRemovedScore":0.2}""";
+
+    // Y = 0.5, O = 0.6, T = 0.5: no drop, an increase, no top-removed drop; neither localised nor pointed.
+    private const string Second = """{"localisationBox":[0,0,4,4],"localisationIou":0.2,"localisationCorrect":false,"pointingHit":false,"score":0.5,"maskedScore":0.6,"topRemovedScore":0.5}""";
+
+    [Fact]
+    public async Task ResultsJsonAndDashboard_AverageDropIncreaseAndLocalisationError_FromThePrecomputesFields()
+    {
+        site.CreateClient().Dispose();
+        var study = await site.AddStudyAsync(new TestStudyBuilder { Slug = "metrics", Images = 3 });
+        await site.WithDbAsync(async db =>
+        {
+            var vgg = await db.StudyModels.SingleAsync(m => m.StudyId == study.Id && m.Key == "vgg");
+            var maps = await db.Explanations.Where(x => x.StudyId == study.Id && x.ModelId == vgg.Id && x.Method == "gradcam")
+                .OrderBy(x => x.Id).Take(2).ToListAsync();
+            maps[0].MetricsJson = First;
+            maps[1].MetricsJson = Second;
+            return await db.SaveChangesAsync();
+        });
+        using var client = site.CreateParticipantClient();
+        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync("/research/studies/metrics/results.json"));
+        var row = json.RootElement.GetProperty("metrics").EnumerateArray().ShouldHaveSingleItem("only vgg × gradcam has metrics");
+        row.GetProperty("model").GetString().ShouldBe("vgg");
+        row.GetProperty("explanations").GetInt32().ShouldBe(2);
+        var means = row.GetProperty("means");
+        means.GetProperty("average_drop").GetDouble().ShouldBe(12.5, 1e-12);
+        means.GetProperty("increase_in_confidence").GetDouble().ShouldBe(50.0, 1e-12);
+        means.GetProperty("top_removed_drop").GetDouble().ShouldBe(37.5, 1e-12);
+        means.GetProperty("localisation_error").GetDouble().ShouldBe(0.5, 1e-12);
+        means.GetProperty("localisationIou").GetDouble().ShouldBe(0.4, 1e-12);
+        means.GetProperty("pointingHit").GetDouble().ShouldBe(0.5, 1e-12);
+        means.TryGetProperty("localisationBox", out _).ShouldBeFalse("a box is not a metric");
+
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync("/research/studies/metrics"));
+        var table = page.QuerySelector("#metrics-table")!.TextContent;
+        table.ShouldContain("average_drop");
+        table.ShouldContain("increase_in_confidence");
+        table.ShouldContain("12.500");
+    }
+
+    [Theory]
+    [InlineData("""{"score":0,"maskedScore":0.5}""")]
+    [InlineData("""{"maskedScore":0.5,"topRemovedScore":0.1}""")]
+    [InlineData("""{"score":"0.8","maskedScore":0.5}""")]
+    [InlineData("""[0.8, 0.5]""")]
+    public void DerivedMetrics_WithoutAPositiveNumericScore_DeriveNoDrop(string metrics)
+    {
+        using var document = JsonDocument.Parse(metrics);
+
+        DerivedMetrics.Of(document.RootElement).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void DerivedMetrics_MaskedScoreAboveScore_IsAnIncreaseWithoutDrop()
+    {
+        using var document = JsonDocument.Parse("""{"score":0.4,"maskedScore":0.9}""");
+
+        var derived = DerivedMetrics.Of(document.RootElement).ToDictionary(m => m.Name, m => m.Value);
+
+        derived.Keys.Order().ShouldBe(["average_drop", "increase_in_confidence"]);
+        derived["average_drop"].ShouldBe(0.0);
+        derived["increase_in_confidence"].ShouldBe(100.0);
+    }
+}
