@@ -52,8 +52,6 @@ public sealed record WeightTransform(IReadOnlyList<WeightTransformStep> Steps)
 
     public WeightTransform Then(WeightTransformStep step) => new([.. Steps, step]);
 
-    public bool IsIdentity => Steps.All(s => s == WeightTransformStep.Identity);
-
     public void Apply(Span<float> weights)
     {
         foreach (var step in Steps)

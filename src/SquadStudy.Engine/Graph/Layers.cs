@@ -9,10 +9,6 @@ namespace SquadStudy.Engine.Graph;
 internal sealed class ConvLayer(string label, Operand x, ConvGeometry g, Tensor weight, Tensor? bias)
     : Layer(label, [x], [g.N, g.M, g.OH, g.OW])
 {
-    public ConvGeometry Geometry => g;
-    public Tensor Weight => weight;
-    public Tensor? Bias => bias;
-
     public override double Flops => g.Flops;
 
     public override Tensor Forward(ExecutionState s)
@@ -109,8 +105,6 @@ internal sealed class AveragePoolLayer(string label, Operand x, PoolGeometry g, 
 internal sealed class GlobalAveragePoolLayer(string label, Operand x, int[] inputShape)
     : Layer(label, [x], [inputShape[0], inputShape[1], 1, 1])
 {
-    public int[] InputShape => inputShape;
-
     private int Planes => inputShape[0] * inputShape[1];
     private int Hw => inputShape[2] * inputShape[3];
 

@@ -54,5 +54,4 @@ internal sealed class OnnxModel
     public required Dictionary<string, Tensor> Initializers { get; init; }
     public required OnnxInput Input { get; init; }
     public required string Output { get; set; }
-    public string Producer { get; init; } = "";
 }

@@ -87,7 +87,6 @@ internal static class OnnxReader
             Initializers = initializers,
             Input = input,
             Output = output,
-            Producer = proto.ProducerName,
         };
     }
 
