@@ -45,6 +45,12 @@ public sealed class BrowserSite : WebApplicationFactory<Program>
         await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
     }
 
+    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -70,8 +70,8 @@ public static class PlatformExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHealthChecks("/healthz", HealthResponse.Options);
-        app.MapRazorPages();
         app.MapResearchEndpoints();
+        app.MapRazorPages();
         app.MapParticipation();
         return app;
     }
