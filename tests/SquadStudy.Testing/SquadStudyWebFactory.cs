@@ -23,6 +23,8 @@ public class SquadStudyWebFactory : WebApplicationFactory<Program>
         Directory.CreateDirectory(DataDirectory);
         builder.UseEnvironment("Testing");
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
+        // Tests seed their own studies; the first-run demo would import and precompute in the background.
+        builder.UseSetting("SquadStudy:SeedDemo", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.ConfigureTestServices(TestResearcherAuthentication.Register);
     }

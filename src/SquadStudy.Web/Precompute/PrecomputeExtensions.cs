@@ -1,6 +1,7 @@
 using SquadStudy.Data.Configuration;
 using SquadStudy.Studies;
 using SquadStudy.Studies.Engine;
+using SquadStudy.Web.Research;
 
 namespace SquadStudy.Web.Precompute;
 
@@ -13,6 +14,7 @@ public static class PrecomputeExtensions
         builder.Services.AddSingleton<IExplanationEngine, SquadStudyEngine>();
         builder.Services.AddStudyServices();
         builder.Services.AddSingleton<PrecomputeSignal>();
+        builder.Services.AddScoped<IStudyImporter, PackImportService>();
         var options = builder.Configuration.GetSection(SquadStudyOptions.Section).Get<DemoStudyOptions>() ?? new DemoStudyOptions();
         if (options.RunPrecompute)
         {

@@ -43,7 +43,19 @@ public sealed class PrecomputeWorker(IServiceScopeFactory scopes, Precomputer pr
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var studyId = await NextJobAsync(stoppingToken);
+            long? studyId;
+            try
+            {
+                studyId = await NextJobAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                // The database is down or restarting: the site keeps serving (/healthz says 503) and
+                // the worker tries again instead of stopping the whole host.
+                logger.LogWarning("Precompute worker cannot reach the database: {Message}", e.Message);
+                await signal.WaitAsync(PollInterval, stoppingToken);
+                continue;
+            }
             if (studyId is null)
             {
                 await signal.WaitAsync(PollInterval, stoppingToken);
