@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Analysis;
 using SquadStudy.Data;
@@ -24,7 +25,33 @@ public sealed record StudyResultsDocument(
     StudyResults WithoutExclusions,
     IReadOnlyList<MetricsRow> Metrics)
 {
-    public string ToJson() => JsonSerializer.Serialize(this, ResultsJson.Options);
+    /// <summary>
+    /// The fields (<c>accuracy</c>, <c>comparisons</c>, <c>trust</c>, <c>power</c>,
+    /// <c>exclusions</c>, …) stand at the top level and are the analysis with the study's exclusion
+    /// rules applied, as published; the same analysis without exclusions is nested under
+    /// <c>without_exclusions</c> so a reader can see what the rules changed.
+    /// </summary>
+    public string ToJson()
+    {
+        var root = new JsonObject
+        {
+            ["study"] = Study,
+            ["title"] = Title,
+            ["generated_utc"] = JsonSerializer.SerializeToNode(GeneratedUtc, ResultsJson.Options),
+            ["participants"] = Participants,
+            ["answers"] = Answers,
+        };
+        var with = JsonSerializer.SerializeToNode(WithExclusions, ResultsJson.Options)!.AsObject();
+        foreach (var name in with.Select(p => p.Key).ToList())
+        {
+            var value = with[name];
+            with.Remove(name);
+            root[name] = value;
+        }
+        root["without_exclusions"] = JsonSerializer.SerializeToNode(WithoutExclusions, ResultsJson.Options);
+        root["metrics"] = JsonSerializer.SerializeToNode(Metrics, ResultsJson.Options);
+        return root.ToJsonString(ResultsJson.Options);
+    }
 }
 
 /// <summary>

@@ -77,7 +77,7 @@ public sealed class ReportCommandTests : IDisposable
         using var json = JsonDocument.Parse(stdout.ToString());
         json.RootElement.GetProperty("study").GetString().ShouldBe("demo");
         json.RootElement.GetProperty("answers").GetInt32().ShouldBe(3);
-        var vgg = json.RootElement.GetProperty("with_exclusions").GetProperty("accuracy").EnumerateArray()
+        var vgg = json.RootElement.GetProperty("accuracy").EnumerateArray()
             .Single(r => r.GetProperty("model").ValueKind == JsonValueKind.String);
         vgg.GetProperty("n").GetInt32().ShouldBe(3);
         vgg.GetProperty("correct").GetInt32().ShouldBe(2);

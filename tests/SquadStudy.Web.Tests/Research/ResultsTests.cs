@@ -31,11 +31,12 @@ public sealed class ResultsTests : IDisposable
         root.GetProperty("study").GetString().ShouldBe("demo");
         foreach (var name in new[] { "accuracy", "comparisons", "trust", "power", "exclusions", "image_accuracy", "preferences", "settings" })
         {
-            root.GetProperty("with_exclusions").TryGetProperty(name, out _).ShouldBeTrue(name);
+            root.TryGetProperty(name, out _).ShouldBeTrue(name);
+            root.GetProperty("without_exclusions").TryGetProperty(name, out _).ShouldBeTrue(name);
         }
 
         // The Prolific participant failed the attention check; the study excludes on that.
-        var with = root.GetProperty("with_exclusions");
+        var with = root;
         with.GetProperty("exclusions").GetProperty("excluded").GetInt32().ShouldBe(1);
         with.GetProperty("exclusions").GetProperty("failed_attention_checks").GetInt32().ShouldBe(1);
         var pooled = Row(with.GetProperty("accuracy"), r => Text(r, "model") is null && r.GetProperty("method").GetString() == "gradcam");

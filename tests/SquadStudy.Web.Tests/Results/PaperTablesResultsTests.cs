@@ -55,10 +55,11 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     {
         var root = await ResultsJsonAsync();
 
-        Names(root, "study", "title", "generated_utc", "participants", "answers", "with_exclusions", "without_exclusions", "metrics");
-        foreach (var analysis in new[] { root.GetProperty("with_exclusions"), root.GetProperty("without_exclusions") })
+        Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics",
+            "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
+        Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
+        foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
         {
-            Names(analysis, "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
             Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high");
             Names(analysis.GetProperty("comparisons")[0], "method_a", "method_b", "model", "n_a", "n_b", "accuracy_a", "accuracy_b",
                 "z_p", "fisher_p", "permutation_p", "holm_p", "cohens_h", "notes");
@@ -76,7 +77,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     [Fact]
     public async Task ResultsJson_WithExclusions_ReproducesTable1()
     {
-        var with = (await ResultsJsonAsync()).GetProperty("with_exclusions");
+        var with = (await ResultsJsonAsync());
 
         foreach (var cell in site.Paper.Table1)
         {
@@ -105,7 +106,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     [Fact]
     public async Task ResultsJson_TrustScoresStoredForModelA_ReproduceTable2ForBothModels()
     {
-        var with = (await ResultsJsonAsync()).GetProperty("with_exclusions");
+        var with = (await ResultsJsonAsync());
         var fixture = PaperTablesSeed.LoadFixture().GetProperty("table2");
 
         fixture.GetArrayLength().ShouldBe(6, "3 methods × 2 models");
@@ -175,7 +176,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
         var paper = site.Paper;
         var cell = paper.Table1.Single(c => c.Model == paper.ExtraCellModel && c.Method == paper.ExtraCellMethod);
 
-        var with = root.GetProperty("with_exclusions");
+        var with = root;
         var exclusions = with.GetProperty("exclusions");
         exclusions.GetProperty("applied").GetBoolean().ShouldBeTrue();
         exclusions.GetProperty("participants_before").GetInt32().ShouldBe(PaperTablesSeed.Participants + 2);
