@@ -47,8 +47,14 @@ public abstract class CliTestBase : IDisposable
         return path;
     }
 
+    /// <summary>Undo what a test class changed outside its temporary folder.</summary>
+    protected virtual void DisposeCore()
+    {
+    }
+
     public void Dispose()
     {
+        DisposeCore();
         Directory.Delete(Temp, recursive: true);
         GC.SuppressFinalize(this);
     }

@@ -4,16 +4,19 @@ namespace SquadStudy.Cli.Tests;
 
 /// <summary>
 /// <c>import</c> and <c>precompute</c> against a SQLite data directory given as the site takes it
-/// (<c>SquadStudy__DataDirectory</c>). The variable is process-wide, so these tests share one
-/// collection; the other commands do not read it.
+/// (<c>SquadStudy__DataDirectory</c>). The variable is process-wide, so every test class whose
+/// command reads it (import, precompute, report) is in the <see cref="DataDirectoryVariable"/>
+/// collection, and each test here clears it when done.
 /// </summary>
-[Collection(nameof(StudyCommandsTests))]
+[Collection(DataDirectoryVariable.Name)]
 public sealed class StudyCommandsTests : CliTestBase
 {
     public StudyCommandsTests()
     {
         Environment.SetEnvironmentVariable("SquadStudy__DataDirectory", Path.Combine(Temp, "data"));
     }
+
+    protected override void DisposeCore() => Environment.SetEnvironmentVariable("SquadStudy__DataDirectory", null);
 
     /// <summary>A pack of two engine fixture models (10 classes) and four 48×40 images with two boxes each.</summary>
     private string WritePack()
@@ -96,4 +99,11 @@ public sealed class StudyCommandsTests : CliTestBase
         result.Error.Trim().ShouldBe("error: 'no-such-study' is neither a pack folder/.zip nor the slug of an imported study.");
         SqliteConnection.ClearAllPools();
     }
+}
+
+/// <summary>Tests that set or read the process-wide <c>SquadStudy__DataDirectory</c> never run at the same time.</summary>
+[CollectionDefinition(Name)]
+public sealed class DataDirectoryVariable
+{
+    public const string Name = "SquadStudy__DataDirectory";
 }

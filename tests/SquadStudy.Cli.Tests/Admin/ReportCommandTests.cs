@@ -9,6 +9,7 @@ using SquadStudy.Data.Entities;
 
 namespace SquadStudy.Cli.Tests.Admin;
 
+[Collection(DataDirectoryVariable.Name)]
 public sealed class ReportCommandTests : IDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "squadstudy-report-tests", Guid.NewGuid().ToString("N"));

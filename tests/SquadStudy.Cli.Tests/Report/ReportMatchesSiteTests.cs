@@ -7,6 +7,7 @@ using SquadStudy.Testing.Results;
 namespace SquadStudy.Cli.Tests.Report;
 
 /// <summary><c>squadstudy report --json</c> prints what the site's results.json serves, from the same database.</summary>
+[Collection(DataDirectoryVariable.Name)]
 public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture<PaperTablesSite>
 {
     /// <summary>Runs the real <c>squadstudy</c> entry point (parse errors, exit codes, one-line messages included).</summary>
@@ -26,6 +27,34 @@ public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture
         return node;
     }
 
+    /// <summary>The JSON path of the first place two documents differ, for a readable failure.</summary>
+    private static string FirstDifference(JsonNode? a, JsonNode? b, string path)
+    {
+        switch (a, b)
+        {
+            case (JsonObject x, JsonObject y):
+                foreach (var name in x.Select(p => p.Key).Union(y.Select(p => p.Key)))
+                {
+                    if (!JsonNode.DeepEquals(x[name], y[name]))
+                    {
+                        return FirstDifference(x[name], y[name], $"{path}.{name}");
+                    }
+                }
+                return path;
+            case (JsonArray x, JsonArray y) when x.Count == y.Count:
+                for (var i = 0; i < x.Count; i++)
+                {
+                    if (!JsonNode.DeepEquals(x[i], y[i]))
+                    {
+                        return FirstDifference(x[i], y[i], $"{path}[{i}]");
+                    }
+                }
+                return path;
+            default:
+                return $"{path}: {a?.ToJsonString() ?? "null"} vs {b?.ToJsonString() ?? "null"}";
+        }
+    }
+
     private async Task<string> SiteJsonAsync()
     {
         using var client = site.ResearcherClient();
@@ -43,7 +72,8 @@ public sealed class ReportMatchesSiteTests(PaperTablesSite site) : IClassFixture
 
         exit.ShouldBe(0, error);
         error.ShouldBeEmpty();
-        JsonNode.DeepEquals(WithoutTimestamp(output), served).ShouldBeTrue("the CLI's document differs from results.json");
+        var printed = WithoutTimestamp(output);
+        JsonNode.DeepEquals(printed, served).ShouldBeTrue($"the CLI's document differs from results.json at {FirstDifference(printed, served, "$")}");
         // Not a tautology of two empty documents: the table's cells are in both.
         served["accuracy"]!.AsArray().Count.ShouldBe(3 + 6, "3 pooled rows and 6 model × method cells");
         served["image_accuracy"]!.AsArray()
