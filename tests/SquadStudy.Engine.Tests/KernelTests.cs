@@ -88,7 +88,7 @@ public class KernelTests
             Elementwise.ReluBackward(x, dy, outBuffer, mode);
         Elementwise.ClipBackward(x, -1f, 1f, dy, outBuffer);
         Elementwise.ChannelAffine(x, 2, 3, 72, b.AsSpan(0, 3), b.AsSpan(1, 3), outBuffer);
-        Resize.Bilinear(x.AsSpan(0, 72), 9, 8, new float[20 * 17], 20, 17);
+        SquadStudy.Engine.Imaging.Resize.BilinearMap(x.AsSpan(0, 72), 9, 8, new float[20 * 17], 20, 17);
         dy.ShouldBe(dySnapshot);
         x.ShouldBe(snapshot.x);
         w.ShouldBe(snapshot.w);
@@ -174,7 +174,7 @@ public class KernelTests
     {
         // 2×2 → 4×4: PyTorch gives rows [1, 1.25, 1.75, 2] for the top row of [[1, 2], [3, 4]].
         var dst = new float[16];
-        Resize.Bilinear([1f, 2f, 3f, 4f], 2, 2, dst, 4, 4);
+        SquadStudy.Engine.Imaging.Resize.BilinearMap([1f, 2f, 3f, 4f], 2, 2, dst, 4, 4);
         dst.AsSpan(0, 4).ToArray().ShouldBe([1f, 1.25f, 1.75f, 2f], 1e-6f);
         dst.AsSpan(12, 4).ToArray().ShouldBe([3f, 3.25f, 3.75f, 4f], 1e-6f);
         dst[4].ShouldBe(1.5f, 1e-6f);

@@ -282,7 +282,7 @@ public sealed class ExplanationModel : IDisposable
     {
         int hw = InputHeight * InputWidth;
         var up = new float[hw];
-        Resize.Bilinear(cam, h, w, up, InputHeight, InputWidth);
+        Imaging.Resize.BilinearMap(cam, h, w, up, InputHeight, InputWidth);
         float max = up.Length == 0 ? 0f : up.Max();
         var result = new float[pixelMap.Length];
         if (!(max > 0f)) return result;
