@@ -1,3 +1,4 @@
+using SquadStudy.Web.Tests.Participation;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
@@ -131,6 +132,28 @@ public sealed class FirstRunTests
         var announcement = factory.Warnings.Single(w => w.Contains("Participant link"));
         announcement.ShouldContain("/s/demo");
         announcement.ShouldContain("/research/login as lead@example.org");
+
+        // A participant bot takes the freshly opened study from the Prolific link to the end…
+        var bot = new ParticipantBot(factory.CreateClient(new() { AllowAutoRedirect = false }), "demo");
+        (await bot.EnrolAsync("?PROLIFIC_PID=first-run-bot&STUDY_ID=s&SESSION_ID=t")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var acknowledged = await bot.WalkToEndAsync(new Random(7));
+        acknowledged.Count.ShouldBeGreaterThan(0);
+
+        // …and the researcher, signed in with the configured account, sees its answers.
+        var researcher = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var loginPage = await ParticipantBot.ParseAsync(await researcher.GetAsync("/research/login"));
+        var signIn = await researcher.PostAsync("/research/login", new FormUrlEncodedContent(
+        [
+            new("Input.Email", "lead@example.org"),
+            new("Input.Password", "a long enough password"),
+            new("__RequestVerificationToken", ParticipantBot.Token(loginPage)),
+        ]));
+        signIn.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var dashboard = await ParticipantBot.ParseAsync(await researcher.GetAsync("/research/studies/demo"));
+        dashboard.QuerySelector("[data-progress=completed]")!.TextContent.Trim().ShouldBe("1");
+        using var results = System.Text.Json.JsonDocument.Parse(await researcher.GetStringAsync("/research/studies/demo/results.json"));
+        results.RootElement.GetProperty("participants").GetInt32().ShouldBe(1);
+        results.RootElement.GetProperty("answers").GetInt32().ShouldBe(acknowledged.Count);
     }
 
     [Fact]
