@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Markdig;
+using SquadStudy.Data;
 
 namespace SquadStudy.Web.Participation;
 
@@ -12,6 +13,12 @@ public static class ParticipationExtensions
         builder.Services.AddMemoryCache();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WriteGate>();
+        builder.Services.AddSingleton<SqliteWriteQueue>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SqliteWriteQueue>());
+        builder.Services.AddScoped<IParticipantWrites>(services =>
+            services.GetRequiredService<DatabaseSettings>().Provider == DatabaseProvider.Sqlite
+                ? services.GetRequiredService<SqliteWriteQueue>()
+                : new PostgresParticipantWrites(services.GetRequiredService<SquadStudyDbContext>()));
         builder.Services.AddSingleton<StudyContent>();
         builder.Services.AddScoped<ParticipationService>();
         builder.Services.AddHostedService<AbandonmentService>();

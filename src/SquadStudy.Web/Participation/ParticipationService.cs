@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -31,7 +32,7 @@ public enum RecordOutcome
 /// transaction through <see cref="WriteGate"/>; the participant's position only advances in the
 /// transaction that stores the answer for it, guarded by the position the answer was for.
 /// </summary>
-public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
+public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, IParticipantWrites writes, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
 {
     private static readonly Func<SquadStudyDbContext, string, Task<StudyInfo?>> StudyBySlug =
         EF.CompileAsyncQuery((SquadStudyDbContext c, string slug) => c.Studies.AsNoTracking()
@@ -193,14 +194,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
             return shown;
         }
         var now = Now;
-        await gate.RunAsync(db, null, async ct =>
-        {
-            await db.PlanItems.Where(i => i.Id == item.Id && i.ShownUtc == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(i => i.ShownUtc, now), ct);
-            await db.Participants.Where(p => p.Id == participant.Id)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastSeenUtc, now), ct);
-            return 0;
-        }, cancellationToken);
+        await writes.MarkShownAsync(participant.Id, item.Id, now, cancellationToken);
         return now;
     }
 
@@ -213,51 +207,13 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     {
         var now = Now;
         var shown = item.ShownUtc ?? now;
-        var milliseconds = (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue);
-        var next = item.Position + 1;
-        var completed = next >= participant.PlanLength;
+        var write = new AnswerWrite(participant.Id, item.Id, item.Position, item.Position + 1 >= participant.PlanLength, item.Stimulus?.Id,
+            answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now);
         try
         {
-            return await gate.RunAsync(db, null, async ct =>
-            {
-                var moved = await db.Participants
-                    .Where(p => p.Id == participant.Id && p.CurrentPosition == item.Position && p.Status == ParticipantStatus.Active)
-                    .ExecuteUpdateAsync(s =>
-                    {
-                        s.SetProperty(p => p.CurrentPosition, next).SetProperty(p => p.LastSeenUtc, now);
-                        if (completed)
-                        {
-                            s.SetProperty(p => p.Status, ParticipantStatus.Completed).SetProperty(p => p.CompletedUtc, now);
-                        }
-                    }, ct);
-                if (moved == 0)
-                {
-                    return RecordOutcome.NotCurrent;
-                }
-                db.Answers.Add(new Answer
-                {
-                    ParticipantId = participant.Id,
-                    PlanItemId = item.Id,
-                    Position = item.Position,
-                    StimulusId = item.Stimulus?.Id,
-                    Choice = answer.Choice,
-                    IsCorrect = answer.IsCorrect,
-                    Score = answer.Score,
-                    ResponseMs = milliseconds,
-                    ShownUtc = shown,
-                    AnsweredUtc = now,
-                });
-                await db.SaveChangesAsync(ct);
-                db.ChangeTracker.Clear();
-                if (item.Stimulus is { } stimulus)
-                {
-                    await db.Stimuli.Where(s => s.Id == stimulus.Id)
-                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnsweredCount, x => x.AnsweredCount + 1), ct);
-                }
-                return RecordOutcome.Recorded;
-            }, cancellationToken);
+            return await writes.RecordAnswerAsync(write, cancellationToken);
         }
-        catch (DbUpdateException e) when (IsUniqueViolation(e))
+        catch (DbException e) when (IsUniqueViolation(e))
         {
             logger.LogInformation("Answer for participant {Participant} position {Position} already stored.", participant.Id, item.Position);
             return RecordOutcome.NotCurrent;
@@ -407,7 +363,9 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         return new QuestionView(item.Position, planLength, item.Kind, Questions.Prompt(item), images, options);
     }
 
-    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException switch
+    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is DbException inner && IsUniqueViolation(inner);
+
+    private static bool IsUniqueViolation(DbException e) => e switch
     {
         SqliteException s => s.SqliteErrorCode == 19 && s.SqliteExtendedErrorCode is 2067 or 1555,
         PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,

@@ -17,6 +17,14 @@ public sealed class WriteGate
     private const long StudyLockBase = 0x5353_5000_0000_0000;
 
     /// <summary>
+    /// Takes the gate on a thread that may block (the SQLite writer's own thread, never a
+    /// thread-pool thread: a blocked pool thread can starve the async holder it waits for).
+    /// </summary>
+    public void Enter() => gate.Wait();
+
+    public void Exit() => gate.Release();
+
+    /// <summary>
     /// Runs <paramref name="work"/> in one write transaction (on SQLite <c>BEGIN IMMEDIATE</c>, which
     /// Microsoft.Data.Sqlite issues for a non-deferred transaction); with <paramref name="studyLock"/>
     /// PostgreSQL also serialises the study's enrolments.

@@ -1,0 +1,216 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using SquadStudy.Data;
+
+namespace SquadStudy.Web.Participation;
+
+/// <summary>
+/// The single writer of answers and question views on SQLite: one thread with its own connection
+/// takes the waiting writes, runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c>
+/// transaction, commits, and only then completes each caller's task (group commit).
+/// </summary>
+/// <remarks>
+/// SQLite has one writer at a time. Handing a lock from request to request goes through the
+/// thread pool's queue, which under load holds the lock idle while hundreds of other work items
+/// run; a dedicated thread never waits for the pool, and one commit for many answers costs about
+/// what one costs. A write whose statement fails rolls back to its savepoint and faults only its
+/// own caller. A caller is acknowledged only after the commit, so a crash loses nothing that was
+/// acknowledged. The other, rare writers (enrolment, withdrawal) hold <see cref="WriteGate"/>,
+/// which this thread also takes for each batch. Not <see cref="IDisposable"/> on purpose: it is
+/// handed out as a scoped <see cref="IParticipantWrites"/>, and a scope disposes what it hands out;
+/// the host stops it through <see cref="StopAsync"/>.
+/// </remarks>
+public sealed class SqliteWriteQueue : IParticipantWrites, IHostedService
+{
+    /// <summary>How many writes at most share one transaction.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(16_384)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly DatabaseSettings settings;
+    private readonly WriteGate gate;
+    private readonly ILogger<SqliteWriteQueue> logger;
+    private readonly Thread thread;
+    private SqliteConnection? connection;
+    private ParticipantSql? sql;
+
+    public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger)
+    {
+        this.settings = settings;
+        this.gate = gate;
+        this.logger = logger;
+        thread = new Thread(Run) { IsBackground = true, Name = "SquadStudy SQLite writer" };
+    }
+
+    /// <summary>How many transactions and writes the queue has committed (for tests and diagnostics).</summary>
+    public (long Transactions, long Writes) Committed => (Interlocked.Read(ref transactions), Interlocked.Read(ref writes));
+
+    private long transactions;
+    private long writes;
+
+    public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
+        EnqueueAsync<RecordOutcome>((sql, transaction) => sql.RecordAnswerAsync(transaction, answer, CancellationToken.None), cancellationToken);
+
+    public Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync<bool>(async (sql, transaction) =>
+        {
+            await sql.MarkShownAsync(transaction, participantId, planItemId, nowUtc, CancellationToken.None);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Queues a write. The cancellation token only covers waiting for room in the queue: once
+    /// queued, a write runs even if its request goes away, so that what the participant sent is
+    /// either stored whole or not at all, never left half-done.
+    /// </summary>
+    private async Task<T> EnqueueAsync<T>(Func<ParticipantSql, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var pending = new Pending<T>(work);
+        if (!thread.IsAlive)
+        {
+            throw new InvalidOperationException("The SQLite writer is not running (the site is starting or stopping).");
+        }
+        await queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            thread.Start();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking writes, finishes the ones queued, and waits for the thread.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        queue.Writer.TryComplete();
+        return thread.IsAlive ? Task.Run(thread.Join, cancellationToken) : Task.CompletedTask;
+    }
+
+    private void Run()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var reader = queue.Reader;
+        // Blocking is what this thread is for: it is not a thread-pool thread.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            try
+            {
+                WriteBatch(batch);
+            }
+            catch (Exception e)
+            {
+                // WriteBatch reports every failure to its callers; this is a bug in the queue itself.
+                // Fail the callers rather than leave them waiting, and keep the thread alive.
+                logger.LogCritical(e, "The SQLite writer failed outside a transaction.");
+                foreach (var pending in batch)
+                {
+                    pending.Failed ??= e;
+                    pending.TryComplete();
+                }
+            }
+            batch.Clear();
+        }
+        sql?.Dispose();
+        connection?.Dispose();
+    }
+
+    private void WriteBatch(List<Pending> batch)
+    {
+        gate.Enter();
+        try
+        {
+            if (connection is null)
+            {
+                connection = SqlitePragmas.Open(settings.ConnectionString);
+                sql = new ParticipantSql(connection);
+            }
+            using var transaction = connection.BeginTransaction(deferred: false);
+            foreach (var pending in batch)
+            {
+                // Each write's savepoint is released (or rolled back) before the next is taken, so one name serves.
+                transaction.Save("w");
+                try
+                {
+                    pending.Run(sql!, transaction);
+                    transaction.Release("w");
+                }
+                catch (Exception e)
+                {
+                    // The write's own failure (a constraint, a bad value) goes to its caller alone.
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    pending.Failed = e;
+                }
+            }
+            transaction.Commit();
+            Interlocked.Increment(ref transactions);
+            Interlocked.Add(ref writes, batch.Count);
+        }
+        catch (Exception e)
+        {
+            // The transaction (or the connection) failed as a whole: nothing in it was stored.
+            logger.LogError(e, "A batch of {Count} participant writes could not be committed.", batch.Count);
+            foreach (var pending in batch)
+            {
+                pending.Failed ??= e;
+            }
+            sql?.Dispose();
+            connection?.Dispose();
+            sql = null;
+            connection = null;
+        }
+        finally
+        {
+            gate.Exit();
+        }
+        foreach (var pending in batch)
+        {
+            pending.Complete();
+        }
+    }
+
+    private abstract class Pending
+    {
+        public Exception? Failed { get; set; }
+        public abstract void Run(ParticipantSql sql, SqliteTransaction transaction);
+        public abstract void Complete();
+        public abstract void TryComplete();
+    }
+
+    private sealed class Pending<T>(Func<ParticipantSql, SqliteTransaction, Task<T>> work) : Pending
+    {
+        // Continuations run on the thread pool, never on the writer thread.
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T result = default!;
+
+        public Task<T> Task => completion.Task;
+
+        // Microsoft.Data.Sqlite's asynchronous methods complete synchronously; waiting costs nothing.
+        public override void Run(ParticipantSql sql, SqliteTransaction transaction) => result = work(sql, transaction).GetAwaiter().GetResult();
+
+        public override void Complete()
+        {
+            if (Failed is not null)
+            {
+                completion.SetException(Failed);
+            }
+            else
+            {
+                completion.SetResult(result);
+            }
+        }
+
+        public override void TryComplete() => completion.TrySetException(Failed ?? new InvalidOperationException("The write was not run."));
+    }
+}
