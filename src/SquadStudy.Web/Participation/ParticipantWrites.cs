@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 
@@ -26,7 +27,20 @@ public interface IParticipantWrites
 
     /// <summary>Records the first time a plan item was shown (later views keep it) and when the participant was last seen.</summary>
     Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Enrols a consenting participant: frees the study's abandoned plans, draws the whole plan
+    /// from the balance counts and reserves its stimuli, all in one transaction that no other
+    /// enrolment of the study interleaves with. A recruiter id already enrolled gets its participant back.
+    /// </summary>
+    Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken);
+
+    /// <summary>Marks the study's participants idle since before the cutoff abandoned and frees their unanswered stimuli; returns how many.</summary>
+    Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken);
 }
+
+/// <summary>What an enrolment needs: the study, its plan definition, who came, and the abandonment cutoff.</summary>
+public sealed record Enrolment(long StudyId, StudyDefinition Definition, RecruiterParameters Recruiter, DateTime NowUtc, DateTime IdleBeforeUtc);
 
 /// <summary>
 /// The per-question statements in the SQL both providers accept (the schema's names are the same
@@ -85,6 +99,197 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             transaction, cancellationToken, ("@now", nowUtc), ("@participant", participantId));
     }
 
+    public async Task<ParticipantState> EnrolAsync(DbTransaction transaction, Enrolment enrolment, CancellationToken cancellationToken)
+    {
+        if (await FindByRecruiterAsync(transaction, enrolment.StudyId, enrolment.Recruiter, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+        await ReleaseAbandonedAsync(transaction, enrolment.StudyId, enrolment.IdleBeforeUtc, cancellationToken);
+        var slots = new List<StimulusSlot>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT id, experiment, image_id, assigned_count FROM stimuli WHERE study_id = @study ORDER BY id";
+            AddParameter(read, "@study", enrolment.StudyId);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                slots.Add(new StimulusSlot(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3)));
+            }
+        }
+        var drawn = PlanDrawer.Draw(enrolment.Definition, slots, Random.Shared);
+        var recruiter = enrolment.Recruiter;
+        var prolific = recruiter.ProlificPid is not null;
+        var mturk = recruiter.MturkWorkerId is not null;
+        var completed = drawn.Count == 0;
+        var token = Secrets.NewToken();
+        var withdrawalCode = Secrets.NewWithdrawalCode();
+        var status = completed ? ParticipantStatus.Completed : ParticipantStatus.Active;
+        long participantId;
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO participants (study_id, token, withdrawal_code, source, prolific_pid, prolific_study_id, prolific_session_id,
+                    mturk_worker_id, mturk_assignment_id, mturk_hit_id, mturk_sandbox, status, current_position, plan_length,
+                    consented_utc, last_seen_utc, completed_utc)
+                VALUES (@study, @token, @code, @source, @pid, @pstudy, @psession, @worker, @assignment, @hit, @sandbox, @status, 0, @length,
+                    @now, @now, @completed)
+                RETURNING id
+                """;
+            AddParameter(insert, "@study", enrolment.StudyId);
+            AddParameter(insert, "@token", token);
+            AddParameter(insert, "@code", withdrawalCode);
+            AddParameter(insert, "@source", recruiter.Source);
+            AddParameter(insert, "@pid", recruiter.ProlificPid);
+            AddParameter(insert, "@pstudy", prolific ? recruiter.ProlificStudyId : null);
+            AddParameter(insert, "@psession", prolific ? recruiter.ProlificSessionId : null);
+            AddParameter(insert, "@worker", recruiter.MturkWorkerId);
+            AddParameter(insert, "@assignment", mturk ? recruiter.MturkAssignmentId : null);
+            AddParameter(insert, "@hit", mturk ? recruiter.MturkHitId : null);
+            AddParameter(insert, "@sandbox", mturk && recruiter.MturkSandbox);
+            AddParameter(insert, "@status", status);
+            AddParameter(insert, "@length", drawn.Count);
+            AddParameter(insert, "@now", enrolment.NowUtc);
+            AddParameter(insert, "@completed", completed ? enrolment.NowUtc : null);
+            participantId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        // The plan in multi-row INSERTs (one round trip per chunk on PostgreSQL).
+        const int RowsPerInsert = 200;
+        for (var start = 0; start < drawn.Count; start += RowsPerInsert)
+        {
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            var rows = new System.Text.StringBuilder(
+                "INSERT INTO plan_items (participant_id, position, kind, stimulus_id, swapped, attention_prompt, attention_answer, attention_options) VALUES ");
+            AddParameter(insert, "@participant", participantId);
+            for (var i = start; i < Math.Min(drawn.Count, start + RowsPerInsert); i++)
+            {
+                var item = drawn[i];
+                rows.Append(i == start ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                    $"(@participant, @p{i}, @k{i}, @s{i}, @w{i}, @ap{i}, @aa{i}, @ao{i})");
+                AddParameter(insert, $"@p{i}", i);
+                AddParameter(insert, $"@k{i}", item.Kind);
+                AddParameter(insert, $"@s{i}", item.StimulusId);
+                AddParameter(insert, $"@w{i}", item.Swapped);
+                AddParameter(insert, $"@ap{i}", item.Check?.Prompt);
+                AddParameter(insert, $"@aa{i}", item.Check?.Answer);
+                AddParameter(insert, $"@ao{i}", item.Check is null ? null : System.Text.Json.JsonSerializer.Serialize(item.Check.Options));
+            }
+            insert.CommandText = rows.ToString();
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var chosen = drawn.Where(d => d.StimulusId is not null).Select(d => d.StimulusId!.Value).Distinct().ToList();
+        if (chosen.Count > 0)
+        {
+            await using var reserve = connection.CreateCommand();
+            reserve.Transaction = transaction;
+            reserve.CommandText = $"UPDATE stimuli SET assigned_count = assigned_count + 1 WHERE id IN ({string.Join(", ", chosen.Select((_, i) => $"@s{i}"))})";
+            for (var i = 0; i < chosen.Count; i++)
+            {
+                AddParameter(reserve, $"@s{i}", chosen[i]);
+            }
+            await reserve.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return new ParticipantState(participantId, enrolment.StudyId, token, status, 0, drawn.Count, withdrawalCode,
+            recruiter.Source, mturk ? recruiter.MturkAssignmentId : null, mturk && recruiter.MturkSandbox);
+    }
+
+    /// <summary>The participant a Prolific or MTurk id already enrolled in the study, if any.</summary>
+    public async Task<ParticipantState?> FindByRecruiterAsync(DbTransaction? transaction, long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    {
+        var (column, id) = recruiter switch
+        {
+            { ProlificPid: string pid } => ("prolific_pid", pid),
+            { MturkWorkerId: string worker } => ("mturk_worker_id", worker),
+            _ => (null, null),
+        };
+        if (column is null)
+        {
+            return null;
+        }
+        await using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = $"""
+            SELECT id, token, status, current_position, plan_length, withdrawal_code, source, mturk_assignment_id, mturk_sandbox
+            FROM participants WHERE study_id = @study AND {column} = @id
+            """;
+        AddParameter(read, "@study", studyId);
+        AddParameter(read, "@id", id);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new ParticipantState(reader.GetInt64(0), studyId, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+            reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8));
+    }
+
+    /// <summary>
+    /// Marks the study's active participants last seen before the cutoff abandoned and gives back the
+    /// stimuli of their unanswered positions. A participant who answered meanwhile (position moved)
+    /// is left alone.
+    /// </summary>
+    public async Task<int> ReleaseAbandonedAsync(DbTransaction transaction, long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken)
+    {
+        var idle = new List<(long Id, int Position)>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT id, current_position FROM participants WHERE study_id = @study AND status = @active AND last_seen_utc < @cutoff";
+            AddParameter(read, "@study", studyId);
+            AddParameter(read, "@active", ParticipantStatus.Active);
+            AddParameter(read, "@cutoff", idleBeforeUtc);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                idle.Add((reader.GetInt64(0), reader.GetInt32(1)));
+            }
+        }
+        var released = 0;
+        foreach (var (id, position) in idle)
+        {
+            await using var mark = connection.CreateCommand();
+            mark.Transaction = transaction;
+            mark.CommandText = "UPDATE participants SET status = @abandoned WHERE id = @participant AND status = @active AND current_position = @position";
+            AddParameter(mark, "@abandoned", ParticipantStatus.Abandoned);
+            AddParameter(mark, "@participant", id);
+            AddParameter(mark, "@active", ParticipantStatus.Active);
+            AddParameter(mark, "@position", position);
+            if (await mark.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                continue;
+            }
+            released++;
+            await using var free = connection.CreateCommand();
+            free.Transaction = transaction;
+            free.CommandText = """
+                UPDATE stimuli SET assigned_count = assigned_count - 1
+                WHERE id IN (SELECT stimulus_id FROM plan_items WHERE participant_id = @participant AND position >= @position AND stimulus_id IS NOT NULL)
+                """;
+            AddParameter(free, "@participant", id);
+            AddParameter(free, "@position", position);
+            await free.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return released;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = Value(name, value);
+        command.Parameters.Add(parameter);
+    }
+
+    private static object Value(string name, object? value) => value switch
+    {
+        null => DBNull.Value,
+        DateTime t when t.Kind != DateTimeKind.Utc => throw new ArgumentException($"{name} must be a UTC time.", nameof(value)),
+        _ => value,
+    };
+
     private DbCommand Command(ref DbCommand? slot, string sql)
     {
         if (slot is null)
@@ -107,12 +312,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             var index = command.Parameters.IndexOf(name);
             var parameter = index >= 0 ? command.Parameters[index] : command.CreateParameter();
             parameter.ParameterName = name;
-            parameter.Value = value switch
-            {
-                null => DBNull.Value,
-                DateTime t when t.Kind != DateTimeKind.Utc => throw new ArgumentException($"{name} must be a UTC time.", nameof(values)),
-                _ => value,
-            };
+            parameter.Value = Value(name, value);
             if (index < 0)
             {
                 command.Parameters.Add(parameter);
@@ -151,7 +351,27 @@ public sealed class PostgresParticipantWrites(SquadStudyDbContext db) : IPartici
             return true;
         });
 
-    private async Task<T> InTransactionAsync<T>(Func<ParticipantSql, DbTransaction, Task<T>> work)
+    public async Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await InTransactionAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), enrolment.StudyId);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && enrolment.Recruiter.Source != ParticipantSource.Direct)
+        {
+            // Cannot happen while every instance takes the study's lock; kept as the database's last word.
+            await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
+            await connection.OpenAsync(cancellationToken);
+            using var sql = new ParticipantSql(connection);
+            return await sql.FindByRecruiterAsync(null, enrolment.StudyId, enrolment.Recruiter, cancellationToken)
+                ?? throw new InvalidOperationException("A recruiter id collided on enrolment but its participant is gone.", e);
+        }
+    }
+
+    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
+        InTransactionAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), studyId);
+
+    private async Task<T> InTransactionAsync<T>(Func<ParticipantSql, DbTransaction, Task<T>> work, long? studyLock = null)
     {
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(CancellationToken.None);
@@ -159,6 +379,15 @@ public sealed class PostgresParticipantWrites(SquadStudyDbContext db) : IPartici
         {
             await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
             using var sql = new ParticipantSql(connection);
+            if (studyLock is long studyId)
+            {
+                // Enrolments and releases of one study, across every instance, one at a time: each
+                // draw must see the counts the previous one committed.
+                await using var takeLock = connection.CreateCommand();
+                takeLock.Transaction = transaction;
+                takeLock.CommandText = $"SELECT pg_advisory_xact_lock({WriteGate.StudyLockKey(studyId)})";
+                await takeLock.ExecuteNonQueryAsync(CancellationToken.None);
+            }
             var result = await work(sql, transaction);
             await transaction.CommitAsync(CancellationToken.None);
             return result;

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
@@ -119,71 +118,11 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     /// transaction, so concurrent enrolments see each other's counts. A Prolific or MTurk id that
     /// already enrolled gets its existing participant back (no new plan).
     /// </summary>
-    public async Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    public Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
     {
-        var definition = StudyDefinition.Parse(study.DefinitionJson);
-        try
-        {
-            return await gate.RunAsync(db, study.Id, async ct =>
-            {
-                if (await FindByRecruiterAsync(study.Id, recruiter, ct) is { } existing)
-                {
-                    return existing;
-                }
-                var now = Now;
-                await ReleaseAbandonedInTransactionAsync(study.Id, now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), ct);
-                var slots = await db.Stimuli.AsNoTracking().Where(s => s.StudyId == study.Id)
-                    .Select(s => new StimulusSlot(s.Id, s.Experiment, s.ImageId, s.AssignedCount))
-                    .ToListAsync(ct);
-                var drawn = PlanDrawer.Draw(definition, slots, Random.Shared);
-                var participant = new Participant
-                {
-                    StudyId = study.Id,
-                    Token = Secrets.NewToken(),
-                    WithdrawalCode = Secrets.NewWithdrawalCode(),
-                    Source = recruiter.Source,
-                    ProlificPid = recruiter.ProlificPid,
-                    ProlificStudyId = recruiter.ProlificPid is null ? null : recruiter.ProlificStudyId,
-                    ProlificSessionId = recruiter.ProlificPid is null ? null : recruiter.ProlificSessionId,
-                    MturkWorkerId = recruiter.MturkWorkerId,
-                    MturkAssignmentId = recruiter.MturkWorkerId is null ? null : recruiter.MturkAssignmentId,
-                    MturkHitId = recruiter.MturkWorkerId is null ? null : recruiter.MturkHitId,
-                    MturkSandbox = recruiter.MturkWorkerId is not null && recruiter.MturkSandbox,
-                    Status = drawn.Count == 0 ? ParticipantStatus.Completed : ParticipantStatus.Active,
-                    PlanLength = drawn.Count,
-                    ConsentedUtc = now,
-                    LastSeenUtc = now,
-                    CompletedUtc = drawn.Count == 0 ? now : null,
-                    Plan = drawn.Select((d, i) => new PlanItem
-                    {
-                        Position = i,
-                        Kind = d.Kind,
-                        StimulusId = d.StimulusId,
-                        Swapped = d.Swapped,
-                        AttentionPrompt = d.Check?.Prompt,
-                        AttentionAnswer = d.Check?.Answer,
-                        AttentionOptions = d.Check is null ? null : JsonSerializer.Serialize(d.Check.Options),
-                    }).ToList(),
-                };
-                db.Participants.Add(participant);
-                await db.SaveChangesAsync(ct);
-                var chosen = drawn.Where(d => d.StimulusId is not null).Select(d => d.StimulusId!.Value).ToList();
-                if (chosen.Count > 0)
-                {
-                    await db.Stimuli.Where(s => chosen.Contains(s.Id))
-                        .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount + 1), ct);
-                }
-                db.ChangeTracker.Clear();
-                return new ParticipantState(participant.Id, participant.StudyId, participant.Token, participant.Status, 0,
-                    participant.PlanLength, participant.WithdrawalCode, participant.Source, participant.MturkAssignmentId, participant.MturkSandbox);
-            }, cancellationToken);
-        }
-        catch (DbUpdateException e) when (IsUniqueViolation(e) && recruiter.Source != ParticipantSource.Direct)
-        {
-            // Another instance enrolled the same recruiter id between our check and our insert.
-            return await FindByRecruiterAsync(study.Id, recruiter, cancellationToken)
-                ?? throw new InvalidOperationException("A recruiter id collided on enrolment but its participant is gone.", e);
-        }
+        var now = Now;
+        return writes.EnrolAsync(new Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
+            now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)), cancellationToken);
     }
 
     /// <summary>Records when the item was first shown (for the response time); later views keep the first time.</summary>
@@ -262,35 +201,14 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         var released = 0;
         foreach (var study in studies)
         {
-            var cutoff = Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes);
-            released += await gate.RunAsync(db, study.Id, ct => ReleaseAbandonedInTransactionAsync(study.Id, cutoff, ct), cancellationToken);
+            var count = await writes.ReleaseAbandonedAsync(study.Id, Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), cancellationToken);
+            if (count > 0)
+            {
+                logger.LogInformation("Released {Count} abandoned plans of study {Study}.", count, study.Id);
+            }
+            released += count;
         }
         return released;
-    }
-
-    private async Task<int> ReleaseAbandonedInTransactionAsync(long studyId, DateTime cutoff, CancellationToken cancellationToken)
-    {
-        var idle = await db.Participants.AsNoTracking()
-            .Where(p => p.StudyId == studyId && p.Status == ParticipantStatus.Active && p.LastSeenUtc < cutoff)
-            .Select(p => new { p.Id, p.CurrentPosition })
-            .ToListAsync(cancellationToken);
-        foreach (var p in idle)
-        {
-            var marked = await db.Participants
-                .Where(x => x.Id == p.Id && x.Status == ParticipantStatus.Active && x.CurrentPosition == p.CurrentPosition)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, ParticipantStatus.Abandoned), cancellationToken);
-            if (marked == 1)
-            {
-                await db.Stimuli
-                    .Where(s => db.PlanItems.Any(i => i.ParticipantId == p.Id && i.Position >= p.CurrentPosition && i.StimulusId == s.Id))
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount - 1), cancellationToken);
-            }
-        }
-        if (idle.Count > 0)
-        {
-            logger.LogInformation("Released {Count} abandoned plans of study {Study}.", idle.Count, studyId);
-        }
-        return idle.Count;
     }
 
     /// <summary>The participant holding a withdrawal code, with their study's title; null if none.</summary>
@@ -362,8 +280,6 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         }
         return new QuestionView(item.Position, planLength, item.Kind, Questions.Prompt(item), images, options);
     }
-
-    private static bool IsUniqueViolation(DbUpdateException e) => e.InnerException is DbException inner && IsUniqueViolation(inner);
 
     private static bool IsUniqueViolation(DbException e) => e switch
     {

@@ -6,7 +6,7 @@ namespace SquadStudy.Web.Participation;
 
 /// <summary>
 /// The single writer of answers and question views on SQLite: one thread with its own connection
-/// takes the waiting writes, runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c>
+/// takes the waiting writes (answers, question views, enrolments, abandonment), runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c>
 /// transaction, commits, and only then completes each caller's task (group commit).
 /// </summary>
 /// <remarks>
@@ -15,7 +15,9 @@ namespace SquadStudy.Web.Participation;
 /// run; a dedicated thread never waits for the pool, and one commit for many answers costs about
 /// what one costs. A write whose statement fails rolls back to its savepoint and faults only its
 /// own caller. A caller is acknowledged only after the commit, so a crash loses nothing that was
-/// acknowledged. The other, rare writers (enrolment, withdrawal) hold <see cref="WriteGate"/>,
+/// acknowledged. Enrolments read the balance counts inside the same single-writer transaction, so
+/// each sees every earlier one. The other, rare participant writers (withdrawal, resuming, a
+/// decline) hold <see cref="WriteGate"/>,
 /// which this thread also takes for each batch. Not <see cref="IDisposable"/> on purpose: it is
 /// handed out as a scoped <see cref="IParticipantWrites"/>, and a scope disposes what it hands out;
 /// the host stops it through <see cref="StopAsync"/>.
@@ -60,6 +62,12 @@ public sealed class SqliteWriteQueue : IParticipantWrites, IHostedService
             await sql.MarkShownAsync(transaction, participantId, planItemId, nowUtc, CancellationToken.None);
             return true;
         }, cancellationToken);
+
+    public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), cancellationToken);
+
+    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), cancellationToken);
 
     /// <summary>
     /// Queues a write. The cancellation token only covers waiting for room in the queue: once

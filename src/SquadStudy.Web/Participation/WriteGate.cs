@@ -13,8 +13,8 @@ public sealed class WriteGate
 {
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    /// <summary>Keys of <c>pg_advisory_xact_lock</c> for a study's enrolments: a fixed high part plus the study id.</summary>
-    private const long StudyLockBase = 0x5353_5000_0000_0000;
+    /// <summary>The <c>pg_advisory_xact_lock</c> key of a study's enrolments and balance changes: a fixed high part plus the study id.</summary>
+    public static long StudyLockKey(long studyId) => 0x5353_5000_0000_0000 + studyId;
 
     /// <summary>
     /// Takes the gate on a thread that may block (the SQLite writer's own thread, never a
@@ -41,7 +41,7 @@ public sealed class WriteGate
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             if (!sqlite && studyLock is long studyId)
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({StudyLockBase + studyId})", cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({StudyLockKey(studyId)})", cancellationToken);
             }
             var result = await work(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
