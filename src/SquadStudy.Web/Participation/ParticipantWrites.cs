@@ -99,6 +99,45 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             transaction, cancellationToken, ("@now", nowUtc), ("@participant", participantId));
     }
 
+    /// <summary>
+    /// The participant holding <paramref name="token"/> in the study, with the plan item at their
+    /// current position (null once the plan is done): one query for what every question page needs.
+    /// </summary>
+    public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken)
+    {
+        await using var read = connection.CreateCommand();
+        read.CommandText = """
+            SELECT p.id, p.status, p.current_position, p.plan_length, p.withdrawal_code, p.source, p.mturk_assignment_id, p.mturk_sandbox,
+                i.id, i.kind, i.swapped, i.shown_utc, i.attention_prompt, i.attention_answer, i.attention_options,
+                s.id, s.experiment, s.image_id, s.target_class, s.distractor_class, s.model_a_id, s.model_b_id, s.method_a, s.method_b
+            FROM participants p
+            LEFT JOIN plan_items i ON i.participant_id = p.id AND i.position = p.current_position
+            LEFT JOIN stimuli s ON s.id = i.stimulus_id
+            WHERE p.token = @token AND p.study_id = @study
+            """;
+        AddParameter(read, "@token", token);
+        AddParameter(read, "@study", studyId);
+        await using var r = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await r.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        var participant = new ParticipantState(r.GetInt64(0), studyId, token, r.GetString(1), r.GetInt32(2), r.GetInt32(3),
+            r.GetString(4), r.GetString(5), Text(6), r.GetBoolean(7));
+        if (r.IsDBNull(8))
+        {
+            return (participant, null);
+        }
+        var stimulus = r.IsDBNull(15) ? null : new StimulusView(r.GetInt64(15), r.GetString(16), r.GetInt64(17), r.GetInt32(18),
+            r.IsDBNull(19) ? null : r.GetInt32(19), r.GetInt64(20), r.IsDBNull(21) ? null : r.GetInt64(21), r.GetString(22), Text(23));
+        // SQLite returns stored times without a kind; every time in the schema is UTC.
+        var shown = r.IsDBNull(11) ? (DateTime?)null : DateTime.SpecifyKind(r.GetDateTime(11), DateTimeKind.Utc);
+        var item = new PlanItemView(r.GetInt64(8), participant.CurrentPosition, r.GetString(9), r.GetBoolean(10), shown,
+            Text(12), Text(13), Text(14), stimulus);
+        return (participant, item);
+    }
+
     public async Task<ParticipantState> EnrolAsync(DbTransaction transaction, Enrolment enrolment, CancellationToken cancellationToken)
     {
         if (await FindByRecruiterAsync(transaction, enrolment.StudyId, enrolment.Recruiter, cancellationToken) is { } existing)
@@ -155,43 +194,16 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             AddParameter(insert, "@completed", completed ? enrolment.NowUtc : null);
             participantId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
-        // The plan in multi-row INSERTs (one round trip per chunk on PostgreSQL).
-        const int RowsPerInsert = 200;
-        for (var start = 0; start < drawn.Count; start += RowsPerInsert)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            var rows = new System.Text.StringBuilder(
-                "INSERT INTO plan_items (participant_id, position, kind, stimulus_id, swapped, attention_prompt, attention_answer, attention_options) VALUES ");
-            AddParameter(insert, "@participant", participantId);
-            for (var i = start; i < Math.Min(drawn.Count, start + RowsPerInsert); i++)
+        await ExecuteRowsAsync(transaction,
+            "INSERT INTO plan_items (participant_id, position, kind, stimulus_id, swapped, attention_prompt, attention_answer, attention_options) VALUES ",
+            "(@participant{0}, @position{0}, @kind{0}, @stimulus{0}, @swapped{0}, @prompt{0}, @answer{0}, @options{0})", ", ", "",
+            drawn.Select((item, position) => new object?[]
             {
-                var item = drawn[i];
-                rows.Append(i == start ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
-                    $"(@participant, @p{i}, @k{i}, @s{i}, @w{i}, @ap{i}, @aa{i}, @ao{i})");
-                AddParameter(insert, $"@p{i}", i);
-                AddParameter(insert, $"@k{i}", item.Kind);
-                AddParameter(insert, $"@s{i}", item.StimulusId);
-                AddParameter(insert, $"@w{i}", item.Swapped);
-                AddParameter(insert, $"@ap{i}", item.Check?.Prompt);
-                AddParameter(insert, $"@aa{i}", item.Check?.Answer);
-                AddParameter(insert, $"@ao{i}", item.Check is null ? null : System.Text.Json.JsonSerializer.Serialize(item.Check.Options));
-            }
-            insert.CommandText = rows.ToString();
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-        var chosen = drawn.Where(d => d.StimulusId is not null).Select(d => d.StimulusId!.Value).Distinct().ToList();
-        if (chosen.Count > 0)
-        {
-            await using var reserve = connection.CreateCommand();
-            reserve.Transaction = transaction;
-            reserve.CommandText = $"UPDATE stimuli SET assigned_count = assigned_count + 1 WHERE id IN ({string.Join(", ", chosen.Select((_, i) => $"@s{i}"))})";
-            for (var i = 0; i < chosen.Count; i++)
-            {
-                AddParameter(reserve, $"@s{i}", chosen[i]);
-            }
-            await reserve.ExecuteNonQueryAsync(cancellationToken);
-        }
+                participantId, position, item.Kind, item.StimulusId, item.Swapped, item.Check?.Prompt, item.Check?.Answer,
+                item.Check is null ? null : System.Text.Json.JsonSerializer.Serialize(item.Check.Options),
+            }).ToList(), cancellationToken);
+        var chosen = drawn.Where(d => d.StimulusId is not null).Select(d => (object?[])[d.StimulusId!.Value]).DistinctBy(v => v[0]).ToList();
+        await ExecuteRowsAsync(transaction, "UPDATE stimuli SET assigned_count = assigned_count + 1 WHERE id IN (", "@id{0}", ", ", ")", chosen, cancellationToken);
         return new ParticipantState(participantId, enrolment.StudyId, token, status, 0, drawn.Count, withdrawalCode,
             recruiter.Source, mturk ? recruiter.MturkAssignmentId : null, mturk && recruiter.MturkSandbox);
     }
@@ -274,6 +286,63 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         }
         return released;
     }
+
+    /// <summary>
+    /// Runs <c>head + row(0) + separator + row(1) … + tail</c> for the rows, several rows per
+    /// statement on PostgreSQL (one round trip) but one row per statement on SQLite, where binding
+    /// a parameter by name scans every name of the statement (hundreds of parameters cost
+    /// quadratically) and one kept statement re-executed is cheapest. <paramref name="row"/> holds
+    /// <c>{0}</c> where each parameter name takes the row's number within the statement.
+    /// </summary>
+    private async Task ExecuteRowsAsync(DbTransaction transaction, string head, string row, string separator, string tail,
+        IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        var rowsPerStatement = connection is Microsoft.Data.Sqlite.SqliteConnection ? 1 : 200;
+        DbCommand? command = null;
+        var commandRows = 0;
+        try
+        {
+            for (var start = 0; start < rows.Count; start += rowsPerStatement)
+            {
+                var count = Math.Min(rowsPerStatement, rows.Count - start);
+                if (command is null || commandRows != count)
+                {
+                    command?.Dispose();
+                    command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = head + string.Join(separator, Enumerable.Range(0, count)
+                        .Select(r => string.Format(System.Globalization.CultureInfo.InvariantCulture, row, r))) + tail;
+                    commandRows = count;
+                    for (var r = 0; r < count; r++)
+                    {
+                        foreach (var name in ParameterNames(row, r))
+                        {
+                            AddParameter(command, name, null);
+                        }
+                    }
+                }
+                var index = 0;
+                for (var r = 0; r < count; r++)
+                {
+                    foreach (var value in rows[start + r])
+                    {
+                        command.Parameters[index].Value = Value(command.Parameters[index].ParameterName, value);
+                        index++;
+                    }
+                }
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            command?.Dispose();
+        }
+    }
+
+    /// <summary>The parameter names of one row template, in order of appearance.</summary>
+    private static IEnumerable<string> ParameterNames(string row, int number) =>
+        System.Text.RegularExpressions.Regex.Matches(string.Format(System.Globalization.CultureInfo.InvariantCulture, row, number), @"@\w+")
+            .Select(m => m.Value);
 
     private static void AddParameter(DbCommand command, string name, object? value)
     {

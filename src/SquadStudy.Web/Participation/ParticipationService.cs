@@ -33,28 +33,6 @@ public enum RecordOutcome
 /// </summary>
 public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, IParticipantWrites writes, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
 {
-    private static readonly Func<SquadStudyDbContext, string, Task<StudyInfo?>> StudyBySlug =
-        EF.CompileAsyncQuery((SquadStudyDbContext c, string slug) => c.Studies.AsNoTracking()
-            .Where(s => s.Slug == slug)
-            .Select(s => new StudyInfo(s.Id, s.Slug, s.Title, s.Status, s.ConsentMarkdown, s.InstructionsMarkdown,
-                s.DefinitionJson, s.CompletionCode, s.Redirect, s.PackDirectory, s.AbandonAfterMinutes))
-            .FirstOrDefault());
-
-    private static readonly Func<SquadStudyDbContext, string, long, Task<ParticipantState?>> ParticipantByToken =
-        EF.CompileAsyncQuery((SquadStudyDbContext c, string token, long studyId) => c.Participants.AsNoTracking()
-            .Where(p => p.Token == token && p.StudyId == studyId)
-            .Select(p => new ParticipantState(p.Id, p.StudyId, p.Token, p.Status, p.CurrentPosition, p.PlanLength,
-                p.WithdrawalCode, p.Source, p.MturkAssignmentId, p.MturkSandbox))
-            .FirstOrDefault());
-
-    private static readonly Func<SquadStudyDbContext, long, int, Task<PlanItemView?>> ItemAt =
-        EF.CompileAsyncQuery((SquadStudyDbContext c, long participantId, int position) => c.PlanItems.AsNoTracking()
-            .Where(i => i.ParticipantId == participantId && i.Position == position)
-            .Select(i => new PlanItemView(i.Id, i.Position, i.Kind, i.Swapped, i.ShownUtc, i.AttentionPrompt, i.AttentionAnswer, i.AttentionOptions,
-                i.Stimulus == null ? null : new StimulusView(i.Stimulus.Id, i.Stimulus.Experiment, i.Stimulus.ImageId, i.Stimulus.TargetClass,
-                    i.Stimulus.DistractorClass, i.Stimulus.ModelAId, i.Stimulus.ModelBId, i.Stimulus.MethodA, i.Stimulus.MethodB)))
-            .FirstOrDefault());
-
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>
@@ -69,7 +47,11 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         {
             return cached;
         }
-        var study = await StudyBySlug(db, slug);
+        var study = await db.Studies.AsNoTracking()
+            .Where(s => s.Slug == slug)
+            .Select(s => new StudyInfo(s.Id, s.Slug, s.Title, s.Status, s.ConsentMarkdown, s.InstructionsMarkdown,
+                s.DefinitionJson, s.CompletionCode, s.Redirect, s.PackDirectory, s.AbandonAfterMinutes))
+            .FirstOrDefaultAsync();
         if (study is not null)
         {
             cache.Set(("participation-study", slug), study, StudyCacheTime);
@@ -83,10 +65,18 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     /// </summary>
     public Task OpenConnectionAsync(CancellationToken cancellationToken) => db.Database.OpenConnectionAsync(cancellationToken);
 
-    public Task<ParticipantState?> FindParticipantAsync(long studyId, string? token) =>
-        string.IsNullOrEmpty(token) || token.Length > 64 ? Task.FromResult<ParticipantState?>(null) : ParticipantByToken(db, token, studyId);
-
-    public Task<PlanItemView?> ItemAtAsync(long participantId, int position) => ItemAt(db, participantId, position);
+    /// <summary>The participant holding the token, with the plan item at their current position (null when the plan is done).</summary>
+    public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string? token, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > 64)
+        {
+            return null;
+        }
+        // Kept open until the request's context is disposed (EF counts the opens).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        using var sql = new ParticipantSql(db.Database.GetDbConnection());
+        return await sql.FindParticipantAsync(studyId, token, cancellationToken);
+    }
 
     /// <summary>The participant a Prolific or MTurk id already enrolled in this study, if any.</summary>
     public async Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)

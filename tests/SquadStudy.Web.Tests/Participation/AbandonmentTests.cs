@@ -7,7 +7,13 @@ using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class AbandonmentTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteAbandonmentTests(SquadStudyWebFactory factory) : AbandonmentTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresAbandonmentTests(PostgresWebFactory factory) : AbandonmentTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class AbandonmentTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     private async Task MakeIdleAsync(long studyId) => await Factory.WithDbAsync(db => db.Participants.Where(p => p.StudyId == studyId)
         .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastSeenUtc, DateTime.UtcNow.AddHours(-3))));

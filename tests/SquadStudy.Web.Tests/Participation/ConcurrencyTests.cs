@@ -6,7 +6,13 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class ConcurrencyTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteConcurrencyTests(SquadStudyWebFactory factory) : ConcurrencyTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresConcurrencyTests(PostgresWebFactory factory) : ConcurrencyTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class ConcurrencyTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     [Fact]
     public async Task ConcurrentEnrolments_KeepEveryExperimentBalancedWithinOne()

@@ -6,7 +6,13 @@ using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class FlowTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteFlowTests(SquadStudyWebFactory factory) : FlowTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresFlowTests(PostgresWebFactory factory) : FlowTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     [Fact]
     public async Task Landing_RendersConsentMarkdown_WithRawHtmlEscaped()

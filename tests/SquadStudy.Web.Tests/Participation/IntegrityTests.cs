@@ -5,7 +5,13 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class IntegrityTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteIntegrityTests(SquadStudyWebFactory factory) : IntegrityTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresIntegrityTests(PostgresWebFactory factory) : IntegrityTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class IntegrityTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     private Task<List<Answer>> AnswersAsync(long studyId) =>
         Factory.WithDbAsync(db => db.Answers.AsNoTracking().Where(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == studyId)).ToListAsync());

@@ -4,8 +4,11 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-/// <summary>One site per test class; each test adds its own study so tests do not see each other's counts.</summary>
-public abstract class ParticipationTestBase(SquadStudyWebFactory factory) : IClassFixture<SquadStudyWebFactory>
+/// <summary>
+/// One site per test class (the class takes <see cref="SquadStudyWebFactory"/> or, for the tests that run on both
+/// providers, <see cref="PostgresWebFactory"/> as its fixture); each test adds its own study so tests do not see each other's counts.
+/// </summary>
+public abstract class ParticipationTestBase(SquadStudyWebFactory factory)
 {
     protected SquadStudyWebFactory Factory { get; } = factory;
 

@@ -5,7 +5,7 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory), IClassFixture<SquadStudyWebFactory>
 {
     [Theory]
     [InlineData(StudyStatus.Draft)]

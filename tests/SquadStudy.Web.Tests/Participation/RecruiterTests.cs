@@ -5,7 +5,13 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class RecruiterTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteRecruiterTests(SquadStudyWebFactory factory) : RecruiterTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresRecruiterTests(PostgresWebFactory factory) : RecruiterTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class RecruiterTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     [Fact]
     public async Task MturkPreview_ShowsTheTask_AndEnrolsNobody()

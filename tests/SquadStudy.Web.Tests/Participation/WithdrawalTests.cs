@@ -4,7 +4,13 @@ using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-public sealed class WithdrawalTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+public sealed class SqliteWithdrawalTests(SquadStudyWebFactory factory) : WithdrawalTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresWithdrawalTests(PostgresWebFactory factory) : WithdrawalTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>Run on SQLite and on PostgreSQL (the subclasses above).</summary>
+public abstract class WithdrawalTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     [Fact]
     public async Task Withdraw_ByCode_Later_DeletesEverything_AndGivesBackTheCounts()

@@ -35,7 +35,7 @@ public sealed class QuestionModel(ParticipationService service) : ParticipantPag
             Abandoned = true;
             return Page();
         }
-        var item = await Service.ItemAtAsync(participant.Id, participant.CurrentPosition)
+        var item = CurrentItem
             ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {participant.CurrentPosition}.");
         var shown = await Service.MarkShownAsync(participant, item, cancellationToken);
         Form = new QuestionForm(await Service.BuildViewAsync(Study!, item with { ShownUtc = shown }, participant.PlanLength, cancellationToken), null);
@@ -54,7 +54,8 @@ public sealed class QuestionModel(ParticipationService service) : ParticipantPag
             // Stale, repeated or back-button POST: the position it answers is not the current one.
             return RedirectToCurrent(participant, slug);
         }
-        var item = await Service.ItemAtAsync(participant.Id, Position)
+        // Position equals the current position here, so the current item is the one answered.
+        var item = CurrentItem
             ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {Position}.");
         var answer = Questions.Evaluate(item, Choice);
         if (answer is null)
