@@ -2,7 +2,9 @@
 # Load benchmark of the participant pages (docs/participants.md): a Release build of the site on
 # loopback with a fresh SQLite data directory, a seeded study, N simulated participants for S
 # seconds, then the database is checked for lost and duplicated answers.
-# usage: scripts/load_test.sh [participants=200] [seconds=20] [port=5080]
+# usage: scripts/load_test.sh [participants=200] [seconds=20] [rate=0] [port=5080]
+#   rate 0: every participant answers as fast as the server lets it (throughput);
+#   rate R: the participants together answer R times a second on a fixed schedule (latency at R).
 set -euo pipefail
 # On a small shared machine, spinning thread-pool and server-GC threads burn the cores the site
 # needs; these settings (workstation GC, no semaphore spinning) are what we measured with.
@@ -10,7 +12,8 @@ export DOTNET_gcServer=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
 cd "$(dirname "$0")/.."
 PARTICIPANTS=${1:-200}
 SECONDS_TO_RUN=${2:-20}
-PORT=${3:-5080}
+RATE=${3:-0}
+PORT=${4:-5080}
 URL="http://127.0.0.1:${PORT}"
 DATA=$(mktemp -d /tmp/squadstudy-load.XXXXXX)
 SITE_PID=""
@@ -35,4 +38,4 @@ for _ in $(seq 1 100); do
 done
 curl -fs "$URL/healthz" >/dev/null || { echo "site did not start"; cat "$DATA/site.log"; exit 1; }
 
-$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --log "$DATA/acks.log"
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" --log "$DATA/acks.log"

@@ -60,7 +60,9 @@ public static class DataServiceCollectionExtensions
                 Directory.CreateDirectory(directory);
             }
         }
-        services.AddDbContext<SquadStudyDbContext>(options => Configure(options, settings));
+        // Pooled: every participant page needs a context, and building one (options, internal
+        // service lookups) cost more than the page's queries. The pool resets each context's state.
+        services.AddDbContextPool<SquadStudyDbContext>(options => Configure(options, settings));
         services.AddScoped<SchemaMigrator>();
         return services;
     }

@@ -4,13 +4,18 @@ using System.Diagnostics;
 namespace SquadStudy.LoadTest;
 
 /// <summary>
-/// N concurrent participants for a fixed time; each answers as fast as it can (POST the answer,
-/// follow the redirect with a GET). An answer counts as acknowledged when its POST got the 302.
+/// N concurrent participants for a fixed time. Without a rate each answers as fast as it can
+/// (POST the answer, follow the redirect with a GET): the server's throughput, with latency that
+/// is, by Little's law, about N / throughput. With a rate (answers per second, over all
+/// participants) each participant answers on its own fixed schedule, N / rate seconds apart, and
+/// latency is measured from when the answer was due, so a server that falls behind is charged for
+/// the wait (no coordinated omission). An answer counts as acknowledged when its POST got the 302.
 /// Afterwards the database is read directly to count lost and duplicated answers.
 /// </summary>
 public static class LoadRun
 {
-    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath)
+    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath,
+        double rate = 0)
     {
         using var log = new AckLog(logPath);
         var latencies = new ConcurrentBag<double>();
@@ -43,10 +48,14 @@ public static class LoadRun
         var measuredFrom = TimeSpan.FromSeconds(warmupSeconds);
         var measuredAnswers = 0;
 
+        // Paced: participant i is due at offset i/N of an interval, then every interval.
+        var interval = rate > 0 ? TimeSpan.FromSeconds(participants / rate) : TimeSpan.Zero;
+
         async Task SimulateAsync(int index, SimulatedParticipant? first)
         {
             var random = new Random(index);
             var participant = first;
+            var due = clock.Elapsed + interval * index / participants;
             while (!stop.IsCancellationRequested)
             {
                 try
@@ -60,7 +69,18 @@ public static class LoadRun
                     var (form, _) = await participant.GetAsync(participant.QuestionPath, stop.Token);
                     while (form is QuestionForm current && !stop.IsCancellationRequested)
                     {
+                        if (rate > 0 && due - clock.Elapsed is { } wait && wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, stop.Token);
+                        }
                         var started = Stopwatch.GetTimestamp();
+                        if (rate > 0)
+                        {
+                            // Charged from when the answer was due, even if the previous one made it late.
+                            var late = clock.Elapsed - due;
+                            started -= late > TimeSpan.Zero ? (long)(late.TotalSeconds * Stopwatch.Frequency) : 0;
+                            due += interval;
+                        }
                         var next = await participant.AnswerAsync(current, current.Options[random.Next(current.Options.Length)], stop.Token);
                         if (next is null)
                         {
@@ -101,7 +121,8 @@ public static class LoadRun
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled; warm-up {warmupSeconds} s, measured {elapsed:F1} s");
+        Console.WriteLine($"participants: {participants} concurrent, {log.EnrolledCount} enrolled; warm-up {warmupSeconds} s, measured {elapsed:F1} s; "
+            + (rate > 0 ? $"paced at {rate:F0} answers/s (each participant every {interval.TotalMilliseconds:F0} ms)" : "as fast as they can"));
         Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} in all, {measuredAnswers} measured ({measuredAnswers / elapsed:F0} answers/s)");
         Console.WriteLine($"latency of answer POST + next GET: p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):F2} ms");
         foreach (var (error, count) in errors)

@@ -40,11 +40,20 @@ public sealed class ParticipantBot(HttpClient client, string slug)
         Client.PostAsync(url, new FormUrlEncodedContent(fields));
 
     /// <summary>Opens the study link and consents; returns the consent POST's response (302 to the instructions when enrolled).</summary>
-    public async Task<HttpResponseMessage> EnrolAsync(string query = "")
+    public async Task<HttpResponseMessage> EnrolAsync(string query = "") => await ConsentAsync(await OpenConsentFormAsync(query));
+
+    /// <summary>Opens the study link; the consent form (which must be shown: nobody with this id enrolled yet).</summary>
+    public async Task<IHtmlFormElement> OpenConsentFormAsync(string query = "")
     {
         var (landing, document) = await GetAsync($"/s/{Slug}{query}");
         landing.StatusCode.ShouldBe(HttpStatusCode.OK, document.Body?.TextContent);
-        var form = (IHtmlFormElement)document.QuerySelector("form[method=post]")!;
+        return (IHtmlFormElement)document.QuerySelector("form[method=post]")!;
+    }
+
+    /// <summary>Submits a consent form from <see cref="OpenConsentFormAsync"/> with every box ticked.</summary>
+    public async Task<HttpResponseMessage> ConsentAsync(IHtmlFormElement form)
+    {
+        var document = form.Owner!;
         return await PostAsync(form.GetAttribute("action")!,
         [
             new("Input.Adult", "true"),

@@ -52,7 +52,13 @@ public abstract class RecruiterTests(SquadStudyWebFactory factory) : Participati
         var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, Redirect = "mturk" });
         const string query = "?workerId=W123&assignmentId=A456&hitId=H789&turkSubmitTo=https%3A%2F%2Fworkersandbox.mturk.com";
         var bots = Enumerable.Range(0, 5).Select(_ => new ParticipantBot(Factory.CreateParticipantClient(), study.Slug)).ToList();
-        var responses = await Task.WhenAll(bots.Select(b => b.EnrolAsync(query)));
+        // Every device shows the consent form first; then all five consent at once.
+        var forms = new List<AngleSharp.Html.Dom.IHtmlFormElement>();
+        foreach (var bot in bots)
+        {
+            forms.Add(await bot.OpenConsentFormAsync(query));
+        }
+        var responses = await Task.WhenAll(bots.Select((b, i) => b.ConsentAsync(forms[i])));
         responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Redirect);
         var participant = await Factory.WithDbAsync(db => db.Participants.AsNoTracking().SingleAsync(p => p.StudyId == study.Id));
         participant.Source.ShouldBe("mturk");
