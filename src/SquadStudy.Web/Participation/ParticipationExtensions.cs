@@ -15,10 +15,12 @@ public static class ParticipationExtensions
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<SqliteWriteQueue>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SqliteWriteQueue>());
-        builder.Services.AddScoped<IParticipantWrites>(services =>
+        builder.Services.AddSingleton<SqliteReadPool>();
+        builder.Services.AddSingleton<SqliteParticipantStore>();
+        builder.Services.AddScoped<IParticipantStore>(services =>
             services.GetRequiredService<DatabaseSettings>().Provider == DatabaseProvider.Sqlite
-                ? services.GetRequiredService<SqliteWriteQueue>()
-                : new PostgresParticipantWrites(services.GetRequiredService<SquadStudyDbContext>()));
+                ? services.GetRequiredService<SqliteParticipantStore>()
+                : new PostgresParticipantStore(services.GetRequiredService<SquadStudyDbContext>()));
         builder.Services.AddSingleton<StudyContent>();
         builder.Services.AddScoped<ParticipationService>();
         builder.Services.AddHostedService<AbandonmentService>();

@@ -31,7 +31,7 @@ public enum RecordOutcome
 /// transaction through <see cref="WriteGate"/>; the participant's position only advances in the
 /// transaction that stores the answer for it, guarded by the position the answer was for.
 /// </summary>
-public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, IParticipantWrites writes, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
+public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, IParticipantStore store, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -59,12 +59,6 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         return study;
     }
 
-    /// <summary>
-    /// Opens the connection for the rest of the request: a page makes several queries, and each
-    /// open of a pooled SQLite connection re-runs the connection's PRAGMAs and function registrations.
-    /// </summary>
-    public Task OpenConnectionAsync(CancellationToken cancellationToken) => db.Database.OpenConnectionAsync(cancellationToken);
-
     /// <summary>The participant holding the token, with the plan item at their current position (null when the plan is done).</summary>
     public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string? token, CancellationToken cancellationToken)
     {
@@ -72,10 +66,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         {
             return null;
         }
-        // Kept open until the request's context is disposed (EF counts the opens).
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        using var sql = new ParticipantSql(db.Database.GetDbConnection());
-        return await sql.FindParticipantAsync(studyId, token, cancellationToken);
+        return await store.FindParticipantAsync(studyId, token, cancellationToken);
     }
 
     /// <summary>The participant a Prolific or MTurk id already enrolled in this study, if any.</summary>
@@ -111,7 +102,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     public Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
     {
         var now = Now;
-        return writes.EnrolAsync(new Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
+        return store.EnrolAsync(new Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
             now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)), cancellationToken);
     }
 
@@ -123,7 +114,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
             return shown;
         }
         var now = Now;
-        await writes.MarkShownAsync(participant.Id, item.Id, now, cancellationToken);
+        await store.MarkShownAsync(participant.Id, item.Id, now, cancellationToken);
         return now;
     }
 
@@ -140,7 +131,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
             answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now);
         try
         {
-            return await writes.RecordAnswerAsync(write, cancellationToken);
+            return await store.RecordAnswerAsync(write, cancellationToken);
         }
         catch (DbException e) when (IsUniqueViolation(e))
         {
@@ -191,7 +182,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         var released = 0;
         foreach (var study in studies)
         {
-            var count = await writes.ReleaseAbandonedAsync(study.Id, Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), cancellationToken);
+            var count = await store.ReleaseAbandonedAsync(study.Id, Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), cancellationToken);
             if (count > 0)
             {
                 logger.LogInformation("Released {Count} abandoned plans of study {Study}.", count, study.Id);

@@ -18,11 +18,9 @@ namespace SquadStudy.Web.Participation;
 /// acknowledged. Enrolments read the balance counts inside the same single-writer transaction, so
 /// each sees every earlier one. The other, rare participant writers (withdrawal, resuming, a
 /// decline) hold <see cref="WriteGate"/>,
-/// which this thread also takes for each batch. Not <see cref="IDisposable"/> on purpose: it is
-/// handed out as a scoped <see cref="IParticipantWrites"/>, and a scope disposes what it hands out;
-/// the host stops it through <see cref="StopAsync"/>.
+/// which this thread also takes for each batch. The host stops it through <see cref="StopAsync"/>.
 /// </remarks>
-public sealed class SqliteWriteQueue : IParticipantWrites, IHostedService
+public sealed class SqliteWriteQueue : IHostedService
 {
     /// <summary>How many writes at most share one transaction.</summary>
     public const int MaxBatch = 256;

@@ -22,7 +22,6 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
     /// <summary>Loads the study and, when <paramref name="requireParticipant"/>, the participant; otherwise returns the page to show instead.</summary>
     protected async Task<IActionResult?> LoadAsync(string slug, bool requireParticipant)
     {
-        await Service.OpenConnectionAsync(HttpContext.RequestAborted);
         Study = await Service.FindStudyAsync(slug);
         if (Study is null)
         {

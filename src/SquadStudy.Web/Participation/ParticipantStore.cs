@@ -12,12 +12,17 @@ public sealed record AnswerWrite(
     string Choice, bool? IsCorrect, int? Score, int ResponseMs, DateTime ShownUtc, DateTime AnsweredUtc);
 
 /// <summary>
-/// The two writes every question makes: marking the question shown (GET) and storing its answer
-/// (POST). On SQLite they go through <see cref="SqliteWriteQueue"/>, on PostgreSQL through
-/// <see cref="PostgresParticipantWrites"/>; both run the same statements (<see cref="ParticipantSql"/>).
+/// What every question page reads and writes: the participant with their current question, the
+/// question marked shown (GET), its answer stored (POST), and enrolment and abandonment, which
+/// change the balance counts. On SQLite writes go through <see cref="SqliteWriteQueue"/> and reads
+/// through <see cref="SqliteReadPool"/> (<see cref="SqliteParticipantStore"/>); on PostgreSQL
+/// through <see cref="PostgresParticipantStore"/>. Both run the same statements (<see cref="ParticipantSql"/>).
 /// </summary>
-public interface IParticipantWrites
+public interface IParticipantStore
 {
+    /// <summary>The participant holding the token in the study, with the plan item at their current position (null once the plan is done).</summary>
+    Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken);
+
     /// <summary>
     /// Stores the answer and advances the participant's position in one transaction, only if the
     /// position still equals the answer's (so a repeated, stale or concurrent POST stores nothing).
@@ -55,6 +60,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     private DbCommand? countAnswer;
     private DbCommand? markShown;
     private DbCommand? touch;
+    private DbCommand? find;
 
     public async Task<RecordOutcome> RecordAnswerAsync(DbTransaction transaction, AnswerWrite answer, CancellationToken cancellationToken)
     {
@@ -105,8 +111,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     /// </summary>
     public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken)
     {
-        await using var read = connection.CreateCommand();
-        read.CommandText = """
+        var read = Command(ref find, """
             SELECT p.id, p.status, p.current_position, p.plan_length, p.withdrawal_code, p.source, p.mturk_assignment_id, p.mturk_sandbox,
                 i.id, i.kind, i.swapped, i.shown_utc, i.attention_prompt, i.attention_answer, i.attention_options,
                 s.id, s.experiment, s.image_id, s.target_class, s.distractor_class, s.model_a_id, s.model_b_id, s.method_a, s.method_b
@@ -114,9 +119,9 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             LEFT JOIN plan_items i ON i.participant_id = p.id AND i.position = p.current_position
             LEFT JOIN stimuli s ON s.id = i.stimulus_id
             WHERE p.token = @token AND p.study_id = @study
-            """;
-        AddParameter(read, "@token", token);
-        AddParameter(read, "@study", studyId);
+            """);
+        read.Transaction = null;
+        SetParameters(read, ("@token", token), ("@study", studyId));
         await using var r = await read.ExecuteReaderAsync(cancellationToken);
         if (!await r.ReadAsync(cancellationToken))
         {
@@ -372,6 +377,13 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     private static Task<int> ExecuteAsync(DbCommand command, DbTransaction transaction, CancellationToken cancellationToken, params (string Name, object? Value)[] values)
     {
         command.Transaction = transaction;
+        SetParameters(command, values);
+        return command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Sets a kept command's parameters (adding them the first time); names its SQL does not use are skipped.</summary>
+    private static void SetParameters(DbCommand command, params (string Name, object? Value)[] values)
+    {
         foreach (var (name, value) in values)
         {
             if (!command.CommandText.Contains(name, StringComparison.Ordinal))
@@ -387,12 +399,11 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
                 command.Parameters.Add(parameter);
             }
         }
-        return command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public void Dispose()
     {
-        foreach (var command in new[] { advance, complete, insertAnswer, countAnswer, markShown, touch })
+        foreach (var command in new[] { advance, complete, insertAnswer, countAnswer, markShown, touch, find })
         {
             command?.Dispose();
         }
@@ -400,13 +411,21 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
 }
 
 /// <summary>
-/// PostgreSQL runs the per-question writes on the request's own connection, each in its own
+/// PostgreSQL runs the per-question reads and writes on the request's own connection, the writes each in its own
 /// transaction: it has row locks, so concurrent participants write at once, and the guard's
 /// <c>UPDATE … WHERE current_position = @position</c> makes a concurrent duplicate wait for the
 /// first and then find the position moved.
 /// </summary>
-public sealed class PostgresParticipantWrites(SquadStudyDbContext db) : IParticipantWrites
+public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticipantStore
 {
+    public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken)
+    {
+        // Kept open until the request's context is disposed (EF counts the opens).
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        using var sql = new ParticipantSql(db.Database.GetDbConnection());
+        return await sql.FindParticipantAsync(studyId, token, cancellationToken);
+    }
+
     public async Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken)
     {
         // Once started, the transaction runs to its end even if the request goes away.
