@@ -38,4 +38,13 @@ for _ in $(seq 1 100); do
 done
 curl -fs "$URL/healthz" >/dev/null || { echo "site did not start"; cat "$DATA/site.log"; exit 1; }
 
-$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" --log "$DATA/acks.log"
+# This machine is a virtual machine: CPU time the hypervisor gives to others ("steal") stalls the
+# site and the load tool alike, so it is reported with every run.
+cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
+read -r TOTAL0 STEAL0 < <(cpu_times)
+STATUS=0
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" --log "$DATA/acks.log" \
+    || STATUS=$?
+read -r TOTAL1 STEAL1 < <(cpu_times)
+awk -v t=$((TOTAL1 - TOTAL0)) -v s=$((STEAL1 - STEAL0)) 'BEGIN { if (t > 0) printf "cpu steal during the run: %.1f %% (time the hypervisor ran other guests)\n", 100 * s / t }'
+exit $STATUS

@@ -25,6 +25,13 @@ public sealed class SqliteWriteQueue : IHostedService
     /// <summary>How many writes at most share one transaction.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>
+    /// How many enrolments at most share one transaction. An enrolment writes a whole plan (a few
+    /// milliseconds); when many participants start at once, a transaction of hundreds of them would
+    /// hold back every answer queued behind it until all were done.
+    /// </summary>
+    public const int MaxEnrolmentsPerBatch = 4;
+
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(16_384)
     {
         SingleReader = true,
@@ -62,19 +69,19 @@ public sealed class SqliteWriteQueue : IHostedService
         }, cancellationToken);
 
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
-        EnqueueAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), cancellationToken);
+        EnqueueAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), cancellationToken, heavy: true);
 
     public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
-        EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), cancellationToken);
+        EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), cancellationToken, heavy: true);
 
     /// <summary>
     /// Queues a write. The cancellation token only covers waiting for room in the queue: once
     /// queued, a write runs even if its request goes away, so that what the participant sent is
     /// either stored whole or not at all, never left half-done.
     /// </summary>
-    private async Task<T> EnqueueAsync<T>(Func<ParticipantSql, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> EnqueueAsync<T>(Func<ParticipantSql, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken, bool heavy = false)
     {
-        var pending = new Pending<T>(work);
+        var pending = new Pending<T>(work) { Heavy = heavy };
         if (!thread.IsAlive)
         {
             throw new InvalidOperationException("The SQLite writer is not running (the site is starting or stopping).");
@@ -106,8 +113,10 @@ public sealed class SqliteWriteQueue : IHostedService
         // Blocking is what this thread is for: it is not a thread-pool thread.
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            var heavy = 0;
+            while (batch.Count < MaxBatch && reader.TryPeek(out var next) && (!next.Heavy || heavy < MaxEnrolmentsPerBatch) && reader.TryRead(out next))
             {
+                heavy += next.Heavy ? 1 : 0;
                 batch.Add(next);
             }
             try
@@ -188,6 +197,9 @@ public sealed class SqliteWriteQueue : IHostedService
 
     private abstract class Pending
     {
+        /// <summary>An enrolment or a release of abandoned plans: many statements, so few per transaction.</summary>
+        public bool Heavy { get; init; }
+
         public Exception? Failed { get; set; }
         public abstract void Run(ParticipantSql sql, SqliteTransaction transaction);
         public abstract void Complete();

@@ -61,6 +61,34 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
     }
 
     [Fact]
+    public async Task ManyEnrolmentsAtOnce_AreSpreadOverTransactions()
+    {
+        var study = await AddStudyAsync();
+        var definition = StudyDefinition.Parse(await Factory.WithDbAsync(db => db.Studies.Where(s => s.Id == study.Id).Select(s => s.DefinitionJson).SingleAsync()));
+        var before = Queue.Committed;
+        var gate = Factory.Services.GetRequiredService<WriteGate>();
+        gate.Enter();
+        List<Task<ParticipantState>> enrolments;
+        try
+        {
+            var now = DateTime.UtcNow;
+            enrolments = Enumerable.Range(0, 12)
+                .Select(_ => Queue.EnrolAsync(new Enrolment(study.Id, definition, RecruiterParameters.None, now, now.AddHours(-1)), CancellationToken.None))
+                .ToList();
+        }
+        finally
+        {
+            gate.Exit();
+        }
+
+        (await Task.WhenAll(enrolments)).Select(p => p.Id).Distinct().Count().ShouldBe(12);
+
+        // At most MaxEnrolmentsPerBatch per transaction, so answers queued behind them are not held for all twelve.
+        (Queue.Committed.Transactions - before.Transactions).ShouldBeGreaterThanOrEqualTo(12 / SqliteWriteQueue.MaxEnrolmentsPerBatch);
+        await AssertCountersConsistentAsync(study.Id);
+    }
+
+    [Fact]
     public async Task AFailingWrite_RollsBackAlone_AndItsCallerSeesTheError()
     {
         var study = await AddStudyAsync();
