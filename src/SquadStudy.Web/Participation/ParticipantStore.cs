@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 
@@ -22,6 +21,9 @@ public interface IParticipantStore
 {
     /// <summary>The participant holding the token in the study, with the plan item at their current position (null once the plan is done).</summary>
     Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken);
+
+    /// <summary>The participant a Prolific or MTurk id already enrolled in the study, if any.</summary>
+    Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores the answer and advances the participant's position in one transaction, only if the
@@ -426,6 +428,13 @@ public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticip
         return await sql.FindParticipantAsync(studyId, token, cancellationToken);
     }
 
+    public async Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        using var sql = new ParticipantSql(db.Database.GetDbConnection());
+        return await sql.FindByRecruiterAsync(null, studyId, recruiter, cancellationToken);
+    }
+
     public async Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken)
     {
         // Once started, the transaction runs to its end even if the request goes away.
@@ -439,22 +448,10 @@ public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticip
             return true;
         });
 
-    public async Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await InTransactionAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), enrolment.StudyId);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && enrolment.Recruiter.Source != ParticipantSource.Direct)
-        {
-            // Cannot happen while every instance takes the study's lock; kept as the database's last word.
-            await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
-            await connection.OpenAsync(cancellationToken);
-            using var sql = new ParticipantSql(connection);
-            return await sql.FindByRecruiterAsync(null, enrolment.StudyId, enrolment.Recruiter, cancellationToken)
-                ?? throw new InvalidOperationException("A recruiter id collided on enrolment but its participant is gone.", e);
-        }
-    }
+    // Every instance takes the study's lock first, so a recruiter id cannot be enrolled twice
+    // between the check and the insert; the unique index would refuse it if it were.
+    public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
+        InTransactionAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), enrolment.StudyId);
 
     public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
         InTransactionAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), studyId);

@@ -70,24 +70,8 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     }
 
     /// <summary>The participant a Prolific or MTurk id already enrolled in this study, if any.</summary>
-    public async Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)
-    {
-        var query = db.Participants.AsNoTracking().Where(p => p.StudyId == studyId);
-        if (recruiter.ProlificPid is string pid)
-        {
-            query = query.Where(p => p.ProlificPid == pid);
-        }
-        else if (recruiter.MturkWorkerId is string worker)
-        {
-            query = query.Where(p => p.MturkWorkerId == worker);
-        }
-        else
-        {
-            return null;
-        }
-        return await query.Select(p => new ParticipantState(p.Id, p.StudyId, p.Token, p.Status, p.CurrentPosition, p.PlanLength,
-            p.WithdrawalCode, p.Source, p.MturkAssignmentId, p.MturkSandbox)).FirstOrDefaultAsync(cancellationToken);
-    }
+    public Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken) =>
+        store.FindByRecruiterAsync(studyId, recruiter, cancellationToken);
 
     /// <summary>Counts a decline; nothing else about the person is stored.</summary>
     public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>

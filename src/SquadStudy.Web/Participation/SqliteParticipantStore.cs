@@ -75,6 +75,9 @@ public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQu
     public Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken) =>
         readers.ReadAsync(sql => sql.FindParticipantAsync(studyId, token, cancellationToken));
 
+    public Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken) =>
+        readers.ReadAsync(sql => sql.FindByRecruiterAsync(null, studyId, recruiter, cancellationToken));
+
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         writer.RecordAnswerAsync(answer, cancellationToken);
 
