@@ -85,6 +85,9 @@ public static class LoadRun
                             await Task.Delay(wait, stop.Token);
                         }
                         var started = Stopwatch.GetTimestamp();
+                        // Measured are the answers begun in the measured time; one begun in the
+                        // warm-up would carry the warm-up's backlog into the figures.
+                        var measured = clock.Elapsed >= measuredFrom;
                         if (rate > 0)
                         {
                             // Charged from when the answer was due, even if the previous one made it late.
@@ -100,7 +103,7 @@ public static class LoadRun
                         }
                         log.Acknowledged(participant.Token!, current.Position);
                         (form, _) = await participant.GetAsync(next, stop.Token);
-                        if (clock.Elapsed >= measuredFrom)
+                        if (measured)
                         {
                             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                             Interlocked.Increment(ref measuredAnswers);
