@@ -77,9 +77,11 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
                 UPDATE participants SET current_position = @next, last_seen_utc = @now
                 WHERE id = @participant AND current_position = @position AND status = @active
                 """);
+        (string, object?)[] guard =
+            [("@next", answer.Position + 1), ("@now", answer.AnsweredUtc), ("@participant", answer.ParticipantId),
+                ("@position", answer.Position), ("@active", ParticipantStatus.Active)];
         var moved = await ExecuteAsync(move, transaction, cancellationToken,
-            ("@next", answer.Position + 1), ("@now", answer.AnsweredUtc), ("@completed", ParticipantStatus.Completed),
-            ("@participant", answer.ParticipantId), ("@position", answer.Position), ("@active", ParticipantStatus.Active));
+            answer.Completes ? [.. guard, ("@completed", ParticipantStatus.Completed)] : guard);
         if (moved == 0)
         {
             return RecordOutcome.NotCurrent;
@@ -383,23 +385,23 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         return command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sets a kept command's parameters (adding them the first time); names its SQL does not use are skipped.</summary>
+    /// <summary>
+    /// Sets a kept command's parameters: added the first time, then updated in place by position
+    /// (each kept command is always called with the same names in the same order).
+    /// </summary>
     private static void SetParameters(DbCommand command, params (string Name, object? Value)[] values)
     {
-        foreach (var (name, value) in values)
+        if (command.Parameters.Count == 0)
         {
-            if (!command.CommandText.Contains(name, StringComparison.Ordinal))
+            foreach (var (name, value) in values)
             {
-                continue;
+                AddParameter(command, name, value);
             }
-            var index = command.Parameters.IndexOf(name);
-            var parameter = index >= 0 ? command.Parameters[index] : command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = Value(name, value);
-            if (index < 0)
-            {
-                command.Parameters.Add(parameter);
-            }
+            return;
+        }
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = Value(values[i].Name, values[i].Value);
         }
     }
 
@@ -420,19 +422,18 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
 /// </summary>
 public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticipantStore
 {
-    public async Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken)
+    public Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken) =>
+        ReadAsync(sql => sql.FindParticipantAsync(studyId, token, cancellationToken), cancellationToken);
+
+    public Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken) =>
+        ReadAsync(sql => sql.FindByRecruiterAsync(null, studyId, recruiter, cancellationToken), cancellationToken);
+
+    private async Task<T> ReadAsync<T>(Func<ParticipantSql, Task<T>> read, CancellationToken cancellationToken)
     {
         // Kept open until the request's context is disposed (EF counts the opens).
         await db.Database.OpenConnectionAsync(cancellationToken);
         using var sql = new ParticipantSql(db.Database.GetDbConnection());
-        return await sql.FindParticipantAsync(studyId, token, cancellationToken);
-    }
-
-    public async Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken)
-    {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        using var sql = new ParticipantSql(db.Database.GetDbConnection());
-        return await sql.FindByRecruiterAsync(null, studyId, recruiter, cancellationToken);
+        return await read(sql);
     }
 
     public async Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken)
