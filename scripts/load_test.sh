@@ -43,7 +43,7 @@ curl -fs "$URL/healthz" >/dev/null || { echo "site did not start"; cat "$DATA/si
 cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
 read -r TOTAL0 STEAL0 < <(cpu_times)
 STATUS=0
-$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" \
+$LOAD run --url "$URL" --data "$DATA" --slug load --participants "$PARTICIPANTS" --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" --site-pid "$SITE_PID" \
     || STATUS=$?
 read -r TOTAL1 STEAL1 < <(cpu_times)
 awk -v t=$((TOTAL1 - TOTAL0)) -v s=$((STEAL1 - STEAL0)) 'BEGIN { if (t > 0) printf "cpu steal during the run: %.1f %% (time the hypervisor ran other guests)\n", 100 * s / t }'

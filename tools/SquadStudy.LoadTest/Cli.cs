@@ -11,7 +11,7 @@ public static class Cli
         {
             Console.WriteLine("""
                 usage: SquadStudy.LoadTest seed   --data DIR [--slug load] [--questions 120]
-                       SquadStudy.LoadTest run    --url http://127.0.0.1:PORT --data DIR [--slug load] [--participants 200] [--seconds 20] [--warmup 5] [--rate ANSWERS_PER_S] [--log FILE]
+                       SquadStudy.LoadTest run    --url http://127.0.0.1:PORT --data DIR [--slug load] [--participants 200] [--seconds 20] [--warmup 5] [--rate ANSWERS_PER_S] [--log FILE] [--site-pid PID]
                        SquadStudy.LoadTest verify --url http://127.0.0.1:PORT --data DIR --log FILE [--slug load]
                 """);
             return args.Length == 0 ? 2 : 0;
@@ -35,7 +35,7 @@ public static class Cli
                 case "run":
                     return await LoadRun.RunAsync(LoopbackUri(Get("url")), Get("data"), slug,
                         GetInt("participants", 200, 1, 2000), GetInt("seconds", 20, 1, 600), GetInt("warmup", 5, 0, 600), options.GetValueOrDefault("log"),
-                        GetInt("rate", 0, 0, 100_000));
+                        GetInt("rate", 0, 0, 100_000), options.ContainsKey("site-pid") ? GetInt("site-pid", 0, 1, int.MaxValue) : null);
                 case "verify":
                     return await Verifier.VerifyAsync(LoopbackUri(Get("url")), Get("data"), slug, Get("log"), checkResume: true);
                 default:

@@ -15,7 +15,7 @@ namespace SquadStudy.LoadTest;
 public static class LoadRun
 {
     public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath,
-        double rate = 0)
+        double rate = 0, int? sitePid = null)
     {
         using var log = new AckLog(logPath);
         var latencies = new ConcurrentBag<double>();
@@ -130,8 +130,18 @@ public static class LoadRun
             participant?.Dispose();
         }
 
+        // CPU time of the site (and of this tool) over the measured time: what an answer costs,
+        // a figure that the hypervisor's steal and the scheduler's noise disturb far less than latency.
+        var cpuAtStart = Task.Run(async () =>
+        {
+            await Task.Delay(measuredFrom - clock.Elapsed is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+            return (Site: sitePid is { } pid ? ProcessCpu.Read(pid) : TimeSpan.Zero, Tool: Process.GetCurrentProcess().TotalProcessorTime);
+        });
         await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
         var elapsed = (clock.Elapsed - measuredFrom).TotalSeconds;
+        var cpuFrom = await cpuAtStart;
+        var siteCpu = sitePid is { } sitePidValue ? ProcessCpu.Read(sitePidValue) - cpuFrom.Site : TimeSpan.Zero;
+        var toolCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuFrom.Tool;
 
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
@@ -139,6 +149,11 @@ public static class LoadRun
             + (rate > 0 ? $"paced at {rate:F0} answers/s (each participant every {interval.TotalMilliseconds:F0} ms)" : "as fast as they can"));
         Console.WriteLine($"answers acknowledged: {log.AcknowledgedCount} in all, {measuredAnswers} measured ({measuredAnswers / elapsed:F0} answers/s)");
         Console.WriteLine($"latency of answer POST + next GET: p50 {Percentile(0.50):F2} ms, p99 {Percentile(0.99):F2} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):F2} ms");
+        if (measuredAnswers > 0)
+        {
+            Console.WriteLine((sitePid is null ? "" : $"site CPU: {siteCpu.TotalMilliseconds / measuredAnswers:F3} ms per answer ({siteCpu.TotalSeconds / elapsed:F2} cores); ")
+                + $"load tool CPU: {toolCpu.TotalMilliseconds / measuredAnswers:F3} ms per answer ({toolCpu.TotalSeconds / elapsed:F2} cores)");
+        }
         foreach (var (error, count) in errors)
         {
             Console.WriteLine($"errors: {count} × {error}");
@@ -151,6 +166,23 @@ public static class LoadRun
         }
         return verdict;
     }
+}
+
+/// <summary>User + system CPU time of another process, from <c>/proc/PID/stat</c> (Linux).</summary>
+public static class ProcessCpu
+{
+    public static TimeSpan Read(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name (which may contain spaces, so it is skipped by its closing parenthesis):
+        // state is field 3, utime and stime are fields 14 and 15, in clock ticks.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    /// <summary>USER_HZ: 100 on every Linux architecture .NET runs on.</summary>
+    private const int ClockTicksPerSecond = 100;
 }
 
 /// <summary>
