@@ -19,6 +19,11 @@ namespace SquadStudy.Web.Participation;
 /// each sees every earlier one. The other, rare participant writers (withdrawal, resuming, a
 /// decline) hold <see cref="WriteGate"/>,
 /// which this thread also takes for each batch. The host stops it through <see cref="StopAsync"/>.
+/// <para>
+/// Checkpoints (copying the write-ahead log back into the database file) are this thread's too,
+/// run after a batch's callers have been answered: SQLite's automatic checkpoint would run inside
+/// the commit, and every caller of that batch would wait the 10–20 ms it takes.
+/// </para>
 /// </remarks>
 public sealed class SqliteWriteQueue : IHostedService
 {
@@ -32,6 +37,12 @@ public sealed class SqliteWriteQueue : IHostedService
     /// </summary>
     public const int MaxEnrolmentsPerBatch = 4;
 
+    /// <summary>
+    /// How long the writer lets the log grow between its checkpoints (while there are writes).
+    /// SQLite's own default, a checkpoint per 1000 logged pages, came a few times a second under load.
+    /// </summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly Channel<Pending> queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(16_384)
     {
         SingleReader = true,
@@ -41,22 +52,36 @@ public sealed class SqliteWriteQueue : IHostedService
     private readonly WriteGate gate;
     private readonly ILogger<SqliteWriteQueue> logger;
     private readonly Thread thread;
+    private readonly TimeSpan checkpointInterval;
     private SqliteConnection? connection;
     private ParticipantSql? sql;
+    private SqliteCommand? checkpoint;
+    private long lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
+    private bool uncheckpointed;
 
     public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger)
+        : this(settings, gate, logger, DefaultCheckpointInterval)
+    {
+    }
+
+    public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger, TimeSpan checkpointInterval)
     {
         this.settings = settings;
         this.gate = gate;
         this.logger = logger;
+        this.checkpointInterval = checkpointInterval;
         thread = new Thread(Run) { IsBackground = true, Name = "SquadStudy SQLite writer" };
     }
 
     /// <summary>How many transactions and writes the queue has committed (for tests and diagnostics).</summary>
     public (long Transactions, long Writes) Committed => (Interlocked.Read(ref transactions), Interlocked.Read(ref writes));
 
+    /// <summary>How many checkpoints the writer has run.</summary>
+    public long Checkpoints => Interlocked.Read(ref checkpoints);
+
     private long transactions;
     private long writes;
+    private long checkpoints;
 
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         EnqueueAsync<RecordOutcome>((sql, transaction) => sql.RecordAnswerAsync(transaction, answer, CancellationToken.None), cancellationToken);
@@ -135,9 +160,44 @@ public sealed class SqliteWriteQueue : IHostedService
                 }
             }
             batch.Clear();
+            CheckpointIfDue();
         }
+        checkpoint?.Dispose();
         sql?.Dispose();
         connection?.Dispose();
+    }
+
+    /// <summary>
+    /// A passive checkpoint once the interval has passed since the last (at the first moment no write
+    /// is queued, or at four intervals regardless): it copies what no reader
+    /// still needs and never waits for readers. A reader that holds an old snapshot (a long export)
+    /// leaves the rest for a later checkpoint, as SQLite's automatic one would.
+    /// </summary>
+    private void CheckpointIfDue()
+    {
+        var since = System.Diagnostics.Stopwatch.GetElapsedTime(lastCheckpoint);
+        // Writes waiting now would wait for the checkpoint too: prefer a moment when none is queued,
+        // but do not let the log grow without bound under a load that never pauses.
+        if (!uncheckpointed || checkpoint is null || since < checkpointInterval || (queue.Reader.Count > 0 && since < 4 * checkpointInterval))
+        {
+            return;
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using var result = checkpoint.ExecuteReader();
+            result.Read();
+            Interlocked.Increment(ref checkpoints);
+            logger.LogDebug("Checkpoint: {Checkpointed} of {Logged} logged pages copied in {Ms:F1} ms.",
+                result.GetInt64(2), result.GetInt64(1), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (SqliteException e)
+        {
+            // Nothing is lost: the log keeps the pages and the next checkpoint copies them.
+            logger.LogWarning(e, "Checkpoint of the participant database failed; it is retried after the next batch.");
+        }
+        uncheckpointed = false;
+        lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private void WriteBatch(List<Pending> batch)
@@ -149,6 +209,14 @@ public sealed class SqliteWriteQueue : IHostedService
             {
                 connection = SqlitePragmas.Open(settings.ConnectionString);
                 sql = new ParticipantSql(connection);
+                using (var noAutomaticCheckpoint = connection.CreateCommand())
+                {
+                    // This connection's commits no longer checkpoint; CheckpointIfDue does, after answering.
+                    noAutomaticCheckpoint.CommandText = "PRAGMA wal_autocheckpoint=0;";
+                    noAutomaticCheckpoint.ExecuteNonQuery();
+                }
+                checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             }
             using var transaction = connection.BeginTransaction(deferred: false);
             foreach (var pending in batch)
@@ -169,6 +237,7 @@ public sealed class SqliteWriteQueue : IHostedService
                 }
             }
             transaction.Commit();
+            uncheckpointed = true;
             Interlocked.Increment(ref transactions);
             Interlocked.Add(ref writes, batch.Count);
         }
@@ -180,8 +249,10 @@ public sealed class SqliteWriteQueue : IHostedService
             {
                 pending.Failed ??= e;
             }
+            checkpoint?.Dispose();
             sql?.Dispose();
             connection?.Dispose();
+            checkpoint = null;
             sql = null;
             connection = null;
         }

@@ -132,4 +132,54 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         (await Factory.WithDbAsync(db => db.Answers.CountAsync(a => a.ParticipantId == participant.Id))).ShouldBe(1);
         await AssertCountersConsistentAsync(study.Id);
     }
+
+    [Fact]
+    public async Task TheWriterCheckpointsTheLogItself_SoAnsweredWritesReachTheDatabaseFile()
+    {
+        var study = await AddStudyAsync();
+        var participants = await EnrolAsync(study, 20);
+        var items = await Task.WhenAll(participants.Select(p => ItemAsync(p.Id, 0)));
+        // A second writer on the same database that checkpoints after every batch.
+        var settings = Factory.Services.GetRequiredService<SquadStudy.Data.DatabaseSettings>();
+        var writer = new SqliteWriteQueue(settings, Factory.Services.GetRequiredService<WriteGate>(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteWriteQueue>.Instance, checkpointInterval: TimeSpan.Zero);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            (await Task.WhenAll(participants.Select((p, i) => writer.RecordAnswerAsync(Answer(p, items[i]), CancellationToken.None))))
+                .ShouldAllBe(o => o == RecordOutcome.Recorded);
+            // The checkpoint comes after the callers were answered: wait for it.
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (writer.Checkpoints < writer.Committed.Transactions && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+            writer.Checkpoints.ShouldBe(writer.Committed.Transactions);
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None);
+        }
+
+        // The database file alone, without its write-ahead log, holds every answer.
+        var file = new SqliteConnectionStringBuilder(settings.ConnectionString).DataSource;
+        var copy = Path.Combine(Path.GetTempPath(), $"checkpointed-{Guid.NewGuid():N}.db");
+        File.Copy(file, copy);
+        try
+        {
+            await using var connection = new SqliteConnection($"Data Source={copy};Pooling=False");
+            await connection.OpenAsync();
+            await using var count = connection.CreateCommand();
+            count.CommandText = "SELECT COUNT(*) FROM answers a JOIN participants p ON p.id = a.participant_id WHERE p.study_id = $study";
+            count.Parameters.AddWithValue("$study", study.Id);
+            Convert.ToInt32(await count.ExecuteScalarAsync()).ShouldBe(20);
+        }
+        finally
+        {
+            foreach (var path in new[] { copy, copy + "-wal", copy + "-shm" })
+            {
+                File.Delete(path);
+            }
+        }
+    }
 }
