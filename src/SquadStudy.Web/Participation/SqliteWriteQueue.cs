@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using SquadStudy.Data;
@@ -56,7 +57,7 @@ public sealed class SqliteWriteQueue : IHostedService
     private SqliteConnection? connection;
     private ParticipantSql? sql;
     private SqliteCommand? checkpoint;
-    private long lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long lastCheckpoint = Stopwatch.GetTimestamp();
     private bool uncheckpointed;
 
     public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger)
@@ -175,21 +176,21 @@ public sealed class SqliteWriteQueue : IHostedService
     /// </summary>
     private void CheckpointIfDue()
     {
-        var since = System.Diagnostics.Stopwatch.GetElapsedTime(lastCheckpoint);
+        var since = Stopwatch.GetElapsedTime(lastCheckpoint);
         // Writes waiting now would wait for the checkpoint too: prefer a moment when none is queued,
         // but do not let the log grow without bound under a load that never pauses.
         if (!uncheckpointed || checkpoint is null || since < checkpointInterval || (queue.Reader.Count > 0 && since < 4 * checkpointInterval))
         {
             return;
         }
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             using var result = checkpoint.ExecuteReader();
             result.Read();
             Interlocked.Increment(ref checkpoints);
             logger.LogDebug("Checkpoint: {Checkpointed} of {Logged} logged pages copied in {Ms:F1} ms.",
-                result.GetInt64(2), result.GetInt64(1), System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                result.GetInt64(2), result.GetInt64(1), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (SqliteException e)
         {
@@ -197,7 +198,7 @@ public sealed class SqliteWriteQueue : IHostedService
             logger.LogWarning(e, "Checkpoint of the participant database failed; it is retried after the next batch.");
         }
         uncheckpointed = false;
-        lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
+        lastCheckpoint = Stopwatch.GetTimestamp();
     }
 
     private void WriteBatch(List<Pending> batch)
