@@ -132,15 +132,16 @@ public static class LoadRun
 
         // CPU time of the site (and of this tool) over the measured time: what an answer costs,
         // a figure that the hypervisor's steal and the scheduler's noise disturb far less than latency.
+        TimeSpan SiteCpu() => sitePid is { } pid ? ProcessCpu.Read(pid) : TimeSpan.Zero;
         var cpuAtStart = Task.Run(async () =>
         {
             await Task.Delay(measuredFrom - clock.Elapsed is { } left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
-            return (Site: sitePid is { } pid ? ProcessCpu.Read(pid) : TimeSpan.Zero, Tool: Process.GetCurrentProcess().TotalProcessorTime);
+            return (Site: SiteCpu(), Tool: Process.GetCurrentProcess().TotalProcessorTime);
         });
         await Task.WhenAll(crowd.Select((p, i) => Task.Run(() => SimulateAsync(i, p))));
         var elapsed = (clock.Elapsed - measuredFrom).TotalSeconds;
         var cpuFrom = await cpuAtStart;
-        var siteCpu = sitePid is { } sitePidValue ? ProcessCpu.Read(sitePidValue) - cpuFrom.Site : TimeSpan.Zero;
+        var siteCpu = SiteCpu() - cpuFrom.Site;
         var toolCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuFrom.Tool;
 
         var sorted = latencies.Order().ToArray();

@@ -163,9 +163,33 @@ public sealed class SqliteWriteQueue : IHostedService
             batch.Clear();
             CheckpointIfDue();
         }
+        CloseConnection();
+    }
+
+    /// <summary>The writer's connection, with its kept statements and without SQLite's automatic checkpoint.</summary>
+    private SqliteConnection OpenConnection()
+    {
+        var opened = SqlitePragmas.Open(settings.ConnectionString);
+        using (var noAutomaticCheckpoint = opened.CreateCommand())
+        {
+            // This connection's commits no longer checkpoint; CheckpointIfDue does, after answering.
+            noAutomaticCheckpoint.CommandText = "PRAGMA wal_autocheckpoint=0;";
+            noAutomaticCheckpoint.ExecuteNonQuery();
+        }
+        sql = new ParticipantSql(opened);
+        checkpoint = opened.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        return opened;
+    }
+
+    private void CloseConnection()
+    {
         checkpoint?.Dispose();
         sql?.Dispose();
         connection?.Dispose();
+        checkpoint = null;
+        sql = null;
+        connection = null;
     }
 
     /// <summary>
@@ -206,19 +230,7 @@ public sealed class SqliteWriteQueue : IHostedService
         gate.Enter();
         try
         {
-            if (connection is null)
-            {
-                connection = SqlitePragmas.Open(settings.ConnectionString);
-                sql = new ParticipantSql(connection);
-                using (var noAutomaticCheckpoint = connection.CreateCommand())
-                {
-                    // This connection's commits no longer checkpoint; CheckpointIfDue does, after answering.
-                    noAutomaticCheckpoint.CommandText = "PRAGMA wal_autocheckpoint=0;";
-                    noAutomaticCheckpoint.ExecuteNonQuery();
-                }
-                checkpoint = connection.CreateCommand();
-                checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            }
+            connection ??= OpenConnection();
             using var transaction = connection.BeginTransaction(deferred: false);
             foreach (var pending in batch)
             {
@@ -250,12 +262,7 @@ public sealed class SqliteWriteQueue : IHostedService
             {
                 pending.Failed ??= e;
             }
-            checkpoint?.Dispose();
-            sql?.Dispose();
-            connection?.Dispose();
-            checkpoint = null;
-            sql = null;
-            connection = null;
+            CloseConnection();
         }
         finally
         {
