@@ -27,10 +27,11 @@ public static class ParticipationExtensions
         return builder;
     }
 
-    /// <summary>Maps the content-addressed media endpoint; the pages are Razor Pages under /s.</summary>
+    /// <summary>Maps the content-addressed media endpoint and the question page; the other participant pages are Razor Pages under /s.</summary>
     public static WebApplication MapParticipation(this WebApplication app)
     {
         app.MapMedia();
+        app.MapQuestionPage();
         return app;
     }
 }

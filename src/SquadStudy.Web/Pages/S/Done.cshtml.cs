@@ -32,7 +32,7 @@ public sealed class DoneModel(ParticipationService service) : ParticipantPageMod
         var participant = Participant!;
         if (participant.Status != ParticipantStatus.Completed)
         {
-            return RedirectToPage("/S/Question", new { slug });
+            return Redirect(QuestionEndpoint.Url(Request, slug));
         }
         CompletionCode = Study!.CompletionCode;
         WithdrawalCode = Secrets.FormatWithdrawalCode(participant.WithdrawalCode);

@@ -50,5 +50,5 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
     protected IActionResult RedirectToCurrent(ParticipantState participant, string slug) =>
         participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength
             ? RedirectToPage("/S/Done", new { slug })
-            : RedirectToPage("/S/Question", new { slug });
+            : Redirect(QuestionEndpoint.Url(Request, slug));
 }

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Caching.Memory;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
+using SquadStudy.Web.Templates;
 
 namespace SquadStudy.Web.Pages.S;
 
@@ -15,7 +17,7 @@ namespace SquadStudy.Web.Pages.S;
 /// a random key held in a cookie, and the balance counts are only read.
 /// </summary>
 [Authorize(Policy = ResearcherPolicy.Name)]
-public sealed class PreviewModel(ParticipationService service, IMemoryCache cache) : ParticipantPageModel(service)
+public sealed class PreviewModel(ParticipationService service, IMemoryCache cache, IAntiforgery antiforgery) : ParticipantPageModel(service)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
 
@@ -44,7 +46,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         Session = Find(slug) ?? await StartAsync(slug, cancellationToken);
         if (Session.Position < Session.Items.Count)
         {
-            Form = new QuestionForm(await ViewAtAsync(Session, cancellationToken), null);
+            Form = NewForm(await ViewAtAsync(Session, cancellationToken), null);
         }
         return Page();
     }
@@ -65,7 +67,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         if (answer is null)
         {
             Session = session;
-            Form = new QuestionForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), "Please choose one of the options before going on.");
+            Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), "Please choose one of the options before going on.");
             return Page();
         }
         session.LastFeedback = $"Position {session.Position + 1} would be stored as choice \"{answer.Choice}\""
@@ -135,4 +137,8 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
     private static string CookieName(string slug) => $"ss.preview.{slug}";
 
     private string CacheKey(string key) => $"preview:{Study!.Id}:{key}";
+
+    /// <summary>The question form as participants see it, posting back to the preview.</summary>
+    private QuestionForm NewForm(QuestionView view, string? error) =>
+        new(view, error, Url.Page("/S/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext));
 }

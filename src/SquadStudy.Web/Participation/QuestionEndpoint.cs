@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+using SquadStudy.Data.Entities;
+using SquadStudy.Web.Templates;
+
+namespace SquadStudy.Web.Participation;
+
+/// <summary>
+/// <c>/s/{slug}/q</c>: the participant's current question. The server holds the position: a GET
+/// shows the current item; a POST for any other position records nothing and redirects here.
+/// </summary>
+/// <remarks>
+/// Every participant loads this page and posts its form once per answer, so it runs as two plain
+/// endpoints rendering Razor templates (<see cref="HtmlTemplate{TModel}"/>) instead of a Razor
+/// Page: MVC's page invocation, model binding and view engine took about 0.5 ms of the site's CPU
+/// per answer (docs/participants.md). It behaves as the other participant pages do: antiforgery
+/// validated on every POST (400 when missing or foreign), post/redirect/get, the participant from
+/// their study-scoped cookie, the same participant layout (<see cref="ParticipantDocument"/>).
+/// </remarks>
+public static class QuestionEndpoint
+{
+    public const string UnknownStudyMessage = "There is no study at this address. Please check the link your recruiter gave you.";
+
+    /// <summary>The question page's URL, for links and redirects from the Razor Pages.</summary>
+    public static string Url(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/q";
+
+    public static IEndpointRouteBuilder MapQuestionPage(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/s/{slug}/q", (RequestDelegate)ShowAsync).AllowAnonymous();
+        app.MapPost("/s/{slug}/q", (RequestDelegate)PostAsync).AllowAnonymous();
+        return app;
+    }
+
+    private static async Task ShowAsync(HttpContext context)
+    {
+        var (slug, study, participant, item) = await LoadAsync(context);
+        if (study is null)
+        {
+            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
+            return;
+        }
+        if (participant is null)
+        {
+            // No (or an unknown) token: start at the study's link, which resumes or enrols.
+            Redirect(context, slug, "");
+            return;
+        }
+        if (IsFinished(participant))
+        {
+            Redirect(context, slug, "/done");
+            return;
+        }
+        if (participant.Status == ParticipantStatus.Abandoned)
+        {
+            var tokens = Antiforgery(context).GetAndStoreTokens(context);
+            await RenderAsync(context, study, new QuestionPage(Resume: new ResumeChoice(
+                Url(context.Request, slug) + "?handler=Resume", WithdrawHref(context, slug), tokens)));
+            return;
+        }
+        var current = item ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {participant.CurrentPosition}.");
+        var service = Service(context);
+        var shown = await service.MarkShownAsync(participant, current, context.RequestAborted);
+        var view = await service.BuildViewAsync(study, current with { ShownUtc = shown }, participant.PlanLength, context.RequestAborted);
+        await RenderFormAsync(context, study, view, error: null);
+    }
+
+    private static async Task PostAsync(HttpContext context)
+    {
+        // As Razor Pages do, before anything else: a POST without this session's token changes nothing.
+        if (!await Antiforgery(context).IsRequestValidAsync(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        var handler = context.Request.Query["handler"].ToString();
+        if (handler.Length > 0 && !handler.Equals("Resume", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        var (slug, study, participant, item) = await LoadAsync(context);
+        if (study is null)
+        {
+            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
+            return;
+        }
+        if (participant is null)
+        {
+            Redirect(context, slug, "");
+            return;
+        }
+        if (handler.Length > 0)
+        {
+            await Service(context).ResumeAsync(participant, context.RequestAborted);
+            Redirect(context, slug, "/q");
+            return;
+        }
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (participant.Status != ParticipantStatus.Active
+            || !int.TryParse(form["Position"], NumberStyles.None, CultureInfo.InvariantCulture, out var position)
+            || position != participant.CurrentPosition)
+        {
+            // Stale, repeated, back-button or malformed POST: the position it answers is not the current one.
+            Redirect(context, slug, IsFinished(participant) ? "/done" : "/q");
+            return;
+        }
+        // Position equals the current position here, so the current item is the one answered.
+        var current = item ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {position}.");
+        var answer = Questions.Evaluate(current, form["Choice"].ToString());
+        var service = Service(context);
+        if (answer is null)
+        {
+            var view = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
+            await RenderFormAsync(context, study, view, "Please choose one of the options before going on.");
+            return;
+        }
+        await service.RecordAnswerAsync(participant, current, answer, context.RequestAborted);
+        Redirect(context, slug, position + 1 >= participant.PlanLength ? "/done" : "/q");
+    }
+
+    private static async Task<(string Slug, StudyInfo? Study, ParticipantState? Participant, PlanItemView? Current)> LoadAsync(HttpContext context)
+    {
+        var slug = (string)context.Request.RouteValues["slug"]!;
+        var service = Service(context);
+        var study = await service.FindStudyAsync(slug);
+        if (study is null)
+        {
+            return (slug, null, null, null);
+        }
+        var found = await service.FindParticipantAsync(study.Id, ParticipantCookie.Read(context.Request, slug), context.RequestAborted);
+        return found is { } f ? (study.Slug, study, f.Participant, f.Current) : (study.Slug, study, null, null);
+    }
+
+    private static bool IsFinished(ParticipantState participant) =>
+        participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength;
+
+    private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error)
+    {
+        var tokens = Antiforgery(context).GetAndStoreTokens(context);
+        return RenderAsync(context, study, new QuestionPage(Form: new QuestionForm(view, error, Url(context.Request, study.Slug), tokens)));
+    }
+
+    private static async Task RenderAsync(HttpContext context, StudyInfo? study, QuestionPage page, int status = StatusCodes.Status200OK)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/html; charset=utf-8";
+        var document = new ParticipantDocument(study?.Title, study is null ? "/withdraw" : WithdrawHref(context, study.Slug),
+            SiteUrls.For(context), ParticipantTemplates.QuestionPage(page));
+        var writer = new Utf8PipeTextWriter(response.BodyWriter);
+        ParticipantTemplates.Document(document).WriteTo(writer, context.RequestServices.GetService<HtmlEncoder>() ?? HtmlEncoder.Default);
+        writer.Flush();
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static string WithdrawHref(HttpContext context, string slug) => $"{context.Request.PathBase}/s/{slug}/withdraw";
+
+    private static void Redirect(HttpContext context, string slug, string page) => context.Response.Redirect($"{context.Request.PathBase}/s/{slug}{page}");
+
+    private static ParticipationService Service(HttpContext context) => context.RequestServices.GetRequiredService<ParticipationService>();
+
+    private static IAntiforgery Antiforgery(HttpContext context) => context.RequestServices.GetRequiredService<IAntiforgery>();
+}
