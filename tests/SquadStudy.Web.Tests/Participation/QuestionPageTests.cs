@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using SquadStudy.Testing;
+using SquadStudy.Web.Participation;
+
+namespace SquadStudy.Web.Tests.Participation;
+
+/// <summary>
+/// The question page runs as two endpoints rendering templates, not as a Razor Page
+/// (<see cref="QuestionEndpoint"/>); these check what that must not change.
+/// </summary>
+public sealed class QuestionPageTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory), IClassFixture<SquadStudyWebFactory>
+{
+    private Task<int> AnswersAsync(long studyId) => Factory.WithDbAsync(db =>
+        db.Answers.CountAsync(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == studyId)));
+
+    [Fact]
+    public async Task QuestionPage_HasTheSameDocumentAsTheRazorParticipantPages()
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (instructionsResponse, instructions) = await bot.GetAsync($"/s/{study.Slug}/instructions");
+        instructionsResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var (page, response) = await bot.GetQuestionAsync();
+        response.Content.Headers.ContentType!.ToString().ShouldBe("text/html; charset=utf-8");
+        var question = page!.Document;
+
+        question.Head!.OuterHtml.ShouldBe(instructions.Head!.OuterHtml);
+        question.QuerySelector("header")!.OuterHtml.ShouldBe(instructions.QuerySelector("header")!.OuterHtml);
+        question.QuerySelector("footer")!.OuterHtml.ShouldBe(instructions.QuerySelector("footer")!.OuterHtml);
+        question.QuerySelector("footer a")!.GetAttribute("href").ShouldBe($"/s/{study.Slug}/withdraw");
+        question.Title.ShouldBe(instructions.Title);
+        question.Title!.ShouldEndWith(" · SquadStudy");
+        question.Title.Length.ShouldBeGreaterThan(" · SquadStudy".Length);
+        // The stylesheets carry the file version, as asp-append-version writes it, so a new deployment is not served stale CSS.
+        question.QuerySelectorAll("link[rel=stylesheet]").Select(l => l.GetAttribute("href")!).ShouldAllBe(href => href.Contains("?v="));
+        question.QuerySelectorAll("body > script[src]").Single().GetAttribute("src")!.ShouldContain("bootstrap.bundle.min.js?v=");
+        // The antiforgery token comes with the framework's no-cache headers: no shared cache keeps a page with a token.
+        response.Headers.CacheControl!.NoStore.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task UnknownStudy_Returns404WithMessage()
+    {
+        var client = Factory.CreateParticipantClient();
+        var response = await client.GetAsync("/s/no-such-study/q");
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync()).ShouldContain(QuestionEndpoint.UnknownStudyMessage);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("")]
+    [InlineData("-0")]
+    [InlineData("99999999999")]
+    public async Task Post_WithMalformedPosition_RecordsNothing_AndRedirectsToTheQuestion(string position)
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (page, _) = await bot.GetQuestionAsync();
+        var response = await bot.PostAsync(bot.QuestionUrl,
+            [new("Position", position), new("Choice", page!.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]);
+        response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        response.Headers.Location!.OriginalString.ShouldBe(bot.QuestionUrl);
+        (await AnswersAsync(study.Id)).ShouldBe(0);
+        (await bot.GetQuestionAsync()).Page!.Position.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Post_WithUnknownHandler_Returns404_AndRecordsNothing()
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (page, _) = await bot.GetQuestionAsync();
+        var response = await bot.PostAsync($"{bot.QuestionUrl}?handler=Skip",
+            [new("Position", "0"), new("Choice", page!.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]);
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await AnswersAsync(study.Id)).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Post_WithoutChoice_ShowsTheSameQuestionWithAnError_AndRecordsNothing()
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (page, _) = await bot.GetQuestionAsync();
+        var response = await bot.PostAsync(bot.QuestionUrl, [new("Position", "0"), new("__RequestVerificationToken", page!.AntiforgeryToken)]);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var again = ParticipantBot.Read(await ParticipantBot.ParseAsync(response));
+        again.Position.ShouldBe(0);
+        again.Options.ShouldBe(page.Options);
+        again.Document.QuerySelector("#choice-error")!.TextContent.ShouldContain("Please choose one of the options");
+        (await AnswersAsync(study.Id)).ShouldBe(0);
+        (await bot.AnswerAsync(again, again.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+    }
+}
