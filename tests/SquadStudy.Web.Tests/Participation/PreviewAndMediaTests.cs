@@ -29,6 +29,9 @@ public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : Partici
             }
             var page = ParticipantBot.Read(document);
             positions.Add(page.Position);
+            // The participants' form template, posting back to the preview; the way back to the dashboard is on the page.
+            document.QuerySelector("#question-form")!.GetAttribute("action").ShouldBe(url);
+            document.QuerySelectorAll("a").Single(a => a.TextContent == "Back to the dashboard").GetAttribute("href").ShouldBe($"/research/studies/{study.Slug}");
             (await bot.PostAsync(url, [new("Position", "0"), new("Choice", "bogus"), new("__RequestVerificationToken", page.AntiforgeryToken)]))
                 .StatusCode.ShouldBe(page.Position == 0 ? HttpStatusCode.OK : HttpStatusCode.Redirect);
             (await bot.PostAsync(url, [new("Position", page.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("Choice", page.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]))
