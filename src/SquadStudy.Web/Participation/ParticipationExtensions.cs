@@ -23,6 +23,7 @@ public static class ParticipationExtensions
                 : new PostgresParticipantStore(services.GetRequiredService<SquadStudyDbContext>()));
         builder.Services.AddSingleton<StudyContent>();
         builder.Services.AddScoped<ParticipationService>();
+        builder.Services.AddSingleton<ParticipantAntiforgery>();
         builder.Services.AddHostedService<AbandonmentService>();
         return builder;
     }

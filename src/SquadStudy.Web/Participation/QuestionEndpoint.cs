@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Antiforgery;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Templates;
 
@@ -160,5 +159,5 @@ public static class QuestionEndpoint
 
     private static ParticipationService Service(HttpContext context) => context.RequestServices.GetRequiredService<ParticipationService>();
 
-    private static IAntiforgery Antiforgery(HttpContext context) => context.RequestServices.GetRequiredService<IAntiforgery>();
+    private static ParticipantAntiforgery Antiforgery(HttpContext context) => context.RequestServices.GetRequiredService<ParticipantAntiforgery>();
 }

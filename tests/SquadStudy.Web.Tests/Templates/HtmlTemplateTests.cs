@@ -46,7 +46,8 @@ public sealed class HtmlTemplateTests
 
     private sealed class Awaits() : HtmlTemplate<string>
     {
-        public override async Task ExecuteAsync() => await Task.Yield();
+        // Waits for something that never happens, so it is certainly still running when checked.
+        public override async Task ExecuteAsync() => await new TaskCompletionSource().Task;
     }
 
     private static string Render(IHtmlContent content)
@@ -105,19 +106,42 @@ public sealed class HtmlTemplateTests
         Should.Throw<InvalidOperationException>(() => Render(new Awaits { Model = "" })).Message.ShouldContain("synchronously");
     }
 
-    [Fact]
-    public void Utf8PipeTextWriter_EncodesNonAscii_AndASurrogatePairSplitAcrossWrites()
+    private static string WriteThroughPipe(params string[] pieces)
     {
         var pipe = new Pipe();
         var writer = new Utf8PipeTextWriter(pipe.Writer);
-        var text = "Zoë 🐱 ok";
-        var split = text.IndexOf("🐱", StringComparison.Ordinal) + 1; // between the two halves of the pair
-        writer.Write(text[..split]);
-        writer.Write(text[split..]);
+        foreach (var piece in pieces)
+        {
+            writer.Write(piece);
+        }
         writer.Flush();
         pipe.Writer.Complete();
         pipe.Reader.TryRead(out var result).ShouldBeTrue();
-        Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(result.Buffer)).ShouldBe(text);
+        return Encoding.UTF8.GetString(System.Buffers.BuffersExtensions.ToArray(result.Buffer));
+    }
+
+    [Fact]
+    public void Utf8PipeTextWriter_EncodesNonAscii_AndASurrogatePairSplitAcrossWrites()
+    {
+        var text = "Zoë 🐱 ok";
+        var split = text.IndexOf("🐱", StringComparison.Ordinal) + 1; // between the two halves of the pair
+        WriteThroughPipe(text[..split], text[split..]).ShouldBe(text);
+        WriteThroughPipe(text[..split], "", text[split..]).ShouldBe(text);
+    }
+
+    [Fact]
+    public void Utf8PipeTextWriter_WritesALoneSurrogateAsReplacementCharacter()
+    {
+        WriteThroughPipe("a\uD83D", "b").ShouldBe("a\uFFFDb");
+        WriteThroughPipe("a\uD83D").ShouldBe("a\uFFFD");
+    }
+
+    [Fact]
+    public void Utf8PipeTextWriter_WritesTextLongerThanItsBlocks_WithPairsAcrossBlockEdges()
+    {
+        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => i % 7 == 0 ? "🐱" : i % 5 == 0 ? "é" : "x"));
+        WriteThroughPipe(text).ShouldBe(text);
+        WriteThroughPipe(text[..4001], text[4001..]).ShouldBe(text);
     }
 
     [Fact]
