@@ -12,7 +12,7 @@ namespace SquadStudy.Web.Participation;
 /// <remarks>
 /// Every participant loads this page and posts its form once per answer, so it runs as two plain
 /// endpoints rendering Razor templates (<see cref="HtmlTemplate{TModel}"/>) instead of a Razor
-/// Page: MVC's page invocation, model binding and view engine took about 0.5 ms of the site's CPU
+/// Page: MVC's page invocation, model binding and view engine took 0.3–0.45 ms of the site's CPU
 /// per answer (docs/participants.md). It behaves as the other participant pages do: antiforgery
 /// validated on every POST (400 when missing or foreign), post/redirect/get, the participant from
 /// their study-scoped cookie, the same participant layout (<see cref="ParticipantDocument"/>).
@@ -20,9 +20,6 @@ namespace SquadStudy.Web.Participation;
 public static class QuestionEndpoint
 {
     public const string UnknownStudyMessage = "There is no study at this address. Please check the link your recruiter gave you.";
-
-    /// <summary>The question page's URL, for links and redirects from the Razor Pages.</summary>
-    public static string Url(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/q";
 
     public static IEndpointRouteBuilder MapQuestionPage(this IEndpointRouteBuilder app)
     {
@@ -33,28 +30,21 @@ public static class QuestionEndpoint
 
     private static async Task ShowAsync(HttpContext context)
     {
-        var (slug, study, participant, item) = await LoadAsync(context);
-        if (study is null)
+        if (await LoadAsync(context) is not { } loaded)
         {
-            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
             return;
         }
-        if (participant is null)
-        {
-            // No (or an unknown) token: start at the study's link, which resumes or enrols.
-            Redirect(context, slug, "");
-            return;
-        }
+        var (study, participant, item) = loaded;
         if (IsFinished(participant))
         {
-            Redirect(context, slug, "/done");
+            context.Response.Redirect(ParticipantUrls.Done(context.Request, study.Slug));
             return;
         }
         if (participant.Status == ParticipantStatus.Abandoned)
         {
             var tokens = Antiforgery(context).GetAndStoreTokens(context);
             await RenderAsync(context, study, new QuestionPage(Resume: new ResumeChoice(
-                Url(context.Request, slug) + "?handler=Resume", WithdrawHref(context, slug), tokens)));
+                ParticipantUrls.Question(context.Request, study.Slug) + "?handler=Resume", ParticipantUrls.Withdraw(context.Request, study.Slug), tokens)));
             return;
         }
         var current = item ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {participant.CurrentPosition}.");
@@ -78,21 +68,15 @@ public static class QuestionEndpoint
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
         }
-        var (slug, study, participant, item) = await LoadAsync(context);
-        if (study is null)
+        if (await LoadAsync(context) is not { } loaded)
         {
-            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
             return;
         }
-        if (participant is null)
-        {
-            Redirect(context, slug, "");
-            return;
-        }
+        var (study, participant, item) = loaded;
         if (handler.Length > 0)
         {
             await Service(context).ResumeAsync(participant, context.RequestAborted);
-            Redirect(context, slug, "/q");
+            context.Response.Redirect(ParticipantUrls.Question(context.Request, study.Slug));
             return;
         }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
@@ -101,7 +85,7 @@ public static class QuestionEndpoint
             || position != participant.CurrentPosition)
         {
             // Stale, repeated, back-button or malformed POST: the position it answers is not the current one.
-            Redirect(context, slug, IsFinished(participant) ? "/done" : "/q");
+            context.Response.Redirect(IsFinished(participant) ? ParticipantUrls.Done(context.Request, study.Slug) : ParticipantUrls.Question(context.Request, study.Slug));
             return;
         }
         // Position equals the current position here, so the current item is the one answered.
@@ -115,20 +99,33 @@ public static class QuestionEndpoint
             return;
         }
         await service.RecordAnswerAsync(participant, current, answer, context.RequestAborted);
-        Redirect(context, slug, position + 1 >= participant.PlanLength ? "/done" : "/q");
+        context.Response.Redirect(position + 1 >= participant.PlanLength
+            ? ParticipantUrls.Done(context.Request, study.Slug)
+            : ParticipantUrls.Question(context.Request, study.Slug));
     }
 
-    private static async Task<(string Slug, StudyInfo? Study, ParticipantState? Participant, PlanItemView? Current)> LoadAsync(HttpContext context)
+    /// <summary>
+    /// The study from the URL and the participant from their cookie; null once it has answered
+    /// instead: 404 for an unknown study, the study's link for a request without a participant
+    /// (which resumes or enrols).
+    /// </summary>
+    private static async Task<(StudyInfo Study, ParticipantState Participant, PlanItemView? Current)?> LoadAsync(HttpContext context)
     {
         var slug = (string)context.Request.RouteValues["slug"]!;
         var service = Service(context);
         var study = await service.FindStudyAsync(slug);
         if (study is null)
         {
-            return (slug, null, null, null);
+            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
+            return null;
         }
         var found = await service.FindParticipantAsync(study.Id, ParticipantCookie.Read(context.Request, slug), context.RequestAborted);
-        return found is { } f ? (study.Slug, study, f.Participant, f.Current) : (study.Slug, study, null, null);
+        if (found is not { } f)
+        {
+            context.Response.Redirect(ParticipantUrls.Landing(context.Request, study.Slug));
+            return null;
+        }
+        return (study, f.Participant, f.Current);
     }
 
     private static bool IsFinished(ParticipantState participant) =>
@@ -137,7 +134,7 @@ public static class QuestionEndpoint
     private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error)
     {
         var tokens = Antiforgery(context).GetAndStoreTokens(context);
-        return RenderAsync(context, study, new QuestionPage(Form: new QuestionForm(view, error, Url(context.Request, study.Slug), tokens)));
+        return RenderAsync(context, study, new QuestionPage(Form: new QuestionForm(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens)));
     }
 
     private static async Task RenderAsync(HttpContext context, StudyInfo? study, QuestionPage page, int status = StatusCodes.Status200OK)
@@ -145,17 +142,13 @@ public static class QuestionEndpoint
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
-        var document = new ParticipantDocument(study?.Title, study is null ? "/withdraw" : WithdrawHref(context, study.Slug),
+        var document = new ParticipantDocument(study?.Title, study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug),
             SiteUrls.For(context), ParticipantTemplates.QuestionPage(page));
         var writer = new Utf8PipeTextWriter(response.BodyWriter);
         ParticipantTemplates.Document(document).WriteTo(writer, context.RequestServices.GetService<HtmlEncoder>() ?? HtmlEncoder.Default);
         writer.Flush();
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
-
-    private static string WithdrawHref(HttpContext context, string slug) => $"{context.Request.PathBase}/s/{slug}/withdraw";
-
-    private static void Redirect(HttpContext context, string slug, string page) => context.Response.Redirect($"{context.Request.PathBase}/s/{slug}{page}");
 
     private static ParticipationService Service(HttpContext context) => context.RequestServices.GetRequiredService<ParticipationService>();
 

@@ -32,7 +32,7 @@ public sealed class DoneModel(ParticipationService service) : ParticipantPageMod
         var participant = Participant!;
         if (participant.Status != ParticipantStatus.Completed)
         {
-            return Redirect(QuestionEndpoint.Url(Request, slug));
+            return Redirect(ParticipantUrls.Question(Request, slug));
         }
         CompletionCode = Study!.CompletionCode;
         WithdrawalCode = Secrets.FormatWithdrawalCode(participant.WithdrawalCode);

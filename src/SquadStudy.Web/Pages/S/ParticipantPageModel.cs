@@ -29,7 +29,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
         }
         var found = await Service.FindParticipantAsync(Study.Id, ParticipantCookie.Read(Request, slug), HttpContext.RequestAborted);
         (Participant, CurrentItem) = found is { } f ? (f.Participant, f.Current) : (null, null);
-        ViewData["WithdrawHref"] = Participant is null ? "/withdraw" : $"/s/{Study.Slug}/withdraw";
+        ViewData["WithdrawHref"] = Participant is null ? ParticipantUrls.WithdrawByCode(Request) : ParticipantUrls.Withdraw(Request, Study.Slug);
         ViewData["Title"] = Study.Title;
         if (requireParticipant && Participant is null)
         {
@@ -50,5 +50,5 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
     protected IActionResult RedirectToCurrent(ParticipantState participant, string slug) =>
         participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength
             ? RedirectToPage("/S/Done", new { slug })
-            : Redirect(QuestionEndpoint.Url(Request, slug));
+            : Redirect(ParticipantUrls.Question(Request, slug));
 }

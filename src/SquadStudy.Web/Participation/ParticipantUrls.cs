@@ -1,0 +1,18 @@
+namespace SquadStudy.Web.Participation;
+
+/// <summary>The participant pages' URLs, for the question endpoints and the Razor Pages alike (the question page is not a Razor Page, so <c>RedirectToPage</c> cannot name it).</summary>
+public static class ParticipantUrls
+{
+    /// <summary>The study's link: consent, or resuming a returning participant.</summary>
+    public static string Landing(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}";
+
+    public static string Question(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/q";
+
+    public static string Done(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/done";
+
+    /// <summary>Withdrawal of the participant whose cookie the request carries.</summary>
+    public static string Withdraw(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/withdraw";
+
+    /// <summary>Withdrawal with the withdrawal code, for anyone, at any time.</summary>
+    public static string WithdrawByCode(HttpRequest request) => $"{request.PathBase}/withdraw";
+}
