@@ -13,9 +13,6 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
     public StudyInfo? Study { get; private set; }
     public ParticipantState? Participant { get; private set; }
 
-    /// <summary>The plan item at the participant's current position (null before loading, or once the plan is done).</summary>
-    protected PlanItemView? CurrentItem { get; private set; }
-
     /// <summary>A message page instead of the page's content (unknown study, bad link, …).</summary>
     public string? Message { get; protected set; }
 
@@ -28,7 +25,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
             return ShowMessage(StatusCodes.Status404NotFound, "There is no study at this address. Please check the link your recruiter gave you.");
         }
         var found = await Service.FindParticipantAsync(Study.Id, ParticipantCookie.Read(Request, slug), HttpContext.RequestAborted);
-        (Participant, CurrentItem) = found is { } f ? (f.Participant, f.Current) : (null, null);
+        Participant = found?.Participant;
         ViewData["WithdrawHref"] = Participant is null ? ParticipantUrls.WithdrawByCode(Request) : ParticipantUrls.Withdraw(Request, Study.Slug);
         ViewData["Title"] = Study.Title;
         if (requireParticipant && Participant is null)
