@@ -35,7 +35,7 @@ public static class QuestionEndpoint
             return;
         }
         var (study, participant, item) = loaded;
-        if (IsFinished(participant))
+        if (ParticipantUrls.IsFinished(participant))
         {
             context.Response.Redirect(ParticipantUrls.Done(context.Request, study.Slug));
             return;
@@ -85,7 +85,7 @@ public static class QuestionEndpoint
             || position != participant.CurrentPosition)
         {
             // Stale, repeated, back-button or malformed POST: the position it answers is not the current one.
-            context.Response.Redirect(IsFinished(participant) ? ParticipantUrls.Done(context.Request, study.Slug) : ParticipantUrls.Question(context.Request, study.Slug));
+            context.Response.Redirect(ParticipantUrls.Continue(context.Request, study.Slug, participant));
             return;
         }
         // Position equals the current position here, so the current item is the one answered.
@@ -127,9 +127,6 @@ public static class QuestionEndpoint
         }
         return (study, f.Participant, f.Current);
     }
-
-    private static bool IsFinished(ParticipantState participant) =>
-        participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength;
 
     private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error)
     {

@@ -45,7 +45,5 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
 
     /// <summary>Where a participant continues: the completion page once done, else the current question.</summary>
     protected IActionResult RedirectToCurrent(ParticipantState participant, string slug) =>
-        participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength
-            ? RedirectToPage("/S/Done", new { slug })
-            : Redirect(ParticipantUrls.Question(Request, slug));
+        Redirect(ParticipantUrls.Continue(Request, slug, participant));
 }
