@@ -5,9 +5,10 @@ COPY . .
 RUN dotnet publish src/SquadStudy.Web/SquadStudy.Web.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
-# The engine's native libraries: OpenBLAS (GEMM), libjpeg-turbo and libspng (image codecs).
+# The engine's image codecs, libjpeg-turbo and libspng. libtorch comes with TorchSharp's package;
+# Ubuntu 24.04's libstdc++ (GCC 14) has GLIBCXX_3.4.32, so no shim is needed here (docs/engine.md).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libopenblas0-pthread libturbojpeg libspng0 \
+ && apt-get install -y --no-install-recommends libturbojpeg libspng0 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .

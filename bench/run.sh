@@ -4,11 +4,9 @@
 # Exports the models to bench/models/ first if missing (scripts/export_torchvision.py), builds the
 # CLI in Release, runs `squadstudy bench --json` and bench/torch_bench.py, and prints the ratios.
 # Other processes on the machine skew both sides: report the load average with the numbers.
-# OPENBLAS_CORETYPE, when set, forces OpenBLAS (used by the engine and by Debian's PyTorch) onto
-# that kernel instead of the one it detects (e.g. Haswell's AVX2 on an AVX-512 CPU); both sides
-# run without it. The JSON records the kernel OpenBLAS chose.
+# Both sides use 2 threads (libtorch's intra-op threads; torch.set_num_threads(2)); the environment
+# is left as it is. Debian's PyTorch uses OpenBLAS, which honours OPENBLAS_CORETYPE if set.
 set -eu
-unset OPENBLAS_CORETYPE
 cd "$(dirname "$0")/.."
 REPEAT="${1:-5}"
 MODELS=bench/models
@@ -27,7 +25,7 @@ dotnet build -c Release src/SquadStudy.Cli -o bench/bin >/dev/null
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc)"
 
 for m in vgg16 resnet50; do
-  OPENBLAS_NUM_THREADS=2 dotnet bench/bin/squadstudy.dll bench --model "$MODELS/$m.onnx" --image "$MODELS/bench.png" --repeat "$REPEAT" --json > "$OUT/$m.engine.json"
+  dotnet bench/bin/squadstudy.dll bench --model "$MODELS/$m.onnx" --image "$MODELS/bench.png" --repeat "$REPEAT" --threads 2 --json > "$OUT/$m.engine.json"
   /usr/bin/python3 bench/torch_bench.py --model "$m" --image "$MODELS/bench.png" --repeat "$REPEAT" --threads 2 > "$OUT/$m.torch.json"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

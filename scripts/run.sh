@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-unset OPENBLAS_CORETYPE
 
 export SquadStudy__DataDirectory="${SquadStudy__DataDirectory:-$PWD/data}"
 mkdir -p "$SquadStudy__DataDirectory"

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to run or test SquadStudy. Idempotent: installs only
 # missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
-#   bash scripts/setup.sh           runtime libraries (OpenBLAS, libjpeg-turbo, libspng)
+#   bash scripts/setup.sh           runtime libraries (libjpeg-turbo, libspng; the TorchSharp shim on Debian 12)
 #   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3
 set -euo pipefail
 
-packages=(libopenblas0-pthread libturbojpeg0 libspng0)
+packages=(libturbojpeg0 libspng0)
+# TorchSharp's native library needs GCC 13's libstdc++ (GLIBCXX_3.4.32); where the system's is
+# older (Debian 12), scripts/torchsharp-glibcxx.sh builds a one-function shim and patches the
+# restored library, with g++ and patchelf.
+if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"; then
+  packages+=(g++ patchelf binutils)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3 chromium)
 fi
@@ -29,3 +35,5 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "setup: the .NET 10 SDK is required (https://dot.net); 'dotnet' is not on PATH" >&2
   exit 1
 fi
+
+bash scripts/torchsharp-glibcxx.sh

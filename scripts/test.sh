@@ -6,8 +6,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --test || exit 1
-# OpenBLAS must pick its own (fastest) kernel; a forced core type slows the engine down.
-unset OPENBLAS_CORETYPE
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

@@ -8,8 +8,9 @@ using SquadStudy.Engine.Native;
 namespace SquadStudy.Cli.Commands;
 
 /// <summary>
-/// <c>squadstudy bench --model M.onnx --image IMG [--repeat N] [--json]</c>: after a warm-up, the median
-/// seconds per image of the forward pass, of the study bundle and of each of its methods alone.
+/// <c>squadstudy bench --model M.onnx --image IMG [--repeat N] [--threads N] [--json]</c>: after a warm-up,
+/// the median seconds of the forward pass, of the study bundle and of each of its methods alone for one
+/// image, and of the forward pass and the bundle for a batch of <see cref="BatchSize"/> images.
 /// </summary>
 internal static class BenchCommand
 {
@@ -17,21 +18,26 @@ internal static class BenchCommand
     public static readonly string[] BundleMethods =
         ["gradcam", "squadcam", "gradcampp", "guidedbp", "guided-gradcam", "guided-squadcam", "guided-gradcampp"];
 
+    public const int BatchSize = 8;
+
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model") { Description = "ONNX model file", Required = true };
         var image = new Option<string>("--image") { Description = "image file", Required = true };
         var repeat = new Option<int>("--repeat") { Description = "timed repetitions (median reported)", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: libtorch's, one per core)" };
         var json = new Option<bool>("--json") { Description = "write JSON to stdout" };
-        var command = new Command("bench", "Time the forward pass and the explanation bundle (median over repetitions).") { model, image, repeat, json };
+        var command = new Command("bench", "Time the forward pass and the explanation bundle (median over repetitions).") { model, image, repeat, threads, json };
         command.SetAction(r => CommandRunner.Run(context, () =>
-            Execute(context, r.GetValue(model)!, r.GetValue(image)!, r.GetValue(repeat), r.GetValue(json))));
+            Execute(context, r.GetValue(model)!, r.GetValue(image)!, r.GetValue(repeat), r.GetValue(threads), r.GetValue(json))));
         return command;
     }
 
-    private static int Execute(CliContext context, string modelPath, string imagePath, int repeat, bool json)
+    private static int Execute(CliContext context, string modelPath, string imagePath, int repeat, int? threads, bool json)
     {
         if (repeat < 1) throw new CliException("--repeat must be at least 1");
+        if (threads is < 1) throw new CliException("--threads must be at least 1");
+        if (threads is int t) EngineRuntime.Threads = t;
         var clock = Stopwatch.StartNew();
         using var model = ModelInputs.LoadModel(modelPath);
         double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -44,6 +50,10 @@ internal static class BenchCommand
         double forward = Median(repeat, () => model.Logits(input));
         double full = Median(repeat, () => model.Explain(input, classIndex, bundle));
         var alone = BundleMethods.ToDictionary(m => m, m => Median(repeat, () => model.Explain(input, classIndex, [MethodSpec.Parse(m)])));
+        var batch = Enumerable.Repeat(input, BatchSize).ToArray();
+        var batchClasses = Enumerable.Repeat<IReadOnlyList<int>>([classIndex], BatchSize).ToArray();
+        double batchForward = Median(repeat, () => model.Logits(batch));
+        double batchBundle = Median(repeat, () => model.Explain(batch, batchClasses, bundle));
         long peak = Process.GetCurrentProcess().PeakWorkingSet64;
 
         var report = new
@@ -52,9 +62,8 @@ internal static class BenchCommand
             input = new[] { model.Channels, model.InputHeight, model.InputWidth },
             target_layer = model.TargetLayer,
             @class = classIndex,
-            threads = EngineRuntime.BlasThreads,
-            blas_core = EngineRuntime.BlasCore,
-            openblas_coretype_env = Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"),
+            threads = EngineRuntime.Threads,
+            backend = EngineRuntime.Backend,
             processors = Environment.ProcessorCount,
             repeat,
             load_s = loadSeconds,
@@ -63,6 +72,9 @@ internal static class BenchCommand
             bundle_methods = BundleMethods,
             bundle_s = full,
             methods_s = alone,
+            batch_size = BatchSize,
+            batch_forward_s = batchForward,
+            batch_bundle_s = batchBundle,
             peak_working_set_mb = peak / (1024.0 * 1024.0),
         };
         if (json)
@@ -70,10 +82,11 @@ internal static class BenchCommand
             context.Out.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             return ExitCodes.Ok;
         }
-        context.Out.WriteLine($"{modelPath}: {model.Channels}×{model.InputHeight}×{model.InputWidth}, {report.threads} BLAS threads ({report.blas_core}), median of {repeat}");
+        context.Out.WriteLine($"{modelPath}: {model.Channels}×{model.InputHeight}×{model.InputWidth}, {report.threads} threads ({report.backend}), median of {repeat}");
         context.Out.WriteLine($"  forward  {forward:F4} s  ({report.forward_gflops:F1} GFLOP/s)");
         context.Out.WriteLine($"  bundle   {full:F4} s  ({string.Join(", ", BundleMethods)})");
         foreach (var (name, seconds) in alone) context.Out.WriteLine($"  {name,-18} {seconds:F4} s");
+        context.Out.WriteLine($"  batch of {BatchSize}: forward {batchForward:F4} s, bundle {batchBundle:F4} s");
         context.Out.WriteLine($"  peak working set {report.peak_working_set_mb:F0} MB");
         return ExitCodes.Ok;
     }

@@ -1,4 +1,3 @@
-using SquadStudy.Engine.Kernels;
 using SquadStudy.Engine.Onnx;
 using SquadStudy.Engine.Tensors;
 
@@ -116,45 +115,34 @@ internal sealed class GraphPlan
         return slot;
     }
 
-    /// <summary>Runs every layer; the state keeps all activations for later backward passes.</summary>
-    public ExecutionState Forward(float[] input)
+    /// <summary>Frees the libtorch copies of every constant the layers read.</summary>
+    public void DisposeConstants()
     {
-        var state = new ExecutionState(SlotCount, _layers.Count);
-        state.Values[InputSlot] = new Tensor(_slotShapes[InputSlot], input);
-        foreach (var layer in _layers) state.Values[layer.Output] = layer.Forward(state);
-        return state;
+        foreach (var layer in _layers)
+        {
+            foreach (var o in layer.Operands) o.Constant?.DisposeTorch();
+            foreach (var t in layer.OwnedConstants) t.DisposeTorch();
+        }
     }
 
     /// <summary>
-    /// Back-propagates <paramref name="seed"/> (the gradient of the output slot) in reverse graph order.
-    /// With <paramref name="stopSlot"/> ≥ 0 only the layers downstream of that slot run (enough for
-    /// its gradient); otherwise the pass reaches the input. Returns the gradients of <paramref name="keep"/>.
+    /// Runs every layer on <paramref name="input"/> (N×C×H×W). With <paramref name="recording"/>
+    /// autograd records the pass (the input must require gradients) and the ReLUs take the
+    /// state's switchable backward rule; otherwise the caller runs it under inference mode. The
+    /// activations belong to the caller's dispose scope.
     /// </summary>
-    public Dictionary<int, Tensor> Backward(ExecutionState state, Tensor seed, ReluBackwardMode mode, int stopSlot, params int[] keep)
+    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording)
     {
-        var wanted = new bool[SlotCount];
-        if (stopSlot < 0) Array.Fill(wanted, true);
-        else
+        var state = new ExecutionState(SlotCount, recording);
+        state.Values[InputSlot] = input;
+        foreach (var layer in _layers)
         {
-            wanted[stopSlot] = true;
-            foreach (var layer in _layers)
-                if (layer.Operands.Any(o => o.IsRuntime && wanted[o.Slot])) wanted[layer.Output] = true;
+            var y = layer.Forward(state);
+            if (!y.shape.Select(d => (int)d).SequenceEqual(layer.OutputShape))
+                throw new InvalidOperationException(
+                    $"{layer.Label}: libtorch produced {ShapeUtil.Format(y.shape.Select(d => (int)d).ToArray())}, the plan {ShapeUtil.Format(layer.OutputShape)}");
+            state.Values[layer.Output] = y;
         }
-        var keepSet = new HashSet<int>(keep);
-        var sink = new GradientSink(SlotCount, wanted) { Seed = seed };
-        sink.Grads[OutputSlot] = seed;
-        for (int i = _layers.Count - 1; i >= 0; i--)
-        {
-            var layer = _layers[i];
-            var dy = sink.Grads[layer.Output];
-            if (dy is null || !wanted[layer.Output]) continue;
-            if (layer.Output == stopSlot) continue;
-            layer.Backward(state, dy, sink, mode);
-            if (!keepSet.Contains(layer.Output)) sink.Drop(layer.Output);
-        }
-        var result = new Dictionary<int, Tensor>();
-        foreach (var k in keep)
-            result[k] = sink.Grads[k] ?? new Tensor(_slotShapes[k]);
-        return result;
+        return state;
     }
 }

@@ -1,6 +1,6 @@
-using SquadStudy.Engine.Kernels;
-using SquadStudy.Engine.Tensors;
+using TorchSharp;
 using Tensor = SquadStudy.Engine.Tensors.Tensor;
+using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace SquadStudy.Engine.Graph;
 
@@ -12,91 +12,47 @@ internal readonly record struct Operand(int Slot, Tensor? Constant)
 
     public bool IsRuntime => Slot >= 0;
 
-    public Tensor Value(ExecutionState s) => Constant ?? s.Values[Slot]
+    public TorchTensor Value(ExecutionState s) => Constant?.Torch ?? s.Values[Slot]
         ?? throw new InvalidOperationException($"Slot {Slot} has not been computed.");
 }
 
+/// <summary>How the ReLUs of a recorded forward pass back-propagate (Springenberg et al. 2015; Zeiler and Fergus 2014).</summary>
+public enum ReluBackwardMode
+{
+    /// <summary>The true gradient: R_in = (f_in &gt; 0)·R_out.</summary>
+    Normal,
+
+    /// <summary>Guided backpropagation: R_in = (f_in &gt; 0)·(R_out &gt; 0)·R_out.</summary>
+    Guided,
+
+    /// <summary>Deconvolution: R_in = (R_out &gt; 0)·R_out.</summary>
+    Deconvolution,
+}
+
 /// <summary>
-/// The activations of one forward pass, kept for the backward passes that follow it. Disposing
-/// gives their buffers back to the <see cref="BufferPool"/>; nothing may use them afterwards.
+/// The activations of one forward pass as libtorch tensors, owned by the caller's dispose scope.
+/// When <see cref="Recording"/>, the ReLUs are <see cref="SwitchableRelu"/> nodes whose backward
+/// rule <see cref="ReluMode"/> selects, so one recorded forward pass serves the normal, guided and
+/// deconvolution backward passes.
 /// </summary>
-internal sealed class ExecutionState : IDisposable
+internal sealed class ExecutionState(int slots, bool recording)
 {
-    public ExecutionState(int slots, int layers)
-    {
-        Values = new Tensor?[slots];
-        Aux = new object?[layers];
-    }
+    public TorchTensor?[] Values { get; } = new TorchTensor?[slots];
 
-    public Tensor?[] Values { get; }
+    public bool Recording => recording;
 
-    /// <summary>Per-layer extra state a backward pass needs (max-pooling's argmax).</summary>
-    public object?[] Aux { get; }
-
-    public void Dispose()
-    {
-        // Views share their input's buffer: return each buffer once.
-        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
-        for (int i = 0; i < Values.Length; i++)
-        {
-            if (Values[i] is { IsInt64: false } t && seen.Add(t.Data)) BufferPool.Return(t.Data);
-            Values[i] = null;
-        }
-    }
+    public ReluModeSwitch ReluMode { get; } = new();
 }
 
-/// <summary>Collects input-gradients during a backward pass; sums where a value has several consumers.</summary>
-internal sealed class GradientSink
+/// <summary>The backward rule the ReLUs of one recorded pass apply, read when autograd runs them.</summary>
+internal sealed class ReluModeSwitch
 {
-    private readonly bool[] _wanted;
-
-    public GradientSink(int slots, bool[] wanted)
-    {
-        Grads = new Tensor?[slots];
-        _wanted = wanted;
-    }
-
-    public Tensor?[] Grads { get; }
-
-    /// <summary>Whether the pass needs the gradient of this operand at all.</summary>
-    public bool Wants(Operand o) => o.IsRuntime && _wanted[o.Slot];
-
-    public void Add(Operand o, Tensor grad)
-    {
-        if (!Wants(o)) return;
-        var existing = Grads[o.Slot];
-        if (existing is null) { Grads[o.Slot] = grad; return; }
-        // A fresh sum, never in place: views (Reshape) share their data with other gradients.
-        var sum = new Tensor(existing.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Add(existing.Data, grad.Data, sum.Data);
-        Grads[o.Slot] = sum;
-        Release(existing);
-        Release(grad);
-    }
-
-    /// <summary>Drops slot's gradient, recycling its buffer unless another gradient or the seed still uses it.</summary>
-    public void Drop(int slot)
-    {
-        var t = Grads[slot];
-        Grads[slot] = null;
-        if (t is not null) Release(t);
-    }
-
-    /// <summary>The seed (the caller's tensor) is never recycled.</summary>
-    public Tensor? Seed { get; set; }
-
-    private void Release(Tensor t)
-    {
-        if (ReferenceEquals(t.Data, Seed?.Data)) return;
-        foreach (var g in Grads)
-            if (g is not null && ReferenceEquals(g.Data, t.Data)) return;
-        BufferPool.Return(t.Data);
-    }
+    public ReluBackwardMode Mode { get; set; }
 }
 
 /// <summary>
-/// One operator bound to concrete shapes. Forward reads its operands and writes its output slot;
-/// Backward turns the output's gradient into its runtime operands' gradients (never weights').
+/// One operator bound to concrete shapes: its forward pass as libtorch calls. Autograd derives
+/// every backward pass; weights never require gradients.
 /// </summary>
 internal abstract class Layer
 {
@@ -121,7 +77,39 @@ internal abstract class Layer
     /// <summary>Floating-point operations of one forward pass (for GFLOP/s figures).</summary>
     public virtual double Flops => 0;
 
-    public abstract Tensor Forward(ExecutionState s);
+    /// <summary>Constants the layer holds besides its operands (weights, folded coefficients).</summary>
+    public virtual IEnumerable<Tensor> OwnedConstants => [];
 
-    public abstract void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode);
+    public abstract TorchTensor Forward(ExecutionState s);
+}
+
+/// <summary>
+/// ReLU as a custom autograd function whose backward rule is chosen when the backward pass runs
+/// (<see cref="ReluModeSwitch"/>): the true gradient, guided backpropagation or deconvolution.
+/// </summary>
+internal sealed class SwitchableRelu : torch.autograd.SingleTensorFunction<SwitchableRelu>
+{
+    public override string Name => nameof(SwitchableRelu);
+
+    public override TorchTensor forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var y = ((TorchTensor)vars[0]).relu();
+        ctx.save_for_backward([y]);
+        ctx.save_data("mode", vars[1]);
+        return y;
+    }
+
+    public override List<TorchTensor> backward(torch.autograd.AutogradContext ctx, TorchTensor grad)
+    {
+        var y = ctx.get_saved_variables()[0];
+        var rule = ((ReluModeSwitch)ctx.get_data("mode")).Mode;
+        // f_in > 0 exactly where y = ReLU(f_in) > 0. The second entry is the mode's (absent) gradient.
+        var dx = rule switch
+        {
+            ReluBackwardMode.Normal => grad * y.gt(0),
+            ReluBackwardMode.Guided => grad.clamp_min(0) * y.gt(0),
+            _ => grad.clamp_min(0),
+        };
+        return [dx, null!];
+    }
 }

@@ -1,4 +1,3 @@
-using SquadStudy.Engine.Kernels;
 using SquadStudy.Engine.Onnx;
 using SquadStudy.Engine.Tensors;
 
@@ -331,7 +330,7 @@ internal static class LayerFactory
         if ((a.Constant?.IsInt64 ?? false) || (b.Constant?.IsInt64 ?? false)) throw c.Error("integer operands are not supported");
         var shape = Broadcast.Shape(sa, sb) ?? throw c.Error($"shapes {ShapeUtil.Format(sa)} and {ShapeUtil.Format(sb)} do not broadcast");
         ShapeUtil.Size(shape);
-        return new AddLayer(c.Label, a, sa, b, sb, shape);
+        return new AddLayer(c.Label, a, b, shape);
     }
 
     private static object Concat(Context c)
@@ -370,7 +369,7 @@ internal static class LayerFactory
             return ints ? new Tensor(outShape, lg!) : new Tensor(outShape, fl!);
         }
         if (ops.Any(o => o.Constant?.IsInt64 ?? false)) throw c.Error("integer inputs mixed with activations");
-        return new ConcatLayer(c.Label, ops, shapes, axis, outShape);
+        return new ConcatLayer(c.Label, ops, axis, outShape);
     }
 
     /// <summary>Pad in constant mode on the spatial axes (how torch exports AvgPool2d's padding, among others).</summary>

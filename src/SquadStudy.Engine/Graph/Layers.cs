@@ -1,157 +1,116 @@
-using System.Numerics.Tensors;
-using SquadStudy.Engine.Kernels;
-using SquadStudy.Engine.Native;
-using SquadStudy.Engine.Tensors;
+using TorchSharp;
 using Tensor = SquadStudy.Engine.Tensors.Tensor;
+using TorchTensor = TorchSharp.torch.Tensor;
+using F = TorchSharp.torch.nn.functional;
 
 namespace SquadStudy.Engine.Graph;
+
+// Each ONNX operator's forward pass as libtorch calls; shapes and attributes were checked when the
+// graph was planned (LayerFactory). Autograd records these calls for the backward passes.
 
 internal sealed class ConvLayer(string label, Operand x, ConvGeometry g, Tensor weight, Tensor? bias)
     : Layer(label, [x], [g.N, g.M, g.OH, g.OW])
 {
     public override double Flops => g.Flops;
 
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        ConvKernels.Forward(g, Operands[0].Value(s).Data, weight.Data, bias is null ? [] : bias.Data, y.Data);
-        return y;
-    }
+    public override IEnumerable<Tensor> OwnedConstants => bias is null ? [weight] : [weight, bias];
 
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor([g.N, g.C, g.H, g.W]);
-        ConvKernels.BackwardInput(g, dy.Data, weight.Data, dx.Data);
-        sink.Add(Operands[0], dx);
+        var input = Operands[0].Value(s);
+        // libtorch pads symmetrically; ONNX allows begin ≠ end (SAME_* auto_pad), padded first then.
+        if (!g.SymmetricPads) input = F.pad(input, [g.PadLeft, g.PadRight, g.PadTop, g.PadBottom]);
+        long[] padding = g.SymmetricPads ? [g.PadTop, g.PadLeft] : [0, 0];
+        return F.conv2d(input, weight.Torch, bias?.Torch, strides: [g.StrideH, g.StrideW], padding: padding,
+            dilation: [g.DilationH, g.DilationW], groups: g.Groups);
     }
 }
 
 internal sealed class ReluLayer(string label, Operand x, int[] shape) : Layer(label, [x], shape)
 {
-    public override Tensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        var y = new Tensor(OutputShape);
-        Elementwise.Relu(Operands[0].Value(s).Data, y.Data);
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor(OutputShape);
-        Elementwise.ReluBackward(s.Values[Output]!.Data, dy.Data, dx.Data, mode);
-        sink.Add(Operands[0], dx);
+        var input = Operands[0].Value(s);
+        return s.Recording ? SwitchableRelu.apply(input, s.ReluMode) : input.relu();
     }
 }
 
+/// <summary>Clip keeps its true gradient in every mode (guided and deconvolution rules apply to Relu only).</summary>
 internal sealed class ClipLayer(string label, Operand x, int[] shape, float min, float max) : Layer(label, [x], shape)
 {
-    public override Tensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        var y = new Tensor(OutputShape);
-        Elementwise.Clip(Operands[0].Value(s).Data, min, max, y.Data);
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor(OutputShape);
-        Elementwise.ClipBackward(Operands[0].Value(s).Data, min, max, dy.Data, dx.Data);
-        sink.Add(Operands[0], dx);
+        var input = Operands[0].Value(s);
+        if (float.IsFinite(min) && float.IsFinite(max)) return input.clamp(min, max);
+        if (float.IsFinite(min)) return input.clamp_min(min);
+        return float.IsFinite(max) ? input.clamp_max(max) : input.alias();
     }
 }
 
 internal sealed class MaxPoolLayer(string label, Operand x, PoolGeometry g) : Layer(label, [x], [g.N, g.C, g.OH, g.OW])
 {
-    public override Tensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        var y = new Tensor(OutputShape);
-        var argmax = new int[y.Length];
-        PoolKernels.MaxForward(g, Operands[0].Value(s).Data, y.Data, argmax);
-        s.Aux[Index] = argmax;
-        return y;
+        var input = Operands[0].Value(s);
+        if (g.NativePads)
+            return F.max_pool2d(input, [g.KH, g.KW], [g.StrideH, g.StrideW], [g.PadTop, g.PadLeft], [g.DilationH, g.DilationW], g.CeilMode);
+        // Padding libtorch does not take (asymmetric or wider than half the window): −∞ never wins a max.
+        var padded = F.pad(input, [g.PadLeft, g.PadRight, g.PadTop, g.PadBottom], value: double.NegativeInfinity);
+        var y = F.max_pool2d(padded, [g.KH, g.KW], [g.StrideH, g.StrideW], [0, 0], [g.DilationH, g.DilationW], g.CeilMode);
+        return Fit(y, g);
     }
 
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor([g.N, g.C, g.H, g.W]);
-        PoolKernels.MaxBackward(g, dy.Data, (int[])s.Aux[Index]!, dx.Data);
-        sink.Add(Operands[0], dx);
-    }
+    /// <summary>Ceil mode on a pre-padded input may add a last window ONNX does not have (it starts in the end padding).</summary>
+    internal static TorchTensor Fit(TorchTensor y, PoolGeometry g) =>
+        y.shape[2] == g.OH && y.shape[3] == g.OW ? y : y[.., .., ..g.OH, ..g.OW];
 }
 
 internal sealed class AveragePoolLayer(string label, Operand x, PoolGeometry g, bool countIncludePad)
     : Layer(label, [x], [g.N, g.C, g.OH, g.OW])
 {
-    public override Tensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        var y = new Tensor(OutputShape);
-        PoolKernels.AverageForward(g, countIncludePad, Operands[0].Value(s).Data, y.Data);
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor([g.N, g.C, g.H, g.W]);
-        PoolKernels.AverageBackward(g, countIncludePad, dy.Data, dx.Data);
-        sink.Add(Operands[0], dx);
+        var input = Operands[0].Value(s);
+        if (g.NativePads)
+            return F.avg_pool2d(input, [g.KH, g.KW], [g.StrideH, g.StrideW], [g.PadTop, g.PadLeft], g.CeilMode, countIncludePad);
+        // Explicit padding: the window sum over zeros, divided by the count of (padded or real) cells.
+        long[] pads = [g.PadLeft, g.PadRight, g.PadTop, g.PadBottom];
+        var sum = F.avg_pool2d(F.pad(input, pads), [g.KH, g.KW], [g.StrideH, g.StrideW], [0, 0], g.CeilMode, false, divisor_override: 1);
+        var cells = countIncludePad ? torch.ones(1, 1, g.H + g.PadTop + g.PadBottom, g.W + g.PadLeft + g.PadRight, dtype: input.dtype)
+            : F.pad(torch.ones(1, 1, g.H, g.W, dtype: input.dtype), pads);
+        var count = F.avg_pool2d(cells, [g.KH, g.KW], [g.StrideH, g.StrideW], [0, 0], g.CeilMode, false, divisor_override: 1);
+        return MaxPoolLayer.Fit(sum / count, g);
     }
 }
 
 internal sealed class GlobalAveragePoolLayer(string label, Operand x, int[] inputShape)
     : Layer(label, [x], [inputShape[0], inputShape[1], 1, 1])
 {
-    private int Planes => inputShape[0] * inputShape[1];
-    private int Hw => inputShape[2] * inputShape[3];
-
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        PoolKernels.GlobalAverageForward(Planes, Hw, Operands[0].Value(s).Data, y.Data);
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor(inputShape);
-        PoolKernels.GlobalAverageBackward(Planes, Hw, dy.Data, dx.Data);
-        sink.Add(Operands[0], dx);
-    }
+    public override TorchTensor Forward(ExecutionState s) => Operands[0].Value(s).mean([2, 3], keepdim: true);
 }
 
-/// <summary>BatchNormalization in inference mode, folded to y = x·scale[c] + shift[c].</summary>
+/// <summary>Inference BatchNormalization as y = x·scale + shift (one per channel, axis 1).</summary>
 internal sealed class BatchNormLayer(string label, Operand x, int[] shape, float[] scale, float[] shift) : Layer(label, [x], shape)
 {
-    private int Hw => OutputShape.Length > 2 ? ShapeUtil.Size(OutputShape.AsSpan(2)) : 1;
+    private readonly Tensor _scale = new(ChannelShape(shape), scale);
+    private readonly Tensor _shift = new(ChannelShape(shape), shift);
 
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        Elementwise.ChannelAffine(Operands[0].Value(s).Data, OutputShape[0], OutputShape[1], Hw, scale, shift, y.Data);
-        return y;
-    }
+    public override IEnumerable<Tensor> OwnedConstants => [_scale, _shift];
 
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor(OutputShape);
-        Elementwise.ChannelAffine(dy.Data, OutputShape[0], OutputShape[1], Hw, scale, [], dx.Data);
-        sink.Add(Operands[0], dx);
-    }
+    private static int[] ChannelShape(int[] shape) => [shape[1], .. Enumerable.Repeat(1, shape.Length - 2)];
+
+    public override TorchTensor Forward(ExecutionState s) => torch.addcmul(_shift.Torch, Operands[0].Value(s), _scale.Torch, 1);
 }
 
 /// <summary>
-/// Gemm with a runtime A and constant B: Y = alpha·op(A)·op(B) + beta·C, C broadcast along rows.
-/// Also serves MatMul of a runtime [..., K] tensor by a constant K×N matrix (leading axes folded into m).
+/// Gemm (Y = alpha·op(A)·op(B) + beta·C, C a broadcast row) with a constant B. Also serves MatMul
+/// of a runtime [..., K] tensor by a constant K×N matrix.
 /// </summary>
 internal sealed class GemmLayer(string label, Operand a, int m, int k, int n, bool transA, bool transB, float alpha,
     Tensor b, float[]? biasRow, int[] outputShape) : Layer(label, [a], outputShape)
 {
+    private readonly Tensor? _bias = biasRow is null ? null : new Tensor([n], biasRow);
+
     /// <summary>The weight as a classes × features matrix (for CAM).</summary>
     public float[] WeightRow(int c)
     {
@@ -162,153 +121,42 @@ internal sealed class GemmLayer(string label, Operand a, int m, int k, int n, bo
 
     public int Features => k;
 
+    public override IEnumerable<Tensor> OwnedConstants => _bias is null ? [b] : [b, _bias];
+
     public override double Flops => 2.0 * m * n * k;
 
-    public override Tensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s)
     {
-        var y = new Tensor(OutputShape);
-        if (biasRow is not null) for (int i = 0; i < m; i++) biasRow.CopyTo(y.Data, i * n);
-        OpenBlas.Sgemm(transA, transB, m, n, k, alpha, Operands[0].Value(s).Data, transA ? m : k,
-            b.Data, transB ? k : n, biasRow is null ? 0f : 1f, y.Data, n);
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var input = Operands[0].Value(s);
-        var dx = new Tensor(input.Shape);
-        if (!transA)
-            // dA (m×k) = alpha · dY · op(B)ᵀ
-            OpenBlas.Sgemm(false, !transB, m, k, n, alpha, dy.Data, n, b.Data, transB ? k : n, 0f, dx.Data, k);
-        else
-            // dA (k×m) = alpha · op(B) · dYᵀ
-            OpenBlas.Sgemm(transB, true, k, m, n, alpha, b.Data, transB ? k : n, dy.Data, n, 0f, dx.Data, m);
-        sink.Add(Operands[0], dx);
+        var left = Operands[0].Value(s);
+        if (transA) left = left.t();
+        var y = left.matmul(transB ? b.Torch.t() : b.Torch);
+        if (alpha != 1f) y = y * alpha;
+        return _bias is null ? y : y + _bias.Torch;
     }
 }
 
-internal sealed class AddLayer : Layer
+/// <summary>Add with NumPy broadcasting.</summary>
+internal sealed class AddLayer(string label, Operand a, Operand b, int[] outShape) : Layer(label, [a, b], outShape)
 {
-    private readonly int[][] _indexMaps;
-
-    public AddLayer(string label, Operand a, int[] aShape, Operand b, int[] bShape, int[] outShape) : base(label, [a, b], outShape)
-    {
-        // Same-shape operands need no index map; others (a bias, a broadcast constant) get one.
-        _indexMaps = [Map(aShape, outShape), Map(bShape, outShape)];
-    }
-
-    private static int[] Map(int[] shape, int[] outShape) =>
-        ShapeUtil.SameShape(shape, outShape) ? [] : Broadcast.IndexMap(shape, outShape);
-
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        var a = Operands[0].Value(s).Data;
-        var b = Operands[1].Value(s).Data;
-        if (_indexMaps[0].Length == 0 && _indexMaps[1].Length == 0)
-        {
-            TensorPrimitives.Add(a, b, y.Data);
-            return y;
-        }
-        for (int i = 0; i < y.Length; i++)
-            y.Data[i] = a[_indexMaps[0].Length == 0 ? i : _indexMaps[0][i]] + b[_indexMaps[1].Length == 0 ? i : _indexMaps[1][i]];
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        for (int j = 0; j < 2; j++)
-        {
-            if (!sink.Wants(Operands[j])) continue;
-            var shape = Operands[j].Value(s).Shape;
-            if (_indexMaps[j].Length == 0)
-            {
-                var copy = new Tensor(shape);
-                dy.Data.CopyTo(copy.Data, 0);
-                sink.Add(Operands[j], copy);
-                continue;
-            }
-            // Broadcast axes sum their gradients back.
-            var d = new Tensor(shape);
-            var map = _indexMaps[j];
-            for (int i = 0; i < dy.Length; i++) d.Data[map[i]] += dy.Data[i];
-            sink.Add(Operands[j], d);
-        }
-    }
+    public override TorchTensor Forward(ExecutionState s) => Operands[0].Value(s) + Operands[1].Value(s);
 }
 
 /// <summary>Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout (inference): a new shape over the same data.</summary>
 internal sealed class ViewLayer(string label, Operand x, int[] shape) : Layer(label, [x], shape)
 {
-    public override Tensor Forward(ExecutionState s) => Operands[0].Value(s).Reshaped(OutputShape);
+    private readonly long[] _shape = shape.Select(d => (long)d).ToArray();
 
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (sink.Wants(Operands[0])) sink.Add(Operands[0], dy.Reshaped(Operands[0].Value(s).Shape));
-    }
+    public override TorchTensor Forward(ExecutionState s) => Operands[0].Value(s).reshape(_shape);
 }
 
-internal sealed class ConcatLayer(string label, Operand[] inputs, int[][] shapes, int axis, int[] outShape) : Layer(label, inputs, outShape)
+internal sealed class ConcatLayer(string label, Operand[] inputs, int axis, int[] outShape) : Layer(label, inputs, outShape)
 {
-    private int Outer => ShapeUtil.Size(OutputShape.AsSpan(0, axis));
-    private int Inner => ShapeUtil.Size(OutputShape.AsSpan(axis + 1));
-
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        int outer = Outer, inner = Inner, total = OutputShape[axis] * inner, offset = 0;
-        for (int j = 0; j < Operands.Length; j++)
-        {
-            var x = Operands[j].Value(s).Data;
-            int block = shapes[j][axis] * inner;
-            for (int o = 0; o < outer; o++) x.AsSpan(o * block, block).CopyTo(y.Data.AsSpan(o * total + offset, block));
-            offset += block;
-        }
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        int outer = Outer, inner = Inner, total = OutputShape[axis] * inner, offset = 0;
-        for (int j = 0; j < Operands.Length; j++)
-        {
-            int block = shapes[j][axis] * inner;
-            if (sink.Wants(Operands[j]))
-            {
-                var d = new Tensor(shapes[j]);
-                for (int o = 0; o < outer; o++) dy.Data.AsSpan(o * total + offset, block).CopyTo(d.Data.AsSpan(o * block, block));
-                sink.Add(Operands[j], d);
-            }
-            offset += block;
-        }
-    }
+    public override TorchTensor Forward(ExecutionState s) => torch.cat(Operands.Select(o => o.Value(s)).ToList(), axis);
 }
 
-/// <summary>Constant-mode Pad of the two spatial axes of an N×C×H×W tensor.</summary>
+/// <summary>Constant-mode Pad of the spatial axes of an N×C×H×W tensor.</summary>
 internal sealed class PadLayer(string label, Operand x, int[] inShape, int top, int left, int bottom, int right, float value)
     : Layer(label, [x], [inShape[0], inShape[1], inShape[2] + top + bottom, inShape[3] + left + right])
 {
-    public override Tensor Forward(ExecutionState s)
-    {
-        var y = new Tensor(OutputShape);
-        var src = Operands[0].Value(s).Data;
-        int h = inShape[2], w = inShape[3], oh = OutputShape[2], ow = OutputShape[3];
-        if (value != 0f) Array.Fill(y.Data, value);
-        for (int p = 0; p < inShape[0] * inShape[1]; p++)
-        for (int i = 0; i < h; i++)
-            src.AsSpan((p * h + i) * w, w).CopyTo(y.Data.AsSpan((p * oh + i + top) * ow + left, w));
-        return y;
-    }
-
-    public override void Backward(ExecutionState s, Tensor dy, GradientSink sink, ReluBackwardMode mode)
-    {
-        if (!sink.Wants(Operands[0])) return;
-        var dx = new Tensor(inShape);
-        int h = inShape[2], w = inShape[3], oh = OutputShape[2], ow = OutputShape[3];
-        for (int p = 0; p < inShape[0] * inShape[1]; p++)
-        for (int i = 0; i < h; i++)
-            dy.Data.AsSpan((p * oh + i + top) * ow + left, w).CopyTo(dx.Data.AsSpan((p * h + i) * w, w));
-        sink.Add(Operands[0], dx);
-    }
+    public override TorchTensor Forward(ExecutionState s) => F.pad(Operands[0].Value(s), [left, right, top, bottom], value: value);
 }

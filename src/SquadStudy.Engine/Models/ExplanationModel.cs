@@ -1,19 +1,22 @@
 using System.Collections.Concurrent;
 using SquadStudy.Engine.Explainers;
 using SquadStudy.Engine.Graph;
-using SquadStudy.Engine.Kernels;
 using SquadStudy.Engine.Native;
 using SquadStudy.Engine.Onnx;
 using SquadStudy.Engine.Tensors;
+using TorchSharp;
+using TorchTensor = TorchSharp.torch.Tensor;
 
 namespace SquadStudy.Engine.Models;
 
 /// <summary>
 /// An ONNX image classifier ready to predict and explain. Inputs are float[] C×H×W tensors,
-/// already resized and normalised with <see cref="Mean"/>/<see cref="Std"/>.
+/// already resized and normalised with <see cref="Mean"/>/<see cref="Std"/>. The graph runs on
+/// libtorch (TorchSharp); every backward pass comes from its autograd. No TorchSharp type leaves
+/// the engine.
 /// <para>
 /// Thread safety: every public method may be called concurrently on different inputs. The
-/// loaded graph is immutable; each call allocates its own activations.
+/// loaded graph is immutable; each call records its own activations in its own dispose scope.
 /// </para>
 /// </summary>
 public sealed class ExplanationModel : IDisposable
@@ -100,7 +103,7 @@ public sealed class ExplanationModel : IDisposable
         var std = options.Std ?? (channels == 3 ? ModelOptions.ImageNetStd : Enumerable.Repeat(1f, channels).ToArray());
         if (mean.Count != channels || std.Count != channels || std.Any(s => !(s > 0)))
             throw new ModelLoadException($"{source}: mean and std need {channels} values each, std positive");
-        if (options.Threads is int threads) OpenBlas.Threads = threads;
+        if (options.Threads is int threads) EngineRuntime.Threads = threads;
         try
         {
             return new ExplanationModel(model, channels, height, width, mean, std, options.TargetLayer, options.MaxActivationBytes);
@@ -157,8 +160,10 @@ public sealed class ExplanationModel : IDisposable
     {
         if (images.Count > 1 && _singleImageBatches) return images.SelectMany(i => Logits([i])).ToArray();
         var plan = Plan(CheckBatch(images));
-        using var state = plan.Forward(Concat(images));
-        return Split(state.Values[plan.OutputSlot]!.Data, images.Count);
+        using var scope = torch.NewDisposeScope();
+        using var inference = torch.inference_mode();
+        var state = plan.Forward(Input(images), recording: false);
+        return Split(ToArray(state.Values[plan.OutputSlot]!), images.Count);
     }
 
     /// <summary>The <paramref name="top"/> most probable classes, most probable first.</summary>
@@ -192,12 +197,16 @@ public sealed class ExplanationModel : IDisposable
             return images.Select((image, i) => Explain([image], [classes[i]], methods)[0]).ToArray();
 
         var plan = Plan(n);
+        using var scope = torch.NewDisposeScope();
         var batch = Concat(images);
         var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
         var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
-        using var state = plan.Forward(batch);
-        var logits = Split(state.Values[plan.OutputSlot]!.Data, n);
-        var activations = state.Values[_targetSlot]!.Data;
+        var input = Input(batch, n).requires_grad_(true);
+        var state = plan.Forward(input, recording: true);
+        var output = state.Values[plan.OutputSlot]!;
+        var target = state.Values[_targetSlot]!;
+        var logits = Split(ToArray(output), n);
+        var activations = ToArray(target);
 
         bool needCam = methods.Any(m => m.IsCamFamily);
         bool needGradient = methods.Any(m => m.Method == ExplanationMethod.Gradient);
@@ -210,19 +219,24 @@ public sealed class ExplanationModel : IDisposable
         int k = TargetShape[0], h = TargetShape[1], w = TargetShape[2], plane = k * h * w, inputLength = InputLength;
         for (int r = 0; r < rounds; r++)
         {
+            using var round = torch.NewDisposeScope();
             var seed = Seed(plan, n, classes, r);
-            Dictionary<int, Tensor>? normal = needCam || needGradient
-                ? plan.Backward(state, seed, ReluBackwardMode.Normal, needGradient ? -1 : _targetSlot, _targetSlot, plan.InputSlot)
-                : null;
-            var guided = needGuided ? plan.Backward(state, seed, ReluBackwardMode.Guided, -1, plan.InputSlot)[plan.InputSlot].Data : null;
-            var deconv = needDeconv ? plan.Backward(state, seed, ReluBackwardMode.Deconvolution, -1, plan.InputSlot)[plan.InputSlot].Data : null;
+            float[]? g = null, gradient = null;
+            if (needCam || needGradient)
+            {
+                var grads = Gradients(state, ReluBackwardMode.Normal, output, seed, needGradient ? [target, input] : [target]);
+                g = grads[0];
+                if (needGradient) gradient = grads[1];
+            }
+            var guided = needGuided ? Gradients(state, ReluBackwardMode.Guided, output, seed, [input])[0] : null;
+            var deconv = needDeconv ? Gradients(state, ReluBackwardMode.Deconvolution, output, seed, [input])[0] : null;
 
             for (int i = 0; i < n; i++)
             {
                 if (r >= classes[i].Count) continue;
                 int c = classes[i][r];
                 var a = activations.AsSpan(i * plane, plane).ToArray();
-                var g = normal?[_targetSlot].Data.AsSpan(i * plane, plane).ToArray();
+                var gi = g?.AsSpan(i * plane, plane).ToArray();
                 float[] Pixel(float[] data) => data.AsSpan(i * inputLength, inputLength).ToArray();
                 var camCache = new Dictionary<(ExplanationMethod, WeightTransform, SmoothOptions?), float[]>();
                 float[] Cam(MethodSpec m)
@@ -239,7 +253,7 @@ public sealed class ExplanationModel : IDisposable
                             FeatureMaps = m.Smooth.FeatureMaps, Region = m.Smooth.Region,
                         };
                     }
-                    else inputs = new CamInputs(k, h, w, a, g!, c) { LinearWeights = linear?.WeightRow(c) };
+                    else inputs = new CamInputs(k, h, w, a, gi!, c) { LinearWeights = linear?.WeightRow(c) };
                     return camCache[key] = CamExplainer.For(m.Method).Explain(inputs, m.Transform);
                 }
 
@@ -249,7 +263,7 @@ public sealed class ExplanationModel : IDisposable
                     int[] shape = [Channels, InputHeight, InputWidth];
                     switch (m.Method)
                     {
-                        case ExplanationMethod.Gradient: data = Pixel(normal![plan.InputSlot].Data); break;
+                        case ExplanationMethod.Gradient: data = Pixel(gradient!); break;
                         case ExplanationMethod.GuidedBackprop: data = Pixel(guided!); break;
                         case ExplanationMethod.Deconvolution: data = Pixel(deconv!); break;
                         default:
@@ -261,35 +275,36 @@ public sealed class ExplanationModel : IDisposable
                     maps[i][r][m.Name] = new ExplanationMap(m.Name, c, shape, data);
                 }
             }
-            Recycle(normal?.Values, guided, deconv);
         }
         return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
     }
 
-    /// <summary>Gives a round's gradient buffers back to the pool once its maps have copied what they need.</summary>
-    private static void Recycle(IEnumerable<Tensor>? kept, params float[]?[] more)
+    /// <summary>
+    /// One backward pass of the recorded forward pass with the ReLUs' <paramref name="rule"/>:
+    /// ∂(seed · output)/∂t for each t in <paramref name="wrt"/>, copied out. The graph is kept for
+    /// the next pass; a tensor the output does not depend on gets zeros.
+    /// </summary>
+    private static float[][] Gradients(ExecutionState state, ReluBackwardMode rule, TorchTensor output, TorchTensor seed, TorchTensor[] wrt)
     {
-        var seen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
-        foreach (var buffer in (kept?.Select(t => t.Data) ?? []).Concat(more.OfType<float[]>()))
-            if (seen.Add(buffer)) BufferPool.Return(buffer);
+        using var scope = torch.NewDisposeScope();
+        state.ReluMode.Mode = rule;
+        var grads = torch.autograd.grad([output], wrt, [seed], retain_graph: true, allow_unused: true);
+        return wrt.Select((t, j) => grads[j] is { } d ? ToArray(d) : new float[t.numel()]).ToArray();
     }
 
     /// <summary>
     /// Guided X (Selvaraju et al. 2017, §3.1): G ⊙ L_norm, L_up = bilinear(L) to H×W (align_corners
-    /// False), L_norm = L_up / max(L_up) (zero when max ≤ 0), broadcast over the channels of G.
+    /// False, libtorch's interpolate as torch.nn.functional.interpolate), L_norm = L_up / max(L_up)
+    /// (zero when max ≤ 0), broadcast over the channels of G.
     /// </summary>
     private float[] GuidedProduct(float[] pixelMap, float[] cam, int h, int w)
     {
-        int hw = InputHeight * InputWidth;
-        var up = new float[hw];
-        Imaging.Resize.BilinearMap(cam, h, w, up, InputHeight, InputWidth);
-        float max = up.Length == 0 ? 0f : up.Max();
-        var result = new float[pixelMap.Length];
-        if (!(max > 0f)) return result;
-        for (int ch = 0; ch < Channels; ch++)
-        for (int p = 0; p < hw; p++)
-            result[ch * hw + p] = pixelMap[ch * hw + p] * (up[p] / max);
-        return result;
+        using var scope = torch.NewDisposeScope();
+        var up = torch.nn.functional.interpolate(torch.tensor(cam, [1, 1, h, w]), [InputHeight, InputWidth],
+            mode: torch.InterpolationMode.Bilinear, align_corners: false);
+        float max = up.max().item<float>();
+        if (!(max > 0f)) return new float[pixelMap.Length];
+        return ToArray(torch.tensor(pixelMap, [Channels, InputHeight, InputWidth]) * (up[0] / max));
     }
 
     /// <summary>
@@ -323,12 +338,15 @@ public sealed class ExplanationModel : IDisposable
                 int idx = i * InputLength + p;
                 noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
             }
-            using var state = plan.Forward(noisy);
-            var a = state.Values[_targetSlot]!.Data;
+            using var scope = torch.NewDisposeScope();
+            var state = plan.Forward(Input(noisy, n).requires_grad_(true), recording: true);
+            var output = state.Values[plan.OutputSlot]!;
+            var target = state.Values[_targetSlot]!;
+            var a = ToArray(target);
             for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
             for (int r = 0; r < rounds; r++)
             {
-                var g = plan.Backward(state, Seed(plan, n, classes, r), ReluBackwardMode.Normal, _targetSlot, _targetSlot)[_targetSlot].Data;
+                var g = Gradients(state, ReluBackwardMode.Normal, output, Seed(plan, n, classes, r), [target])[0];
                 for (int i = 0; i < n; i++)
                 {
                     if (r >= classes[i].Count) continue;
@@ -339,7 +357,6 @@ public sealed class ExplanationModel : IDisposable
                         s1[p] += v; s2[p] += v * v; s3[p] += v * v * v;
                     }
                 }
-                BufferPool.Return(g);
             }
         }
         float[] Mean(ReadOnlySpan<double> sum)
@@ -384,12 +401,13 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>∂y/∂logits for one class round: 1 at (i, classes[i][round]), so each image back-propagates its own y^c.</summary>
-    private static Tensor Seed(GraphPlan plan, int n, IReadOnlyList<IReadOnlyList<int>> classes, int round)
+    private static TorchTensor Seed(GraphPlan plan, int n, IReadOnlyList<IReadOnlyList<int>> classes, int round)
     {
-        var seed = new Tensor(plan.SlotShape(plan.OutputSlot));
+        var shape = plan.SlotShape(plan.OutputSlot);
+        var seed = new float[ShapeUtil.Size(shape)];
         for (int i = 0; i < n; i++)
-            if (round < classes[i].Count) seed.Data[i * (seed.Length / n) + classes[i][round]] = 1f;
-        return seed;
+            if (round < classes[i].Count) seed[i * (seed.Length / n) + classes[i][round]] = 1f;
+        return torch.tensor(seed, shape.Select(d => (long)d).ToArray());
     }
 
     private int CheckBatch(IReadOnlyList<float[]> images)
@@ -400,6 +418,13 @@ public sealed class ExplanationModel : IDisposable
                 throw new ExplanationException($"input has {image.Length} values; the model expects {Channels}×{InputHeight}×{InputWidth} = {InputLength}");
         return images.Count;
     }
+
+    private TorchTensor Input(IReadOnlyList<float[]> images) => Input(Concat(images), images.Count);
+
+    private TorchTensor Input(float[] batch, int n) => torch.tensor(batch, [n, Channels, InputHeight, InputWidth]);
+
+    /// <summary>A copy of a tensor's values, row-major.</summary>
+    private static float[] ToArray(TorchTensor t) => t.detach().contiguous().data<float>().ToArray();
 
     private static float[] Concat(IReadOnlyList<float[]> images)
     {
@@ -416,6 +441,11 @@ public sealed class ExplanationModel : IDisposable
         return Enumerable.Range(0, n).Select(i => data.AsSpan(i * per, per).ToArray()).ToArray();
     }
 
-    /// <summary>Nothing native is held per model (OpenBLAS is process-wide); frees the cached plans.</summary>
-    public void Dispose() => _plans.Clear();
+    /// <summary>Frees the libtorch copies of the weights and the cached plans.</summary>
+    public void Dispose()
+    {
+        foreach (var plan in _plans.Values.Where(p => p.IsValueCreated)) plan.Value.DisposeConstants();
+        foreach (var t in _model.Initializers.Values) t.DisposeTorch();
+        _plans.Clear();
+    }
 }

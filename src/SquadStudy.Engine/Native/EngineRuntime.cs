@@ -1,18 +1,17 @@
+using TorchSharp;
+
 namespace SquadStudy.Engine.Native;
 
-/// <summary>Process-wide settings of the native libraries the engine uses.</summary>
+/// <summary>Process-wide settings of libtorch, which runs the engine's graphs.</summary>
 public static class EngineRuntime
 {
-    /// <summary>Threads OpenBLAS uses for one GEMM (process-wide; OpenBLAS defaults to one per core).</summary>
-    public static int BlasThreads
+    /// <summary>libtorch's intra-op threads (process-wide; libtorch defaults to one per core).</summary>
+    public static int Threads
     {
-        get => OpenBlas.Threads;
-        set => OpenBlas.Threads = value;
+        get => torch.get_num_threads();
+        set => torch.set_num_threads(value);
     }
 
-    /// <summary>
-    /// The GEMM kernel OpenBLAS selected. An OPENBLAS_CORETYPE environment variable forces it (the
-    /// engine never sets one); on an AVX-512 CPU anything but SkylakeX/Cooperlake is slower.
-    /// </summary>
-    public static string BlasCore => OpenBlas.CoreName;
+    /// <summary>The backend's name and version, for benchmark records.</summary>
+    public static string Backend => $"libtorch {torch.__version__} (TorchSharp)";
 }

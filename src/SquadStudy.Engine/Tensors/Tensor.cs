@@ -24,9 +24,6 @@ internal sealed class Tensor
         Int64 = int64;
     }
 
-    /// <summary>A zeroed float tensor whose buffer comes from <see cref="BufferPool"/>.</summary>
-    public Tensor(int[] shape) : this(shape, BufferPool.Rent(ShapeUtil.Size(shape))) { }
-
     public int[] Shape { get; }
 
     /// <summary>Float data; empty for an int64 tensor.</summary>
@@ -40,6 +37,29 @@ internal sealed class Tensor
     public int Rank => Shape.Length;
 
     public int Length => IsInt64 ? Int64!.Length : Data.Length;
+
+    private TorchSharp.torch.Tensor? _torch;
+
+    /// <summary>
+    /// This constant as a libtorch tensor, made once and shared by every plan and pass (weights
+    /// are read only; no gradient is ever asked of them). Kept out of any dispose scope: it lives
+    /// as long as the model.
+    /// </summary>
+    public TorchSharp.torch.Tensor Torch
+    {
+        get
+        {
+            if (_torch is not null) return _torch;
+            var dims = Shape.Select(d => (long)d).ToArray();
+            var made = IsInt64 ? TorchSharp.torch.tensor(Int64!, dims) : TorchSharp.torch.tensor(Data, dims);
+            made.DetachFromDisposeScope();
+            if (Interlocked.CompareExchange(ref _torch, made, null) is not null) made.Dispose();
+            return _torch;
+        }
+    }
+
+    /// <summary>Frees the libtorch copy, if one was made; a later use makes a new one.</summary>
+    public void DisposeTorch() => Interlocked.Exchange(ref _torch, null)?.Dispose();
 
     public Tensor Reshaped(int[] shape) => IsInt64 ? new Tensor(shape, Int64!) : new Tensor(shape, Data);
 
