@@ -196,6 +196,184 @@ MODELS = {"vgglike": VggLike, "resnetlike": ResNetLike, "gaplinear": GapLinear, 
 
 
 # --------------------------------------------------------------------------------------------
+# Small members of the torchvision families beyond VGG/ResNet, built from torchvision's own
+# blocks so that their ONNX exports have the zoo's operator patterns. They get their own seeds
+# (FAMILY_SEED_OFFSET) so that adding them leaves the four models above byte-identical, and
+# their own folder (families/). Every nn.ReLU is still its own module, so the guided and deconv
+# variants swap exactly the ONNX Relu nodes (torchvision's functional F.relu at the end of
+# DenseNet is an nn.ReLU module here for that reason).
+# --------------------------------------------------------------------------------------------
+from functools import partial  # noqa: E402
+
+from torchvision.models.convnext import CNBlock, LayerNorm2d  # noqa: E402
+from torchvision.models.densenet import _DenseBlock, _Transition  # noqa: E402
+from torchvision.models.efficientnet import MBConv, MBConvConfig  # noqa: E402
+from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig  # noqa: E402
+from torchvision.models.vision_transformer import VisionTransformer  # noqa: E402
+from torchvision.ops.misc import Conv2dNormActivation  # noqa: E402
+
+FAMILY_SEED_OFFSET = 100
+FAMILY_DIR = "families"
+
+
+class DenseNetLike(nn.Module):
+    """torchvision DenseNet in small: stem, a dense block (each layer BN-ReLU-Conv1x1-BN-ReLU-
+    Conv3x3, its output concatenated to the growing features), a transition (BN-ReLU-Conv1x1-
+    AvgPool 2x2), a second dense block, the final BN and ReLU before GAP and the linear head."""
+
+    family = "DenseNet"
+    input_hw = (32, 24)
+    target = "relu_final"
+    target_ops = {13: "Relu", 17: "Relu"}
+    head = "classifier"
+    cam_applicable = True
+    rule = "DenseNet's final ReLU (after norm5), the last activation before the global pooling"
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, 3, stride=2, padding=1, bias=False),             # -> 16x12
+            _DenseBlock(num_layers=2, num_input_features=16, bn_size=2, growth_rate=8, drop_rate=0.0),
+            _Transition(32, 16),                                                # -> 8x6
+            _DenseBlock(num_layers=2, num_input_features=16, bn_size=2, growth_rate=8, drop_rate=0.0),
+            nn.BatchNorm2d(32))
+        self.relu_final = nn.ReLU()
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Linear(32, NUM_CLASSES)
+
+    def forward(self, x):
+        return self.classifier(self.flatten(self.gap(self.relu_final(self.features(x)))))
+
+
+class MobileNetV3Like(nn.Module):
+    """torchvision MobileNetV3 in small: Conv-BN-HardSwish stem, an inverted residual with ReLU
+    (stride 2), an inverted residual with HardSwish and squeeze-excitation (ReLU, HardSigmoid,
+    Mul) and a residual Add, the last 1x1 Conv-BN-HardSwish (the features' output), GAP, the
+    classifier Linear-HardSwish-Dropout-Linear. At opset 13 HardSwish exports as x*HardSigmoid(x)."""
+
+    family = "MobileNetV3"
+    input_hw = (32, 24)
+    target = "features.3"
+    target_ops = {13: "Mul", 17: "HardSwish"}
+    head = None
+    cam_applicable = False
+    rule = "the features' output: the last Conv-BN-HardSwish before the global pooling"
+
+    def __init__(self):
+        super().__init__()
+        bn = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+        self.features = nn.Sequential(
+            Conv2dNormActivation(3, 16, 3, stride=2, norm_layer=bn, activation_layer=nn.Hardswish),  # -> 16x12
+            InvertedResidual(InvertedResidualConfig(16, 3, 32, 16, False, "RE", 2, 1, 1.0), bn),     # -> 8x6
+            InvertedResidual(InvertedResidualConfig(16, 5, 48, 16, True, "HS", 1, 1, 1.0), bn),      # residual
+            Conv2dNormActivation(16, 48, 1, norm_layer=bn, activation_layer=nn.Hardswish))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Linear(48, 32), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(32, NUM_CLASSES))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+class EfficientNetLike(nn.Module):
+    """torchvision EfficientNet in small: Conv-BN-SiLU stem, MBConv blocks (expansion 1 and 4,
+    depthwise conv, squeeze-excitation with SiLU and Sigmoid, a residual Add), the last 1x1
+    Conv-BN-SiLU, GAP, Dropout, Linear. SiLU exports as Sigmoid followed by Mul."""
+
+    family = "EfficientNet"
+    input_hw = (24, 32)
+    target = "features.4"
+    target_ops = {13: "Mul", 17: "Mul"}
+    head = "classifier.1"
+    cam_applicable = True
+    rule = "the features' output: the last Conv-BN-SiLU (Sigmoid, Mul) before the global pooling"
+
+    def __init__(self):
+        super().__init__()
+        bn = nn.BatchNorm2d
+        self.features = nn.Sequential(
+            Conv2dNormActivation(3, 16, 3, stride=2, norm_layer=bn, activation_layer=nn.SiLU),   # -> 12x16
+            MBConv(MBConvConfig(1, 3, 1, 16, 16, 1), 0.0, bn),                                   # residual
+            MBConv(MBConvConfig(4, 3, 2, 16, 24, 1), 0.0, bn),                                   # -> 6x8
+            MBConv(MBConvConfig(4, 5, 1, 24, 24, 1), 0.0, bn),                                   # residual
+            Conv2dNormActivation(24, 48, 1, norm_layer=bn, activation_layer=nn.SiLU))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(48, NUM_CLASSES))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
+
+
+class ConvNeXtLike(nn.Module):
+    """torchvision ConvNeXt in small: 4x4 stride-4 patchify conv and LayerNorm2d, CNBlocks
+    (depthwise 7x7 conv, permute, LayerNorm, Linear, GELU, Linear, permute, layer scale, residual
+    Add), a LayerNorm2d + 2x2 stride-2 conv downsample, another CNBlock; GAP, LayerNorm2d,
+    Flatten, Linear. GELU exports as Div, Erf, Add, Mul (no Gelu operator before opset 20);
+    LayerNorm as LayerNormalization at 17 and as ReduceMean/Sub/Pow/Sqrt/Div at 13."""
+
+    family = "ConvNeXt"
+    input_hw = (40, 32)
+    target = "features.3"
+    target_ops = {13: "Add", 17: "Add"}
+    head = None
+    cam_applicable = False
+    rule = "the features' output: the last CNBlock's residual Add before the global pooling"
+
+    def __init__(self):
+        super().__init__()
+        ln = partial(LayerNorm2d, eps=1e-6)
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 16, 4, stride=4), ln(16)),                # -> 10x8
+            CNBlock(16, 0.5, 0.0),
+            nn.Sequential(ln(16), nn.Conv2d(16, 24, 2, stride=2)),               # -> 5x4
+            CNBlock(24, 0.5, 0.0))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(ln(24), nn.Flatten(1), nn.Linear(24, NUM_CLASSES))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)))
+
+
+class VitLike(nn.Module):
+    """torchvision's VisionTransformer in small: 8x8 patch embedding conv, class token concat,
+    position embedding add, 2 pre-norm encoder blocks (LayerNorm, multi-head self-attention,
+    residual; LayerNorm, MLP with GELU, residual), the final LayerNorm, the head on the class
+    token.
+
+    Target: the last block's first LayerNorm (ln_1) output, the tokens that feed its attention,
+    reshaped to the 4x4 patch grid with the class token dropped. Not the last block's output: the
+    head reads only the class token, and after the last attention no other token reaches it, so
+    the gradient there is zero for every patch token (pytorch-grad-cam's documentation for ViT
+    says so, and uses blocks[-1].norm1 for the same reason)."""
+
+    family = "ViT"
+    input_hw = (32, 32)
+    target = "vit.encoder.layers.encoder_layer_1.ln_1"
+    target_ops = {17: "LayerNormalization"}
+    token_grid = (4, 4)
+    head = None
+    cam_applicable = False
+    opsets = (17,)
+    rule = ("the last encoder block's ln_1 output (tokens), class token dropped, reshaped to the "
+            "patch grid as pytorch-grad-cam's reshape_transform does")
+
+    def __init__(self):
+        super().__init__()
+        self.vit = VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=24,
+                                     mlp_dim=48, num_classes=NUM_CLASSES)
+        # torchvision starts the head at zero, which would make every gradient zero before training.
+        nn.init.normal_(self.vit.heads.head.weight, std=0.05)
+
+    def forward(self, x):
+        return self.vit(x)
+
+
+FAMILIES = {"densenetlike": DenseNetLike, "mobilenetv3like": MobileNetV3Like, "efficientnetlike": EfficientNetLike,
+            "convnextlike": ConvNeXtLike, "vitlike": VitLike}
+FAMILY_OPSETS = (13, 17)
+
+
+# --------------------------------------------------------------------------------------------
 # Guided Backprop (Springenberg et al. 2015, Eq. in Fig. 1) and Deconvolution (Zeiler & Fergus)
 # as custom autograd Functions that replace the ReLU modules, as the reference code does.
 # --------------------------------------------------------------------------------------------
@@ -279,8 +457,13 @@ def train(model, rng, templates, steps=80):
 
 
 def perturb_batchnorm(model, rng):
-    """Make every BN visibly non-trivial: running stats and affine parameters away from 0/1."""
+    """Make every BN (and LayerNorm) visibly non-trivial: running stats and affine parameters away from 0/1."""
     for m in model.modules():
+        if isinstance(m, nn.LayerNorm):
+            c = m.weight.numel()
+            with torch.no_grad():
+                m.weight.mul_(torch.from_numpy(rng.uniform(0.7, 1.3, c).astype(np.float32)).reshape(m.weight.shape))
+                m.bias.add_(torch.from_numpy(rng.normal(0, 0.1, c).astype(np.float32)).reshape(m.bias.shape))
         if isinstance(m, nn.BatchNorm2d):
             c = m.num_features
             with torch.no_grad():
@@ -293,8 +476,16 @@ def perturb_batchnorm(model, rng):
 # --------------------------------------------------------------------------------------------
 # Explanations
 # --------------------------------------------------------------------------------------------
-def forward_backward(model, target_name, x, cls):
-    """Returns (logits, A, g, dy/dx) for class cls, with hooks on the target module's output."""
+def tokens_to_grid(t, grid):
+    """pytorch-grad-cam's reshape_transform for vision transformers: B x T x C tokens, class token
+    (index 0) dropped, the patch tokens laid out row-major on the grid, as B x C x gh x gw."""
+    gh, gw = grid
+    return t[:, 1:, :].reshape(t.shape[0], gh, gw, t.shape[2]).permute(0, 3, 1, 2)
+
+
+def forward_backward(model, target_name, x, cls, grid=None):
+    """Returns (logits, A, g, dy/dx) for class cls, with hooks on the target module's output.
+    With grid, the target is a token tensor and A, g are reshaped by tokens_to_grid."""
     store = {}
     module = dict(model.named_modules())[target_name]
 
@@ -310,7 +501,10 @@ def forward_backward(model, target_name, x, cls):
         logits[0, cls].backward()
     finally:
         handle.remove()
-    return logits.detach()[0], store["A"][0], store["g"][0], x.grad.detach()[0]
+    A, g = store["A"], store["g"]
+    if grid is not None:
+        A, g = tokens_to_grid(A, grid), tokens_to_grid(g, grid)
+    return logits.detach()[0], A[0].contiguous(), g[0].contiguous(), x.grad.detach()[0]
 
 
 def relu_np(a):
@@ -343,14 +537,15 @@ def explain(model, spec, x, cls, noise):
     """All maps for one class. Returns {method: float64 array}, plus target tensors."""
     target = spec.target
     hw = spec.input_hw
-    logits, A, g, grad_x = forward_backward(model, target, x, cls)
+    grid = getattr(spec, "token_grid", None)
+    logits, A, g, grad_x = forward_backward(model, target, x, cls, grid)
     A64, g64 = A.double().numpy(), g.double().numpy()
     maps = {"gradient": grad_x.double().numpy()}
 
     guided = replace_relus(model, GuidedReLU)
     deconv = replace_relus(model, DeconvReLU)
-    maps["guidedbp"] = forward_backward(guided, target, x, cls)[3].double().numpy()
-    maps["deconv"] = forward_backward(deconv, target, x, cls)[3].double().numpy()
+    maps["guidedbp"] = forward_backward(guided, target, x, cls, grid)[3].double().numpy()
+    maps["deconv"] = forward_backward(deconv, target, x, cls, grid)[3].double().numpy()
 
     alpha = g64.mean(axis=(1, 2))
     cams = {
@@ -364,7 +559,7 @@ def explain(model, spec, x, cls, noise):
     gs, As = [], []
     for i in range(noise.shape[0]):
         xi = x + torch.from_numpy(noise[i])[None]
-        _, Ai, gi, _ = forward_backward(model, target, xi, cls)
+        _, Ai, gi, _ = forward_backward(model, target, xi, cls, grid)
         gs.append(gi.double().numpy())
         As.append(Ai.double().numpy())
     gs, As = np.stack(gs), np.stack(As)
@@ -373,7 +568,7 @@ def explain(model, spec, x, cls, noise):
         gradcampp_weights(g_mean, g2_mean, g3_mean, A_mean), A_mean)
 
     if spec.cam_applicable:
-        fc = model.fc.weight.detach().double().numpy()
+        fc = model.get_submodule(getattr(spec, "head", "fc")).weight.detach().double().numpy()
         cams["cam"] = weighted_cam(fc[cls], A64)
 
     maps.update(cams)
@@ -398,7 +593,101 @@ def _pads_2d(pads):
     return (left, right, top, bottom)
 
 
+def _axes(ins, a, opset, since):
+    """Axes as an attribute before opset `since`, as the second input from it on."""
+    if opset >= since:
+        return ins[1].tolist() if len(ins) > 1 and ins[1] is not None else None
+    return a.get("axes")
+
+
+def _slice(ins, a, opset):
+    x, starts, ends = ins[0], ins[1].tolist(), ins[2].tolist()
+    axes = ins[3].tolist() if len(ins) > 3 and ins[3] is not None else list(range(len(starts)))
+    steps = ins[4].tolist() if len(ins) > 4 and ins[4] is not None else [1] * len(starts)
+    index = [slice(None)] * x.dim()
+    for s_, e_, ax, st in zip(starts, ends, axes, steps):
+        assert st > 0
+        n = x.shape[ax]
+        index[ax] = slice(max(min(s_, n), -n), max(min(e_, n), -n - 1), st)
+    return x[tuple(index)]
+
+
+def _split(ins, a, opset):
+    sizes = ins[1].tolist() if opset >= 13 and len(ins) > 1 and ins[1] is not None else a.get("split")
+    return torch.split(ins[0], sizes, dim=a.get("axis", 0)) if sizes else torch.chunk(ins[0], a["num_outputs"], a.get("axis", 0))
+
+
+def _reshape(ins, a, opset):
+    shape = ins[1].tolist()
+    if not a.get("allowzero", 0):
+        shape = [ins[0].shape[i] if d == 0 else d for i, d in enumerate(shape)]
+    return ins[0].reshape(shape)
+
+
+def _reduce_mean(ins, a, opset):
+    axes = _axes(ins, a, opset, 18)
+    return ins[0].mean(dim=axes, keepdim=bool(a.get("keepdims", 1)))
+
+
+def _layer_norm(ins, a, opset):
+    axis = a.get("axis", -1) % ins[0].dim()
+    bias = ins[2] if len(ins) > 2 and ins[2] is not None else None
+    return F.layer_norm(ins[0], ins[0].shape[axis:], ins[1], bias, a.get("epsilon", 1e-5))
+
+
+def _gather(ins, a, opset):
+    x, idx = ins[0], ins[1]
+    axis = a.get("axis", 0) % x.dim()
+    picked = torch.index_select(x, axis, (idx % x.shape[axis]).reshape(-1))
+    return picked.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1:])
+
+
+def _unsqueezed(shape, axes):
+    rank = len(shape) + len(axes)
+    axes = sorted(ax % rank for ax in axes)
+    out, it = [], iter(shape)
+    for i in range(rank):
+        out.append(1 if i in axes else next(it))
+    return out
+
+
+_ONNX_DTYPES = {1: torch.float32, 6: torch.int32, 7: torch.int64, 9: torch.bool, 11: torch.float64}
+
+# Operators of the families' exports (families/): numpy-broadcasting binary ops, unary ops with
+# attributes, and the shape arithmetic that dynamic-batch exports carry (Shape, Gather, ...).
+_ELEMENTWISE = {
+    "Mul": torch.mul, "Sub": torch.sub, "Pow": torch.pow, "Equal": torch.eq,
+    "Div": lambda p, q: torch.div(p, q, rounding_mode="trunc") if not p.is_floating_point() else p / q,
+    "MatMul": torch.matmul, "Where": torch.where,
+}
+_UNARY = {
+    "Sigmoid": lambda x, a: torch.sigmoid(x),
+    "Erf": lambda x, a: torch.erf(x),
+    "Sqrt": lambda x, a: torch.sqrt(x),
+    "HardSigmoid": lambda x, a: torch.clamp(a.get("alpha", 0.2) * x + a.get("beta", 0.5), 0.0, 1.0),
+    "HardSwish": lambda x, a: x * torch.clamp(x / 6.0 + 0.5, 0.0, 1.0),
+    "Softmax": lambda x, a: torch.softmax(x, dim=a.get("axis", -1)),
+    "Transpose": lambda x, a: x.permute(a.get("perm", list(range(x.dim()))[::-1])),
+    "Shape": lambda x, a: torch.tensor(x.shape, dtype=torch.int64),
+    "Cast": lambda x, a: x.to(_ONNX_DTYPES[a["to"]]),
+    "ConstantOfShape": lambda x, a: torch.from_numpy(np.full(
+        x.tolist(), onnx.numpy_helper.to_array(a["value"])[0] if "value" in a else np.float32(0))),
+}
+_SHAPE_OPS = {
+    "Gather": _gather,
+    "Unsqueeze": lambda ins, a, o: ins[0].reshape(_unsqueezed(ins[0].shape, _axes(ins, a, o, 13))),
+    "Squeeze": lambda ins, a, o: ins[0].squeeze(*(_axes(ins, a, o, 13) or [])) if _axes(ins, a, o, 13) else ins[0].squeeze(),
+    "Expand": lambda ins, a, o: ins[0] * torch.ones(ins[1].tolist(), dtype=ins[0].dtype),
+    "Slice": _slice,
+    "Split": _split,
+    "Reshape": _reshape,
+    "ReduceMean": _reduce_mean,
+    "LayerNormalization": _layer_norm,
+}
+
+
 def run_onnx(model_proto, x):
+    opset = next(o.version for o in model_proto.opset_import if o.domain in ("", "ai.onnx"))
     env = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy())
            for i in model_proto.graph.initializer}
     env[model_proto.graph.input[0].name] = x
@@ -460,9 +749,18 @@ def run_onnx(model_proto, x):
             out = F.pad(ins[0], (p[3], p[7], p[2], p[6]), value=value)
         elif op in ("Identity", "Dropout"):
             out = ins[0]
+        elif op in _ELEMENTWISE:
+            out = _ELEMENTWISE[op](*ins)
+        elif op in _UNARY:
+            out = _UNARY[op](ins[0], a)
+        elif op in _SHAPE_OPS:
+            out = _SHAPE_OPS[op](ins, a, opset)
         else:
             raise NotImplementedError(f"fixture interpreter: operator {op}")
-        env[node.output[0]] = out
+        if isinstance(out, (tuple, list)):
+            env.update(zip(node.output, out))
+        else:
+            env[node.output[0]] = out
     return env[model_proto.graph.output[0].name], env
 
 
@@ -486,9 +784,37 @@ def export(model, spec, opset, path):
     return proto
 
 
+def find_target(proto, env, spec, opset, relus, A_ref):
+    """The target layer's ONNX tensor. The four CNNs: the i-th Relu node for the i-th nn.ReLU.
+    The families: the last node of the expected operator type whose output equals the torch
+    hook's activation (reshaped like it for a token layer)."""
+    if not hasattr(spec, "target_ops"):
+        relu_nodes = [n.output[0] for n in proto.graph.node if n.op_type == "Relu"]
+        assert len(relu_nodes) == len(relus), (spec.__name__, opset, len(relu_nodes), len(relus))
+        return relu_nodes[relus.index(spec.target)]
+    grid = getattr(spec, "token_grid", None)
+    for node in reversed(proto.graph.node):
+        if node.op_type != spec.target_ops[opset]:
+            continue
+        value = env[node.output[0]]
+        if grid is not None:
+            if value.dim() != 3 or value.shape[1] != grid[0] * grid[1] + 1:
+                continue
+            value = tokens_to_grid(value, grid)
+        if value.shape[1:] == A_ref.shape and float((value[0] - A_ref).abs().max()) < 1e-4:
+            return node.output[0]
+    raise AssertionError(f"{spec.__name__} op{opset}: no {spec.target_ops[opset]} node equals the target activation")
+
+
 def make_model(name, seed, out_root):
-    spec = MODELS[name]
-    model_seed = seed * 1000 + sorted(MODELS).index(name)
+    if name in MODELS:
+        spec, model_seed, opsets, rel_root = MODELS[name], seed * 1000 + sorted(MODELS).index(name), OPSETS, ""
+    else:
+        spec = FAMILIES[name]
+        model_seed = seed * 1000 + FAMILY_SEED_OFFSET + sorted(FAMILIES).index(name)
+        opsets, rel_root = getattr(spec, "opsets", FAMILY_OPSETS), FAMILY_DIR
+    out_root = os.path.join(out_root, rel_root)
+    data_opset = DATA_OPSET if DATA_OPSET in opsets else opsets[-1]
     torch.manual_seed(model_seed)
     rng = np.random.default_rng(model_seed)
     model = spec()
@@ -511,7 +837,7 @@ def make_model(name, seed, out_root):
     sigma = float(SMOOTH_SIGMA_FRACTION * (x.max() - x.min()))
     noise = (rng.standard_normal((SMOOTH_N, 3) + spec.input_hw) * sigma).astype(np.float32)
 
-    data_dir_name = f"{name}_op{DATA_OPSET}"
+    data_dir_name = f"{name}_op{data_opset}"
     data_dir = os.path.join(out_root, data_dir_name)
     os.makedirs(os.path.join(data_dir, "maps"), exist_ok=True)
     save_npy(os.path.join(data_dir, "input.npy"), x.numpy())
@@ -519,7 +845,7 @@ def make_model(name, seed, out_root):
     save_npy(os.path.join(data_dir, "noise.npy"), noise)
 
     relus = relu_module_names(model)
-    target_index = relus.index(spec.target)
+    target_index = relus.index(spec.target) if spec.target in relus else None
     map_entries = []
     target_info = None
     for cls in classes:
@@ -539,21 +865,22 @@ def make_model(name, seed, out_root):
                 print(f"  note: {name} {method} class {cls} is all zero", file=sys.stderr)
 
     results = {}
-    for opset in OPSETS:
+    for opset in opsets:
         folder = os.path.join(out_root, f"{name}_op{opset}")
         os.makedirs(folder, exist_ok=True)
         proto = export(model, spec, opset, os.path.join(folder, "model.onnx"))
         onnx_logits, env = run_onnx(proto, x)
         err = float((onnx_logits[0] - logits).abs().max())
         assert err < 1e-4, f"{name} opset {opset}: ONNX logits differ from torch by {err}"
-        relu_nodes = [n.output[0] for n in proto.graph.node if n.op_type == "Relu"]
-        assert len(relu_nodes) == len(relus), (name, opset, len(relu_nodes), len(relus))
-        target_tensor = relu_nodes[target_index]
-        A_onnx = env[target_tensor][0]
         A_ref = torch.from_numpy(np.load(os.path.join(data_dir, "target_activation.npy")))
-        assert float((A_onnx - A_ref).abs().max()) < 1e-4, f"{name} op{opset}: target mismatch"
+        target_tensor = find_target(proto, env, spec, opset, relus, A_ref)
+        if not hasattr(spec, "target_ops"):
+            A_onnx = env[target_tensor][0]
+            assert float((A_onnx - A_ref).abs().max()) < 1e-4, f"{name} op{opset}: target mismatch"
         ops = sorted({n.op_type for n in proto.graph.node})
-        rel = "." if opset == DATA_OPSET else f"../{data_dir_name}"
+        relu_count = sum(n.op_type == "Relu" for n in proto.graph.node)
+        assert relu_count == len(relus), (name, opset, relu_count, len(relus))
+        rel = "." if opset == data_opset else f"../{data_dir_name}"
         manifest = {
             "model": name,
             "opset": opset,
@@ -602,6 +929,8 @@ def make_model(name, seed, out_root):
             "seed": seed,
             "train_final_loss": round(final_loss, 4),
         }
+        if hasattr(spec, "target_ops"):
+            describe_family(manifest, spec, opset, relu_count)
         with open(os.path.join(folder, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=1)
             f.write("\n")
@@ -609,6 +938,29 @@ def make_model(name, seed, out_root):
     print(f"{name}: input {spec.input_hw}, classes {classes}, target {target_info['shape']} "
           f"({target_info['fraction_positive']:.2f} positive), logits err "
           + ", ".join(f"op{o} {e:.1e} [{t}]" for o, (t, e) in results.items()))
+
+
+def describe_family(manifest, spec, opset, relu_count):
+    """What the families' manifests add to the four CNNs' format."""
+    target = manifest["target_layer"]
+    target["rule"] = spec.rule
+    target["onnx_op"] = spec.target_ops[opset]
+    grid = getattr(spec, "token_grid", None)
+    target["kind"] = "tokens" if grid else "feature_map"
+    if grid:
+        c = target["shape"][0]
+        target["token_shape"] = [grid[0] * grid[1] + 1, c]
+        target["token_grid"] = list(grid)
+        target["class_token"] = "index 0, dropped"
+        target["reshape"] = ("tokens[:, 1:, :].reshape(B, gh, gw, C).permute(0, 3, 1, 2), as pytorch-grad-cam's "
+                             "reshape_transform; shape, activation and gradients are the reshaped C x gh x gw")
+    manifest["family"] = spec.family
+    manifest["relu_count"] = relu_count
+    manifest["guided_relu_note"] = (
+        f"guided/deconv rules change only the backward of the {relu_count} Relu node(s), as the reference "
+        "code swaps nn.ReLU modules only; HardSwish, HardSigmoid, Sigmoid, the GELU's Erf, Softmax and "
+        "LayerNormalization keep their ordinary gradients" + ("; with no Relu, guidedbp and deconv equal the "
+                                                              "gradient" if relu_count == 0 else ""))
 
 
 # --------------------------------------------------------------------------------------------
@@ -714,14 +1066,15 @@ def main():
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "..", "tests", "fixtures", "engine"))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--models", nargs="*", default=list(MODELS))
+    ap.add_argument("--models", nargs="*", default=list(MODELS) + list(FAMILIES), choices=list(MODELS) + list(FAMILIES))
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     out = os.path.normpath(args.out)
     for name in args.models:
+        folder = out if name in MODELS else os.path.join(out, FAMILY_DIR)
         for opset in OPSETS:
-            shutil.rmtree(os.path.join(out, f"{name}_op{opset}"), ignore_errors=True)
+            shutil.rmtree(os.path.join(folder, f"{name}_op{opset}"), ignore_errors=True)
         make_model(name, args.seed, out)
     make_malformed(out)
 
