@@ -143,7 +143,7 @@ public class GradientCheckTests
     public void Add_WithBroadcastConstant_BackwardMatchesFiniteDifferences()
     {
         var bias = Weights([3, 1, 1], 11);
-        Check(x => new AddLayer("Add", x, Operand.Const(bias), [2, 3, 2, 2]), [2, 3, 2, 2]);
+        Check(x => new BinaryLayer("Add", "Add", x, Operand.Const(bias), [2, 3, 2, 2]), [2, 3, 2, 2]);
     }
 
     [Fact]
@@ -151,14 +151,14 @@ public class GradientCheckTests
     {
         // Both operands are the same slot (x + x): the sink must add the two contributions.
         var x = Operand.Runtime(0);
-        Check(_ => new AddLayer("Add", x, x, [1, 2, 3]), [1, 2, 3]);
+        Check(_ => new BinaryLayer("Add", "Add", x, x, [1, 2, 3]), [1, 2, 3]);
     }
 
     [Fact]
     public void Add_BroadcastingTheActivation_SumsOverBroadcastAxes()
     {
         var other = Weights([2, 3, 4], 12);
-        Check(x => new AddLayer("Add", x, Operand.Const(other), [2, 3, 4]), [3, 1]);
+        Check(x => new BinaryLayer("Add", "Add", x, Operand.Const(other), [2, 3, 4]), [3, 1]);
     }
 
     [Fact]

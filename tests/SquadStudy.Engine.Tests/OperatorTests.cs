@@ -18,7 +18,7 @@ public class OperatorTests
     internal static float[] Run(Layer layer, int[] shape, float[] x)
     {
         using var scope = torch.NewDisposeScope();
-        using var inference = torch.inference_mode();
+        using var noGrad = torch.no_grad();
         var state = new ExecutionState(2, recording: false);
         state.Values[0] = torch.tensor(x, shape.Select(d => (long)d).ToArray());
         return layer.Forward(state).contiguous().data<float>().ToArray();

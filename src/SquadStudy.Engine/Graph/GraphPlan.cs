@@ -128,7 +128,7 @@ internal sealed class GraphPlan
     /// <summary>
     /// Runs every layer on <paramref name="input"/> (N×C×H×W). With <paramref name="recording"/>
     /// autograd records the pass (the input must require gradients) and the ReLUs take the
-    /// state's switchable backward rule; otherwise the caller runs it under inference mode. The
+    /// state's switchable backward rule; otherwise the caller runs it under no_grad (not inference mode: the weights, made on first use, must stay usable by autograd). The
     /// activations belong to the caller's dispose scope.
     /// </summary>
     public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording)

@@ -14,7 +14,7 @@ internal static class LayerFactory
     {
         "Conv", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Gemm", "MatMul",
         "Add", "Flatten", "Reshape", "Dropout", "Identity", "Concat", "Clip", "Constant", "Shape", "Gather",
-        "Unsqueeze", "Squeeze", "Cast", "Pad",
+        "Unsqueeze", "Squeeze", "Cast", "Pad", "Sub", "Mul", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Erf",
     };
 
     internal sealed class Context(OnnxNode node, Operand?[] inputs, int opset, Func<Operand, int[]> shapeOf)
@@ -61,7 +61,9 @@ internal static class LayerFactory
             "BatchNormalization" => BatchNorm(c),
             "Gemm" => Gemm(c),
             "MatMul" => MatMul(c),
-            "Add" => Add(c),
+            "Add" or "Sub" or "Mul" or "Div" => Binary(c),
+            "Sigmoid" or "HardSwish" or "Erf" => Unary(c, (x, shape) => new UnaryLayer(c.Label, n.OpType, x, shape)),
+            "HardSigmoid" => Unary(c, (x, shape) => new UnaryLayer(c.Label, n.OpType, x, shape, n.Float("alpha", 0.2f), n.Float("beta", 0.5f))),
             "Concat" => Concat(c),
             "Pad" => Pad(c),
             _ => View(c),
@@ -319,18 +321,19 @@ internal static class LayerFactory
         return new GemmLayer(c.Label, a, m, k, n, false, false, 1f, b, null, [.. aShape[..^1], n]);
     }
 
-    private static object Add(Context c)
+    /// <summary>Add, Sub, Mul, Div with NumPy broadcasting; at least one operand computed at run time.</summary>
+    private static object Binary(Context c)
     {
         var a = c.Required(0);
         var b = c.Required(1);
         var sa = c.Shape(a);
         var sb = c.Shape(b);
         if (!a.IsRuntime && !b.IsRuntime)
-            throw c.Error("adding two constants is not supported");
+            throw c.Error("two constant operands are not supported");
         if ((a.Constant?.IsInt64 ?? false) || (b.Constant?.IsInt64 ?? false)) throw c.Error("integer operands are not supported");
         var shape = Broadcast.Shape(sa, sb) ?? throw c.Error($"shapes {ShapeUtil.Format(sa)} and {ShapeUtil.Format(sb)} do not broadcast");
         ShapeUtil.Size(shape);
-        return new AddLayer(c.Label, a, b, shape);
+        return new BinaryLayer(c.Label, c.Node.OpType, a, b, shape);
     }
 
     private static object Concat(Context c)

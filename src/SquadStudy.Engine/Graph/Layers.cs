@@ -135,10 +135,44 @@ internal sealed class GemmLayer(string label, Operand a, int m, int k, int n, bo
     }
 }
 
-/// <summary>Add with NumPy broadcasting.</summary>
-internal sealed class AddLayer(string label, Operand a, Operand b, int[] outShape) : Layer(label, [a, b], outShape)
+/// <summary>Add, Sub, Mul, Div with NumPy broadcasting.</summary>
+internal sealed class BinaryLayer(string label, string op, Operand a, Operand b, int[] outShape) : Layer(label, [a, b], outShape)
 {
-    public override TorchTensor Forward(ExecutionState s) => Operands[0].Value(s) + Operands[1].Value(s);
+    public string Op => op;
+
+    public override TorchTensor Forward(ExecutionState s)
+    {
+        var (x, y) = (Operands[0].Value(s), Operands[1].Value(s));
+        return op switch
+        {
+            "Add" => x + y,
+            "Sub" => x - y,
+            "Mul" => x * y,
+            _ => x / y,
+        };
+    }
+}
+
+/// <summary>
+/// Element-wise activations: Sigmoid, Erf, HardSigmoid max(0, min(1, αx + β)) and HardSwish
+/// x·HardSigmoid(x) with α = 1/6, β = ½ (ONNX's definitions). Their true gradients in every mode.
+/// </summary>
+internal sealed class UnaryLayer(string label, string op, Operand x, int[] shape, float alpha = 0f, float beta = 0f)
+    : Layer(label, [x], shape)
+{
+    public string Op => op;
+
+    public override TorchTensor Forward(ExecutionState s)
+    {
+        var input = Operands[0].Value(s);
+        return op switch
+        {
+            "Sigmoid" => input.sigmoid(),
+            "Erf" => input.erf(),
+            "HardSwish" => F.hardswish(input),
+            _ => (input * alpha + beta).clamp(0, 1),
+        };
+    }
 }
 
 /// <summary>Flatten, Reshape, Squeeze, Unsqueeze, Identity, Dropout (inference): a new shape over the same data.</summary>

@@ -139,17 +139,23 @@ public sealed class ExplanationModel : IDisposable
             throw new ModelLoadException(
                 $"target layer '{name}' is not a 4-D tensor of this model; candidates: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
         }
-        // The last Relu fed by a Conv, directly or through BatchNormalization or Add (the layer
-        // Grad-CAM's authors used: relu5_3 for VGG-16, the last bottleneck for ResNet-50).
+        // The last activation, normalisation or residual Add of the convolutional trunk, before the
+        // global pooling: the layer Grad-CAM's authors used (relu5_3 for VGG-16, the last
+        // bottleneck for ResNet-50) and its analogue in DenseNet (the final ReLU), MobileNetV3
+        // (HardSwish) and EfficientNet (SiLU, exported as x·Sigmoid(x)).
+        int end = plan.Layers.Count;
         for (int i = plan.Layers.Count - 1; i >= 0; i--)
+            if (plan.Layers[i] is GlobalAveragePoolLayer) { end = i; break; }
+        for (int i = end - 1; i >= 0; i--)
         {
-            if (plan.Layers[i] is not ReluLayer relu || relu.OutputShape.Length != 4) continue;
-            var source = plan.Producer(relu.Operands[0].Slot);
-            if (source is BatchNormLayer bn && bn.Operands[0].IsRuntime) source = plan.Producer(bn.Operands[0].Slot);
-            if (source is ConvLayer or AddLayer) return relu.Output;
+            var layer = plan.Layers[i];
+            if (layer.OutputShape.Length != 4 || !plan.Layers.Take(i).Any(l => l is ConvLayer)) continue;
+            if (layer is ReluLayer or ClipLayer or BatchNormLayer or UnaryLayer { Op: "HardSwish" }
+                || (layer is BinaryLayer { Op: "Add" or "Mul" } && layer.Operands.All(o => o.IsRuntime)))
+                return layer.Output;
         }
         throw new ModelLoadException(
-            $"no Relu fed by a Conv found for the default target layer; name one of: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
+            $"no activation after a Conv found for the default target layer; name one of: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
     }
 
     /// <summary>The logits (pre-softmax class scores) of one image.</summary>
@@ -161,7 +167,7 @@ public sealed class ExplanationModel : IDisposable
         if (images.Count > 1 && _singleImageBatches) return images.SelectMany(i => Logits([i])).ToArray();
         var plan = Plan(CheckBatch(images));
         using var scope = torch.NewDisposeScope();
-        using var inference = torch.inference_mode();
+        using var noGrad = torch.no_grad();
         var state = plan.Forward(Input(images), recording: false);
         return Split(ToArray(state.Values[plan.OutputSlot]!), images.Count);
     }
@@ -396,7 +402,7 @@ public sealed class ExplanationModel : IDisposable
         while (after is ViewLayer) after = Next(after.Output);
         bool producesLogits = gemm.Output == plan.OutputSlot
             || (after is not null && after.Output == plan.OutputSlot && (after is ViewLayer
-                || (after is AddLayer add && add.Operands.Count(op => !op.IsRuntime) == 1)));
+                || (after is BinaryLayer { Op: "Add" } add && add.Operands.Count(op => !op.IsRuntime) == 1)));
         return producesLogits ? gemm : throw fail;
     }
 
