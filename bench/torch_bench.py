@@ -145,9 +145,15 @@ def main():
     with torch.no_grad():
         cls = int(model(x)[0].argmax())
 
+    batch = x.repeat(8, 1, 1, 1)
+
     def forward():
         with torch.no_grad():
             model(x)
+
+    def batch_forward():
+        with torch.no_grad():
+            model(batch)
 
     # Warm-up of every path.
     forward()
@@ -163,6 +169,8 @@ def main():
         "repeat": args.repeat,
         "class": cls,
         "forward_s": median_time(args.repeat, forward),
+        "batch_size": 8,
+        "batch_forward_s": median_time(args.repeat, batch_forward),
         "gradcam_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, False)),
         "gradcampp_s": median_time(args.repeat, lambda: cam_pass(model, args.model, x, cls, True)),
         "guidedbp_s": median_time(args.repeat, lambda: guided_pass(model, x, cls)),
