@@ -74,7 +74,7 @@ internal static class ExplainCommand
                 foreach (var map in bundle.Maps.Values)
                 {
                     string stem = Path.Combine(outDir, $"{ModelInputs.Stem(paths[i])}.{map.Method}.{map.ClassIndex}");
-                    File.WriteAllBytes(stem + ".png", PngEncoder.Encode(ToImage(model, resized, map)));
+                    File.WriteAllBytes(stem + ".png", PngEncoder.Encode(Render.Picture(resized, map)));
                     if (raw) File.WriteAllBytes(stem + ".npy", Npy.Write(map.Data, map.Shape));
                     written++;
                 }
@@ -84,13 +84,6 @@ internal static class ExplainCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>CAM maps as a heatmap over the (resized) image; pixel-space maps as guided or gradient images.</summary>
-    private static RgbImage ToImage(ExplanationModel model, RgbImage resized, ExplanationMap map) => map.Shape.Length switch
-    {
-        2 => Render.Overlay(resized, map.Data, map.Shape[0], map.Shape[1]),
-        _ when map.Method == "gradient" => Render.GradientImage(map.Data, model.InputHeight, model.InputWidth),
-        _ => Render.GuidedImage(map.Data, model.InputHeight, model.InputWidth),
-    };
 
     /// <summary>
     /// Per image: null for top1, else its class list. One value applies to all images; as many values as

@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Models;
 using SquadStudy.Engine.Imaging;
 
 namespace SquadStudy.Engine.Metrics;
@@ -119,41 +120,6 @@ public static class Faithfulness
             MeanPercent(list.Select(s => (s.Original, s.TopRemoved)), p => (p.Y - p.O) / p.Y));
     }
 
-    /// <summary>Softmax in double precision, shifted by the maximum for stability.</summary>
-    public static double[] Softmax(ReadOnlySpan<float> logits)
-    {
-        if (logits.IsEmpty)
-        {
-            throw new ArgumentException("No logits.", nameof(logits));
-        }
-
-        double max = double.NegativeInfinity;
-        foreach (var v in logits)
-        {
-            if (!float.IsFinite(v))
-            {
-                throw new ArgumentException("The logits contain NaN or infinite values.", nameof(logits));
-            }
-
-            max = Math.Max(max, v);
-        }
-
-        var result = new double[logits.Length];
-        double sum = 0;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            result[i] = Math.Exp(logits[i] - max);
-            sum += result[i];
-        }
-
-        for (var i = 0; i < result.Length; i++)
-        {
-            result[i] /= sum;
-        }
-
-        return result;
-    }
-
     private static double Probability(float[] unit, PreprocessOptions options, int classIndex, Func<float[], float[]> model)
     {
         Preprocessing.Normalize(unit, options, unit);
@@ -163,7 +129,7 @@ public static class Faithfulness
             throw new ArgumentOutOfRangeException(nameof(classIndex), classIndex, $"The model returned {logits.Length} logits.");
         }
 
-        return Softmax(logits)[classIndex];
+        return Probabilities.Softmax(logits)[classIndex];
     }
 
     /// <summary>Indices of the <paramref name="count"/> largest values; ties in row-major order.</summary>

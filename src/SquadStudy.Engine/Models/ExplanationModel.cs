@@ -177,9 +177,9 @@ public sealed class ExplanationModel : IDisposable
 
     public static Prediction[] ToPredictions(float[] logits, int top)
     {
-        float max = logits.Length == 0 ? 0f : logits.Max();
-        double sum = logits.Sum(l => Math.Exp(l - max));
-        return logits.Select((l, i) => new Prediction(i, l, (float)(Math.Exp(l - max) / sum)))
+        if (logits.Length == 0) return [];
+        var p = Probabilities.Softmax(logits);
+        return logits.Select((l, i) => new Prediction(i, l, (float)p[i]))
             .OrderByDescending(p => p.Logit).ThenBy(p => p.ClassIndex).Take(Math.Max(0, top)).ToArray();
     }
 

@@ -158,6 +158,37 @@ public static class Render
         return new RgbImage(width, height, pixels);
     }
 
+    /// <summary>max_c |g_c| per pixel of a pixel-space map (Simonyan et al. 2014, §3.1): where it points.</summary>
+    public static float[] Saliency(ReadOnlySpan<float> chw, int height, int width)
+    {
+        var plane = CheckChw(chw, height, width);
+        var saliency = new float[plane];
+        for (var c = 0; c < chw.Length / plane; c++)
+        {
+            for (var i = 0; i < plane; i++)
+            {
+                saliency[i] = Math.Max(saliency[i], Math.Abs(chw[c * plane + i]));
+            }
+        }
+
+        return saliency;
+    }
+
+    /// <summary>
+    /// How every method's map is shown, the one rendering path of the site and the CLI: a CAM map
+    /// (h×w) as a heatmap over <paramref name="image"/>; <c>gradient</c> as its saliency image; the
+    /// other pixel-space maps (guided backpropagation, deconvolution, guided-X) as guided images;
+    /// a pixel-space picture of another size than the image is resized to it (bilinear).
+    /// </summary>
+    public static RgbImage Picture(RgbImage image, SquadStudy.Engine.Models.ExplanationMap map)
+    {
+        if (map.Shape.Length == 2) return Overlay(image, map.Data, map.Shape[0], map.Shape[1]);
+        var picture = map.Method == "gradient"
+            ? GradientImage(map.Data, map.Shape[1], map.Shape[2])
+            : GuidedImage(map.Data, map.Shape[1], map.Shape[2]);
+        return picture.Width == image.Width && picture.Height == image.Height ? picture : Resize.Bilinear(picture, image.Width, image.Height);
+    }
+
     /// <summary>
     /// A pixel-space gradient (CHW, 3 channels) as the saliency map of Simonyan et al. (2014, §3.1):
     /// <c>max_c |g_c|</c> per pixel, divided by its maximum, shown in grey (<c>round(255·s)</c>) or, with
@@ -166,14 +197,8 @@ public static class Render
     public static RgbImage GradientImage(ReadOnlySpan<float> chw, int height, int width, ColormapKind? colormap = null)
     {
         var plane = CheckChw(chw, height, width);
-        var saliency = new float[plane];
-        var max = 0f;
-        for (var i = 0; i < plane; i++)
-        {
-            var s = Math.Max(Math.Abs(chw[i]), Math.Max(Math.Abs(chw[plane + i]), Math.Abs(chw[2 * plane + i])));
-            saliency[i] = s;
-            max = Math.Max(max, s);
-        }
+        var saliency = Saliency(chw, height, width);
+        var max = saliency.Length == 0 ? 0f : saliency.Max();
 
         if (max > 0)
         {

@@ -69,7 +69,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
         public int ClassCount => model.ClassCount;
 
         public float[] Probabilities(DecodedImage image) =>
-            Softmax(model.Logits(Preprocessing.ToTensor(ToRgb(image), _preprocess)));
+            [.. SquadStudy.Engine.Models.Probabilities.Softmax(model.Logits(Preprocessing.ToTensor(ToRgb(image), _preprocess))).Select(p => (float)p)];
 
         public IReadOnlyList<RenderedExplanation> Explain(DecodedImage image, int classIndex, IReadOnlyList<string> methods, IReadOnlyList<GroundTruthBox> boxes)
         {
@@ -81,7 +81,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
             foreach (var spec in specs)
             {
                 var map = bundle[spec.Name];
-                RgbImage picture;
+                var picture = Render.Picture(rgb, map);
                 float[] evidence;
                 byte[]? raw = null;
                 int evidenceHeight, evidenceWidth;
@@ -89,7 +89,6 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
                 {
                     (evidenceHeight, evidenceWidth) = (map.Shape[0], map.Shape[1]);
                     evidence = map.Data;
-                    picture = Render.Overlay(rgb, evidence, evidenceHeight, evidenceWidth);
                     // CAM maps are a few hundred floats: kept for later analyses. Pixel-space maps
                     // (3×H×W) would multiply the store's size and are fully shown by their PNG.
                     raw = Npy.Write(map.Data, map.Shape);
@@ -97,9 +96,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
                 else
                 {
                     (evidenceHeight, evidenceWidth) = (map.Shape[1], map.Shape[2]);
-                    var guided = Render.GuidedImage(map.Data, evidenceHeight, evidenceWidth);
-                    picture = guided.Width == rgb.Width && guided.Height == rgb.Height ? guided : Resize.Bilinear(guided, rgb.Width, rgb.Height);
-                    evidence = Saliency(map.Data, evidenceHeight, evidenceWidth);
+                    evidence = Render.Saliency(map.Data, evidenceHeight, evidenceWidth);
                 }
                 var metrics = Measure(rgb, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes);
                 results.Add(new RenderedExplanation(spec.Name, classIndex, PngEncoder.Encode(picture), metrics, raw));
@@ -129,30 +126,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
                 faithfulness.TopRemoved);
         }
 
-        /// <summary>max_c |g_c| per pixel (Simonyan et al. 2014, §3.1): where a pixel-space map points.</summary>
-        private static float[] Saliency(float[] chw, int height, int width)
-        {
-            var plane = height * width;
-            var saliency = new float[plane];
-            for (var c = 0; c < chw.Length / plane; c++)
-            {
-                for (var i = 0; i < plane; i++)
-                {
-                    saliency[i] = Math.Max(saliency[i], Math.Abs(chw[c * plane + i]));
-                }
-            }
-            return saliency;
-        }
-
         private static RgbImage ToRgb(DecodedImage image) => new(image.Width, image.Height, image.Rgb);
-
-        private static float[] Softmax(float[] logits)
-        {
-            var max = logits.Max();
-            var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
-            var sum = exp.Sum();
-            return exp.Select(e => (float)(e / sum)).ToArray();
-        }
 
         public void Dispose() => model.Dispose();
     }

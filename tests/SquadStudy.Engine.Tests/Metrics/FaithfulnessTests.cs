@@ -109,7 +109,7 @@ public class FaithfulnessTests
     [Fact]
     public void Softmax_IsStableForLargeLogits()
     {
-        var p = Faithfulness.Softmax([1000f, 1000f, 0f]);
+        var p = SquadStudy.Engine.Models.Probabilities.Softmax([1000f, 1000f, 0f]);
 
         p[0].ShouldBe(0.5, 1e-12);
         p.Sum().ShouldBe(1, 1e-12);
