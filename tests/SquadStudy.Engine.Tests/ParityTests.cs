@@ -8,33 +8,20 @@ namespace SquadStudy.Engine.Tests;
 /// <summary>
 /// The engine against PyTorch on the fixtures of scripts/make_engine_fixtures.py: four small CNNs
 /// (VGG-like, ResNet-like, GAP→linear, mixed operators) exported at opsets 11, 13 and 17, and the
-/// small members of the torchvision families under families/ that the engine runs.
+/// small members of the torchvision families under families/ (DenseNet, MobileNetV3, EfficientNet,
+/// ConvNeXt, ViT).
 /// </summary>
 public class ParityTests
 {
-    /// <summary>Families whose operators the engine does not run yet (ReduceMean, Pow, Transpose, LayerNormalization, Softmax, ...).</summary>
-    internal static readonly string[] UnsupportedFamilies = ["convnextlike_op13", "convnextlike_op17", "vitlike_op17"];
-
     public static TheoryData<string> Fixtures()
     {
         var data = new TheoryData<string>();
         foreach (var dir in Directory.GetDirectories(FixturePaths.EngineRoot).Order())
             if (File.Exists(Path.Combine(dir, "manifest.json"))) data.Add(Path.GetFileName(dir));
         foreach (var dir in Directory.GetDirectories(Path.Combine(FixturePaths.EngineRoot, "families")).Order())
-            if (File.Exists(Path.Combine(dir, "manifest.json")) && !UnsupportedFamilies.Contains(Path.GetFileName(dir)))
+            if (File.Exists(Path.Combine(dir, "manifest.json")))
                 data.Add("families/" + Path.GetFileName(dir));
         return data;
-    }
-
-    public static TheoryData<string> Unsupported() => new(UnsupportedFamilies.Select(f => "families/" + f));
-
-    [Theory]
-    [MemberData(nameof(Unsupported))]
-    public void UnsupportedFamily_FailsToLoad_NamingTheOperator(string fixture)
-    {
-        string dir = FixturePaths.Engine(fixture);
-        var e = Should.Throw<SquadStudy.Engine.Onnx.ModelLoadException>(() => ExplanationModel.Load(Path.Combine(dir, "model.onnx")));
-        e.Message.ShouldContain("is not supported");
     }
 
     [Fact]

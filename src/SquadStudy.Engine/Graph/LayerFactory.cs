@@ -1,5 +1,6 @@
 using SquadStudy.Engine.Onnx;
 using SquadStudy.Engine.Tensors;
+using TorchSharp;
 
 namespace SquadStudy.Engine.Graph;
 
@@ -7,7 +8,7 @@ namespace SquadStudy.Engine.Graph;
 /// Turns one ONNX node, with its inputs' shapes known, into a <see cref="Layer"/> — or, when the
 /// node only computes shapes or constants, into the constant <see cref="Tensor"/> it yields.
 /// </summary>
-internal static class LayerFactory
+internal static partial class LayerFactory
 {
     /// <summary>Operators the engine runs (or folds); anything else is rejected by name.</summary>
     public static readonly IReadOnlySet<string> Supported = new HashSet<string>(StringComparer.Ordinal)
@@ -15,6 +16,8 @@ internal static class LayerFactory
         "Conv", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "BatchNormalization", "Gemm", "MatMul",
         "Add", "Flatten", "Reshape", "Dropout", "Identity", "Concat", "Clip", "Constant", "Shape", "Gather",
         "Unsqueeze", "Squeeze", "Cast", "Pad", "Sub", "Mul", "Div", "Sigmoid", "HardSigmoid", "HardSwish", "Erf",
+        "Softmax", "LayerNormalization", "Transpose", "Pow", "Sqrt", "ReduceMean", "Slice", "Expand", "Where", "Equal",
+        "ConstantOfShape", "Tanh",
     };
 
     internal sealed class Context(OnnxNode node, Operand?[] inputs, int opset, Func<Operand, int[]> shapeOf)
@@ -50,8 +53,12 @@ internal static class LayerFactory
         {
             "Constant" => ConstantValue(c),
             "Shape" => ShapeOf(c),
+            "Cast" => c.AllConstant ? Cast(c) : RuntimeCast(c),
+            "Gather" when !c.AllConstant => RuntimeGather(c),
             "Gather" => Gather(c),
-            "Cast" => Cast(c),
+            "MatMul" when c.Optional(1) is { IsRuntime: true } || (c.Optional(1) is { Constant: { Rank: not 2 } }) => BatchedMatMul(c),
+            "Softmax" or "LayerNormalization" or "Transpose" or "Pow" or "Sqrt" or "Tanh" or "ReduceMean" or "Slice"
+                or "Expand" or "Where" or "Equal" or "ConstantOfShape" => Generic(c),
             "Conv" => Conv(c),
             "Relu" => Unary(c, (x, shape) => new ReluLayer(c.Label, x, shape)),
             "Clip" => Clip(c),
@@ -328,11 +335,18 @@ internal static class LayerFactory
         var b = c.Required(1);
         var sa = c.Shape(a);
         var sb = c.Shape(b);
-        if (!a.IsRuntime && !b.IsRuntime)
-            throw c.Error("two constant operands are not supported");
-        if ((a.Constant?.IsInt64 ?? false) || (b.Constant?.IsInt64 ?? false)) throw c.Error("integer operands are not supported");
         var shape = Broadcast.Shape(sa, sb) ?? throw c.Error($"shapes {ShapeUtil.Format(sa)} and {ShapeUtil.Format(sb)} do not broadcast");
         ShapeUtil.Size(shape);
+        if (!a.IsRuntime && !b.IsRuntime)
+        {
+            // Shape arithmetic (a head's size from a Shape, the attention scale): folded now;
+            // ONNX divides integers truncating.
+            var layer = new BinaryLayer(c.Label, c.Node.OpType, a, b, shape);
+            bool integers = a.Constant!.IsInt64 && b.Constant!.IsInt64;
+            return Make(c, [a, b], shape, t => c.Node.OpType == "Div" && integers
+                ? torch.div(t[0], t[1], torch.RoundingMode.trunc).to_type(torch.ScalarType.Int64) : layer.Apply(t[0], t[1]));
+        }
+        if ((a.Constant?.IsInt64 ?? false) || (b.Constant?.IsInt64 ?? false)) throw c.Error("integer operands are not supported");
         return new BinaryLayer(c.Label, c.Node.OpType, a, b, shape);
     }
 

@@ -140,9 +140,10 @@ internal sealed class BinaryLayer(string label, string op, Operand a, Operand b,
 {
     public string Op => op;
 
-    public override TorchTensor Forward(ExecutionState s)
+    public override TorchTensor Forward(ExecutionState s) => Apply(Operands[0].Value(s), Operands[1].Value(s));
+
+    public TorchTensor Apply(TorchTensor x, TorchTensor y)
     {
-        var (x, y) = (Operands[0].Value(s), Operands[1].Value(s));
         return op switch
         {
             "Add" => x + y,
@@ -193,4 +194,13 @@ internal sealed class PadLayer(string label, Operand x, int[] inShape, int top, 
     : Layer(label, [x], [inShape[0], inShape[1], inShape[2] + top + bottom, inShape[3] + left + right])
 {
     public override TorchTensor Forward(ExecutionState s) => F.pad(Operands[0].Value(s), [left, right, top, bottom], value: value);
+}
+
+/// <summary>An operator whose forward pass is one libtorch expression (see GenericOps.cs).</summary>
+internal sealed class FunctionLayer(string label, string op, Operand[] inputs, int[] shape, Func<TorchTensor[], TorchTensor> forward)
+    : Layer(label, inputs, shape)
+{
+    public string Op => op;
+
+    public override TorchTensor Forward(ExecutionState s) => forward(Operands.Select(o => o.Value(s)).ToArray());
 }

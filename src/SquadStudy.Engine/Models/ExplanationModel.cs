@@ -26,6 +26,9 @@ public sealed class ExplanationModel : IDisposable
     private readonly long _maxActivationFloats;
     private readonly int _targetSlot;
 
+    /// <summary>The side of the patch grid when the target layer is a transformer's token tensor (N×(1+g²)×C).</summary>
+    private readonly int? _tokenGrid;
+
     /// <summary>
     /// The ONNX input declares a fixed batch of 1 (exports without a dynamic batch axis often bake
     /// it into Reshape constants), so batches run image by image.
@@ -48,7 +51,9 @@ public sealed class ExplanationModel : IDisposable
         ForwardFlops = plan.Flops;
         _targetSlot = ResolveTarget(plan, targetLayer);
         TargetLayer = plan.SlotName(_targetSlot);
-        TargetShape = plan.SlotShape(_targetSlot)[1..];
+        var targetShape = plan.SlotShape(_targetSlot);
+        _tokenGrid = TokenGrid(targetShape);
+        TargetShape = _tokenGrid is int g ? [targetShape[2], g, g] : targetShape[1..];
     }
 
     public int Channels { get; }
@@ -61,14 +66,33 @@ public sealed class ExplanationModel : IDisposable
     /// <summary>The ONNX name of the CAM target layer.</summary>
     public string TargetLayer { get; }
 
-    /// <summary>K×h×w of the target layer.</summary>
+    /// <summary>K×h×w of the target layer (C×g×g for a token tensor, class token dropped).</summary>
     public int[] TargetShape { get; }
 
     /// <summary>Floating-point operations of one image's forward pass (convolutions and GEMMs).</summary>
     public double ForwardFlops { get; }
 
-    /// <summary>Names of the 4-D tensors a target layer can be chosen from.</summary>
-    public IReadOnlyList<string> LayerCandidates => Plan(1).FourDimensionalTensors.ToArray();
+    /// <summary>Names of the tensors a target layer can be chosen from: 4-D maps and transformer token tensors.</summary>
+    public IReadOnlyList<string> LayerCandidates => Candidates(Plan(1)).ToArray();
+
+    private static IEnumerable<string> Candidates(GraphPlan plan) =>
+        Enumerable.Range(1, plan.SlotCount - 1).Where(s => plan.SlotShape(s).Length == 4 || TokenGrid(plan.SlotShape(s)) is not null).Select(plan.SlotName);
+
+    /// <summary>
+    /// g when <paramref name="shape"/> is N×(1+g²)×C: a class token and a g×g grid of patch tokens,
+    /// which pytorch-grad-cam's reshape_transform turns into C×g×g maps.
+    /// </summary>
+    private static int? TokenGrid(int[] shape)
+    {
+        if (shape.Length != 3 || shape[1] < 2) return null;
+        int g = (int)Math.Round(Math.Sqrt(shape[1] - 1));
+        return g * g == shape[1] - 1 ? g : null;
+    }
+
+    /// <summary>The target layer's tensor as N×K×h×w maps: a token tensor drops its class token and is reshaped to its patch grid.</summary>
+    private TorchTensor TargetMaps(TorchTensor t) => _tokenGrid is int g
+        ? t[.., 1.., ..].reshape(t.shape[0], g, g, t.shape[2]).permute(0, 3, 1, 2)
+        : t;
 
     public int InputLength => Channels * InputHeight * InputWidth;
 
@@ -135,9 +159,9 @@ public sealed class ExplanationModel : IDisposable
     {
         if (name is not null)
         {
-            if (plan.TryGetSlot(name, out int slot) && plan.SlotShape(slot).Length == 4) return slot;
+            if (plan.TryGetSlot(name, out int slot) && slot != plan.InputSlot && (plan.SlotShape(slot).Length == 4 || TokenGrid(plan.SlotShape(slot)) is not null)) return slot;
             throw new ModelLoadException(
-                $"target layer '{name}' is not a 4-D tensor of this model; candidates: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
+                $"target layer '{name}' is neither a 4-D tensor nor a token tensor of this model; candidates: {string.Join(", ", Candidates(plan))}");
         }
         // The last activation, normalisation or residual Add of the convolutional trunk, before the
         // global pooling: the layer Grad-CAM's authors used (relu5_3 for VGG-16, the last
@@ -154,8 +178,18 @@ public sealed class ExplanationModel : IDisposable
                 || (layer is BinaryLayer { Op: "Add" or "Mul" } && layer.Operands.All(o => o.IsRuntime)))
                 return layer.Output;
         }
+        // A vision transformer: the first LayerNormalization of the last encoder block (its norm1,
+        // pytorch-grad-cam's choice), i.e. the last token LayerNormalization that feeds an
+        // attention Softmax before the next LayerNormalization.
+        int? lastNorm = null, chosen = null;
+        foreach (var layer in plan.Layers)
+        {
+            if (layer is FunctionLayer { Op: "LayerNormalization" } && TokenGrid(layer.OutputShape) is not null) lastNorm = layer.Output;
+            else if (layer is FunctionLayer { Op: "Softmax" } && lastNorm is int norm) chosen = norm;
+        }
+        if (chosen is int tokens) return tokens;
         throw new ModelLoadException(
-            $"no activation after a Conv found for the default target layer; name one of: {string.Join(", ", plan.FourDimensionalTensors.Skip(1))}");
+            $"no activation after a Conv found for the default target layer; name one of: {string.Join(", ", Candidates(plan))}");
     }
 
     /// <summary>The logits (pre-softmax class scores) of one image.</summary>
@@ -212,7 +246,7 @@ public sealed class ExplanationModel : IDisposable
         var output = state.Values[plan.OutputSlot]!;
         var target = state.Values[_targetSlot]!;
         var logits = Split(ToArray(output), n);
-        var activations = ToArray(target);
+        var activations = ToArray(TargetMaps(target));
 
         bool needCam = methods.Any(m => m.IsCamFamily);
         bool needGradient = methods.Any(m => m.Method == ExplanationMethod.Gradient);
@@ -231,11 +265,11 @@ public sealed class ExplanationModel : IDisposable
             if (needCam || needGradient)
             {
                 var grads = Gradients(state, ReluBackwardMode.Normal, output, seed, needGradient ? [target, input] : [target]);
-                g = grads[0];
-                if (needGradient) gradient = grads[1];
+                g = ToArray(TargetMaps(grads[0]));
+                if (needGradient) gradient = ToArray(grads[1]);
             }
-            var guided = needGuided ? Gradients(state, ReluBackwardMode.Guided, output, seed, [input])[0] : null;
-            var deconv = needDeconv ? Gradients(state, ReluBackwardMode.Deconvolution, output, seed, [input])[0] : null;
+            var guided = needGuided ? ToArray(Gradients(state, ReluBackwardMode.Guided, output, seed, [input])[0]) : null;
+            var deconv = needDeconv ? ToArray(Gradients(state, ReluBackwardMode.Deconvolution, output, seed, [input])[0]) : null;
 
             for (int i = 0; i < n; i++)
             {
@@ -287,15 +321,14 @@ public sealed class ExplanationModel : IDisposable
 
     /// <summary>
     /// One backward pass of the recorded forward pass with the ReLUs' <paramref name="rule"/>:
-    /// ∂(seed · output)/∂t for each t in <paramref name="wrt"/>, copied out. The graph is kept for
-    /// the next pass; a tensor the output does not depend on gets zeros.
+    /// ∂(seed · output)/∂t for each t in <paramref name="wrt"/>, in the caller's dispose scope. The
+    /// graph is kept for the next pass; a tensor the output does not depend on gets zeros.
     /// </summary>
-    private static float[][] Gradients(ExecutionState state, ReluBackwardMode rule, TorchTensor output, TorchTensor seed, TorchTensor[] wrt)
+    private static TorchTensor[] Gradients(ExecutionState state, ReluBackwardMode rule, TorchTensor output, TorchTensor seed, TorchTensor[] wrt)
     {
-        using var scope = torch.NewDisposeScope();
         state.ReluMode.Mode = rule;
         var grads = torch.autograd.grad([output], wrt, [seed], retain_graph: true, allow_unused: true);
-        return wrt.Select((t, j) => grads[j] is { } d ? ToArray(d) : new float[t.numel()]).ToArray();
+        return wrt.Select((t, j) => grads[j] ?? torch.zeros_like(t)).ToArray();
     }
 
     /// <summary>
@@ -348,11 +381,11 @@ public sealed class ExplanationModel : IDisposable
             var state = plan.Forward(Input(noisy, n).requires_grad_(true), recording: true);
             var output = state.Values[plan.OutputSlot]!;
             var target = state.Values[_targetSlot]!;
-            var a = ToArray(target);
+            var a = ToArray(TargetMaps(target));
             for (int p = 0; p < a.Length; p++) sumA[p] += a[p];
             for (int r = 0; r < rounds; r++)
             {
-                var g = Gradients(state, ReluBackwardMode.Normal, output, Seed(plan, n, classes, r), [target])[0];
+                var g = ToArray(TargetMaps(Gradients(state, ReluBackwardMode.Normal, output, Seed(plan, n, classes, r), [target])[0]));
                 for (int i = 0; i < n; i++)
                 {
                     if (r >= classes[i].Count) continue;
