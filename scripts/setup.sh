@@ -2,12 +2,15 @@
 # Installs what a fresh Debian machine lacks to run or test SquadStudy. Idempotent: installs only
 # missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
 #   bash scripts/setup.sh           runtime libraries (OpenBLAS, libjpeg-turbo, libspng)
-#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3
+#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3,
+#                                   Debian's PyTorch, torchvision and onnx (the engine's zoo reference)
 set -euo pipefail
 
 packages=(libopenblas0-pthread libturbojpeg0 libspng0)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3 chromium)
+  # Debian's PyTorch for the references the engine tests compare with (scripts/make_zoo_reference.py).
+  packages+=(python3-torch python3-torchvision python3-onnx)
 fi
 
 missing=()
