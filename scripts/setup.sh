@@ -2,14 +2,14 @@
 # Installs what a fresh Debian machine lacks to run or test SquadStudy. Idempotent: installs only
 # missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
 #   bash scripts/setup.sh           runtime libraries (OpenBLAS, libjpeg-turbo, libspng)
-#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3,
-#                                   Debian's PyTorch, torchvision and onnx (the engine's zoo reference)
+#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3
 set -euo pipefail
 
 packages=(libopenblas0-pthread libturbojpeg0 libspng0)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3 chromium)
-  # Debian's PyTorch for the references the engine tests compare with (scripts/make_zoo_reference.py).
+  # --test also: Debian's PyTorch, torchvision and onnx for the references the engine tests compare
+  # with (scripts/make_zoo_reference.py, run by scripts/test.sh).
   packages+=(python3-torch python3-torchvision python3-onnx)
 fi
 
