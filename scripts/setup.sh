@@ -14,6 +14,9 @@ if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86
 fi
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3 chromium)
+  # --test also: Debian's PyTorch, torchvision and onnx for the references the engine tests compare
+  # with (scripts/make_zoo_reference.py, run by scripts/test.sh).
+  packages+=(python3-torch python3-torchvision python3-onnx)
 fi
 
 missing=()
