@@ -10,9 +10,6 @@ namespace SquadStudy.Engine.Explainers;
 /// </summary>
 public abstract class CamExplainer
 {
-    /// <summary>The method's command-line name.</summary>
-    public abstract string Name { get; }
-
     /// <summary>The method's channel weights w_k (K values) for one (image, class).</summary>
     protected internal abstract float[] ComputeWeights(CamInputs inputs);
 
@@ -20,7 +17,7 @@ public abstract class CamExplainer
     public float[] Explain(CamInputs inputs, WeightTransform transform)
     {
         var weights = ComputeWeights(inputs);
-        if (weights.Length != inputs.Channels) throw new InvalidOperationException($"{Name} returned {weights.Length} weights for {inputs.Channels} maps.");
+        if (weights.Length != inputs.Channels) throw new InvalidOperationException($"{GetType().Name} returned {weights.Length} weights for {inputs.Channels} maps.");
         transform.Apply(weights);
         int plane = inputs.Plane;
         var map = new float[plane];
@@ -37,16 +34,8 @@ public abstract class CamExplainer
     }
 
     /// <summary>The explainer for a CAM-family method.</summary>
-    public static CamExplainer For(ExplanationMethod method) => method switch
-    {
-        ExplanationMethod.Cam => new ClassActivationMapping(),
-        ExplanationMethod.GradCam => new GradCam(),
-        ExplanationMethod.CounterfactualGradCam => new CounterfactualGradCam(),
-        ExplanationMethod.SquadCam => new SquadCam(),
-        ExplanationMethod.GradCamPlusPlus => new GradCamPlusPlus(),
-        ExplanationMethod.SmoothGradCamPlusPlus => new SmoothGradCamPlusPlus(),
-        _ => throw new ArgumentException($"{method} is not a CAM method", nameof(method)),
-    };
+    public static CamExplainer For(ExplanationMethod method) =>
+        MethodRegistry.Get(method).Explainer?.Invoke() ?? throw new ArgumentException($"{method} is not a CAM method", nameof(method));
 
     /// <summary>α_k = (1/Z) Σ_ij g_ij over the region (Selvaraju et al. 2017, Eq. 1).</summary>
     protected static float[] SpatialMeanOfGradient(CamInputs x)

@@ -3,8 +3,6 @@ namespace SquadStudy.Engine.Explainers;
 /// <summary>Counterfactual Grad-CAM (Selvaraju et al., ICCV 2017, §5 "Counterfactual Explanations").</summary>
 public sealed class CounterfactualGradCam : CamExplainer
 {
-    public override string Name => "counterfactual-gradcam";
-
     /// <summary>Eq. 4: the negated gradient, α_k^c = (1/Z) Σ_ij −∂y^c/∂A^k_ij, shows regions that lower y^c.</summary>
     protected internal override float[] ComputeWeights(CamInputs inputs)
     {

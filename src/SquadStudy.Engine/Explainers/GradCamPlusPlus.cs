@@ -3,8 +3,6 @@ namespace SquadStudy.Engine.Explainers;
 /// <summary>Grad-CAM++ (Chattopadhay et al., WACV 2018).</summary>
 public sealed class GradCamPlusPlus : CamExplainer
 {
-    public override string Name => "gradcampp";
-
     /// <summary>
     /// Eq. 19: α^kc_ij = g²_ij / (2·g²_ij + Σ_ab A^k_ab · g³_ij), 0 where the denominator is 0;
     /// Eq. 10: w^c_k = Σ_ij α^kc_ij · ReLU(g_ij).

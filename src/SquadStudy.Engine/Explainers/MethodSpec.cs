@@ -114,20 +114,10 @@ public sealed record MethodSpec(ExplanationMethod Method, PixelGuidance Guidance
 
     public SmoothOptions Smooth { get; init; } = new();
 
-    private static readonly (string Name, ExplanationMethod Method)[] BaseNames =
-    [
-        ("gradient", ExplanationMethod.Gradient),
-        ("deconv", ExplanationMethod.Deconvolution),
-        ("guidedbp", ExplanationMethod.GuidedBackprop),
-        ("cam", ExplanationMethod.Cam),
-        ("gradcam", ExplanationMethod.GradCam),
-        ("counterfactual-gradcam", ExplanationMethod.CounterfactualGradCam),
-        ("squadcam", ExplanationMethod.SquadCam),
-        ("gradcampp", ExplanationMethod.GradCamPlusPlus),
-        ("smooth-gradcampp", ExplanationMethod.SmoothGradCamPlusPlus),
-    ];
+    private static IReadOnlyList<MethodRegistry.Entry> BaseNames => MethodRegistry.Entries;
 
-    public bool IsCamFamily => Method is not (ExplanationMethod.Gradient or ExplanationMethod.Deconvolution or ExplanationMethod.GuidedBackprop);
+    /// <summary>A class-activation method (an explainer computes its channel weights).</summary>
+    public bool IsCamFamily => MethodRegistry.Get(Method).Explainer is not null;
 
     public string Name
     {
@@ -160,4 +150,30 @@ public sealed record MethodSpec(ExplanationMethod Method, PixelGuidance Guidance
     }
 
     public override string ToString() => Name;
+}
+
+/// <summary>
+/// The one list of methods: each method's command-line name and, for a CAM method, its explainer.
+/// Adding a CAM method is one entry here, its <see cref="ExplanationMethod"/> member and its small
+/// <see cref="CamExplainer"/> class; parsing, names, the CLI's and the site's lists follow.
+/// </summary>
+public static class MethodRegistry
+{
+    public sealed record Entry(string Name, ExplanationMethod Method, Func<CamExplainer>? Explainer);
+
+    public static IReadOnlyList<Entry> Entries { get; } =
+    [
+        new("gradient", ExplanationMethod.Gradient, null),
+        new("deconv", ExplanationMethod.Deconvolution, null),
+        new("guidedbp", ExplanationMethod.GuidedBackprop, null),
+        new("cam", ExplanationMethod.Cam, () => new ClassActivationMapping()),
+        new("gradcam", ExplanationMethod.GradCam, () => new GradCam()),
+        new("counterfactual-gradcam", ExplanationMethod.CounterfactualGradCam, () => new CounterfactualGradCam()),
+        new("squadcam", ExplanationMethod.SquadCam, () => new SquadCam()),
+        new("gradcampp", ExplanationMethod.GradCamPlusPlus, () => new GradCamPlusPlus()),
+        new("smooth-gradcampp", ExplanationMethod.SmoothGradCamPlusPlus, () => new SmoothGradCamPlusPlus()),
+    ];
+
+    public static Entry Get(ExplanationMethod method) =>
+        Entries.FirstOrDefault(e => e.Method == method) ?? throw new ArgumentException($"{method} has no registry entry", nameof(method));
 }

@@ -7,8 +7,6 @@ namespace SquadStudy.Engine.Explainers;
 /// </summary>
 public sealed class SmoothGradCamPlusPlus : CamExplainer
 {
-    public override string Name => "smooth-gradcampp";
-
     /// <summary>
     /// Omeiza et al. Eq. 6–7: Grad-CAM++'s Eq. 19 with D¹ = mean g, D² = mean g², D³ = mean g³ (and
     /// A its mean) over the n noisy samples; w_k = Σ_ij α_ij·ReLU(D¹_ij).

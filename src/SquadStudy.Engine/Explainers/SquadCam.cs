@@ -3,8 +3,6 @@ namespace SquadStudy.Engine.Explainers;
 /// <summary>Squad-CAM (Hultgren, Tyystjärvi, Bir): Grad-CAM with squared channel weights.</summary>
 public sealed class SquadCam : CamExplainer
 {
-    public override string Name => "squadcam";
-
     /// <summary>w_k = (α_k^c)², α_k^c the Grad-CAM weight (Selvaraju Eq. 1); squaring keeps every channel's evidence positive.</summary>
     protected internal override float[] ComputeWeights(CamInputs inputs)
     {
