@@ -7,9 +7,8 @@ namespace SquadStudy.Engine.Tests;
 
 /// <summary>
 /// The engine against PyTorch on the fixtures of scripts/make_engine_fixtures.py: four small CNNs
-/// (VGG-like, ResNet-like, GAP→linear, mixed operators) exported at opsets 11, 13 and 17, and the
-/// small members of the torchvision families under families/ (DenseNet, MobileNetV3, EfficientNet,
-/// ConvNeXt, ViT).
+/// (VGG-like, ResNet-like, GAP→linear, mixed operators) exported at opsets 11, 13 and 17 (the
+/// newer families: FamilyParityTests).
 /// </summary>
 public class ParityTests
 {
@@ -18,10 +17,18 @@ public class ParityTests
         var data = new TheoryData<string>();
         foreach (var dir in Directory.GetDirectories(FixturePaths.EngineRoot).Order())
             if (File.Exists(Path.Combine(dir, "manifest.json"))) data.Add(Path.GetFileName(dir));
-        foreach (var dir in Directory.GetDirectories(Path.Combine(FixturePaths.EngineRoot, "families")).Order())
-            if (File.Exists(Path.Combine(dir, "manifest.json")))
-                data.Add("families/" + Path.GetFileName(dir));
         return data;
+    }
+
+    [Fact]
+    public void VitDefaultTargetLayer_WithoutMetadata_IsTheLastBlocksNorm1()
+    {
+        // The engine's own rule for transformers: the last token LayerNormalization feeding an
+        // attention Softmax (pytorch-grad-cam's blocks[-1].norm1), reshaped to its patch grid.
+        var f = Load("families/vitlike_op17");
+        var target = f.Manifest.GetProperty("target_layer");
+        f.Model.TargetLayer.ShouldBe(target.GetProperty("onnx_name").GetString());
+        f.Model.TargetShape.ShouldBe(target.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray());
     }
 
     [Fact]
