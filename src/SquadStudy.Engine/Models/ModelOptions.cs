@@ -2,8 +2,9 @@ namespace SquadStudy.Engine.Models;
 
 /// <summary>
 /// How to load a model. Input size, mean and std default to the ONNX input's fixed shape and
-/// ImageNet's statistics; <see cref="TargetLayer"/> null picks the default CAM layer (the output
-/// of the last Relu fed by a Conv, directly or through BatchNormalization or Add).
+/// ImageNet's statistics; <see cref="TargetLayer"/> null picks the default CAM layer (the last
+/// activation, normalisation or residual Add of the convolutional trunk before the global pooling;
+/// a ViT's last block's norm1 tokens; docs/engine.md, "Target layer").
 /// </summary>
 public sealed record ModelOptions(
     int? InputWidth = null,
@@ -15,7 +16,7 @@ public sealed record ModelOptions(
     public static IReadOnlyList<float> ImageNetMean { get; } = [0.485f, 0.456f, 0.406f];
     public static IReadOnlyList<float> ImageNetStd { get; } = [0.229f, 0.224f, 0.225f];
 
-    /// <summary>OpenBLAS threads for GEMM; null leaves the library's setting (by default one per core).</summary>
+    /// <summary>libtorch's intra-op threads (process-wide); null leaves libtorch's setting (by default one per core).</summary>
     public int? Threads { get; init; }
 
     /// <summary>Upper bound on one forward pass's activations; a larger plan is rejected at load.</summary>

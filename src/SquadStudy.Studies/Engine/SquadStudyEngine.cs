@@ -12,11 +12,11 @@ namespace SquadStudy.Studies.Engine;
 /// <see cref="IExplanationEngine"/> on the platform's own engine (<c>SquadStudy.Engine</c>): the
 /// TurboJPEG/libspng decoders, <see cref="ExplanationModel"/>, the renderers and the metrics.
 /// </summary>
-/// <param name="blasThreads">
-/// OpenBLAS threads per GEMM (process-wide). The precomputer already runs one worker per core, so
+/// <param name="threads">
+/// libtorch's intra-op threads (process-wide). The precomputer already runs one worker per core, so
 /// one thread each avoids oversubscribing the cores.
 /// </param>
-public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
+public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
 {
     public DecodedImage Decode(byte[] data, string source)
     {
@@ -35,7 +35,7 @@ public sealed class SquadStudyEngine(int blasThreads = 1) : IExplanationEngine
     {
         var options = new ModelOptions(metadata.Input?.Width, metadata.Input?.Height, metadata.Mean, metadata.Std, metadata.TargetLayer)
         {
-            Threads = blasThreads,
+            Threads = threads,
         };
         try
         {
