@@ -56,7 +56,7 @@ public static class PlatformExtensions
             options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
             options.Conventions.AllowAnonymousToPage("/Research/Login");
         });
-        builder.AddParticipation();
+        builder.AddParticipation(database);
         return builder;
     }
 

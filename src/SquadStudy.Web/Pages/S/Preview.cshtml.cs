@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -126,12 +125,12 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
 
     private async Task<PlanItemView> ItemAsync(PreviewSession session, CancellationToken cancellationToken)
     {
-        var drawn = session.Items[session.Position];
+        var drawn = session.Items[session.Position].ToPlannedItem();
         var stimulus = drawn.StimulusId is long id
             ? await Service.StimulusAsync(Study!.Id, id, cancellationToken) ?? throw new InvalidOperationException($"Stimulus {id} of the preview plan no longer exists.")
             : null;
-        return new PlanItemView(0, session.Position, drawn.Kind, drawn.Swapped, null, drawn.Check?.Prompt, drawn.Check?.Answer,
-            drawn.Check is null ? null : JsonSerializer.Serialize(drawn.Check.Options), stimulus);
+        return new PlanItemView(0, session.Position, drawn.Kind, drawn.Swapped, null, drawn.AttentionPrompt, drawn.AttentionAnswer,
+            drawn.AttentionOptionsJson, stimulus);
     }
 
     private static string CookieName(string slug) => $"ss.preview.{slug}";

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 
-namespace SquadStudy.Web.Participation;
+namespace SquadStudy.Data.Participants;
 
 public static class ParticipantSource
 {

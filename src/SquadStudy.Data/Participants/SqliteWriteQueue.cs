@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using SquadStudy.Data;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace SquadStudy.Web.Participation;
+namespace SquadStudy.Data.Participants;
 
 /// <summary>
-/// The single writer of answers and question views on SQLite: one thread with its own connection
-/// takes the waiting writes (answers, question views, enrolments, abandonment), runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c>
+/// The single writer of every participant write on SQLite: one thread with its own connection
+/// takes the waiting writes (answers, question views, enrolments, abandonment, resuming,
+/// withdrawals, declines), runs each in its own savepoint inside one <c>BEGIN IMMEDIATE</c>
 /// transaction, commits, and only then completes each caller's task (group commit).
 /// </summary>
 /// <remarks>
@@ -17,9 +19,7 @@ namespace SquadStudy.Web.Participation;
 /// what one costs. A write whose statement fails rolls back to its savepoint and faults only its
 /// own caller. A caller is acknowledged only after the commit, so a crash loses nothing that was
 /// acknowledged. Enrolments read the balance counts inside the same single-writer transaction, so
-/// each sees every earlier one. The other, rare participant writers (withdrawal, resuming, a
-/// decline) hold <see cref="WriteGate"/>,
-/// which this thread also takes for each batch. The host stops it through <see cref="StopAsync"/>.
+/// each sees every earlier one. The host stops it through <see cref="StopAsync"/>.
 /// <para>
 /// Checkpoints (copying the write-ahead log back into the database file) are this thread's too,
 /// run after a batch's callers have been answered: SQLite's automatic checkpoint would run inside
@@ -50,7 +50,7 @@ public sealed class SqliteWriteQueue : IHostedService
         FullMode = BoundedChannelFullMode.Wait,
     });
     private readonly DatabaseSettings settings;
-    private readonly WriteGate gate;
+    private readonly SemaphoreSlim hold = new(1, 1);
     private readonly ILogger<SqliteWriteQueue> logger;
     private readonly Thread thread;
     private readonly TimeSpan checkpointInterval;
@@ -60,15 +60,18 @@ public sealed class SqliteWriteQueue : IHostedService
     private long lastCheckpoint = Stopwatch.GetTimestamp();
     private bool uncheckpointed;
 
-    public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger)
-        : this(settings, gate, logger, DefaultCheckpointInterval)
+    public SqliteWriteQueue(DatabaseSettings settings, ILogger<SqliteWriteQueue> logger)
+        : this(settings, logger, DefaultCheckpointInterval)
     {
     }
 
-    public SqliteWriteQueue(DatabaseSettings settings, WriteGate gate, ILogger<SqliteWriteQueue> logger, TimeSpan checkpointInterval)
+    public SqliteWriteQueue(DatabaseSettings settings, ILogger<SqliteWriteQueue> logger, TimeSpan checkpointInterval)
     {
+        if (settings.Provider != DatabaseProvider.Sqlite)
+        {
+            throw new ArgumentException($"The SQLite writer needs a SQLite database, not {settings.Provider}.", nameof(settings));
+        }
         this.settings = settings;
-        this.gate = gate;
         this.logger = logger;
         this.checkpointInterval = checkpointInterval;
         thread = new Thread(Run) { IsBackground = true, Name = "SquadStudy SQLite writer" };
@@ -100,6 +103,42 @@ public sealed class SqliteWriteQueue : IHostedService
     public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
         EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), cancellationToken, heavy: true);
 
+    public Task<bool> ResumeAsync(long participantId, DateTime nowUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.ResumeAsync(transaction, participantId, nowUtc, CancellationToken.None), cancellationToken, heavy: true);
+
+    public Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.WithdrawAsync(transaction, participantId, CancellationToken.None), cancellationToken, heavy: true);
+
+    public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>
+        EnqueueAsync<bool>(async (sql, transaction) =>
+        {
+            await sql.DeclineAsync(transaction, studyId, CancellationToken.None);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Keeps the writer from starting its next batch until the returned handle is disposed (writes
+    /// queue up meanwhile): how the tests line up many writes for one transaction.
+    /// </summary>
+    internal IDisposable Hold()
+    {
+        hold.Wait();
+        return new Release(hold);
+    }
+
+    private sealed class Release(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
+
     /// <summary>
     /// Queues a write. The cancellation token only covers waiting for room in the queue: once
     /// queued, a write runs even if its request goes away, so that what the participant sent is
@@ -118,10 +157,7 @@ public sealed class SqliteWriteQueue : IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (settings.Provider == DatabaseProvider.Sqlite)
-        {
-            thread.Start();
-        }
+        thread.Start();
         return Task.CompletedTask;
     }
 
@@ -227,7 +263,8 @@ public sealed class SqliteWriteQueue : IHostedService
 
     private void WriteBatch(List<Pending> batch)
     {
-        gate.Enter();
+        // Uncontended except while a test holds the writer; this thread may block (it is not a pool thread).
+        hold.Wait();
         try
         {
             connection ??= OpenConnection();
@@ -266,7 +303,7 @@ public sealed class SqliteWriteQueue : IHostedService
         }
         finally
         {
-            gate.Exit();
+            hold.Release();
         }
         foreach (var pending in batch)
         {

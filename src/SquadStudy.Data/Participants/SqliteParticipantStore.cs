@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
-using SquadStudy.Data;
 
-namespace SquadStudy.Web.Participation;
+namespace SquadStudy.Data.Participants;
 
 /// <summary>
 /// Long-lived SQLite connections for the question pages' one read, each with its statement
@@ -69,7 +68,7 @@ public sealed class SqliteReadPool(DatabaseSettings settings) : IDisposable
     }
 }
 
-/// <summary>The participant store on SQLite: reads from <see cref="SqliteReadPool"/>, writes through <see cref="SqliteWriteQueue"/>.</summary>
+/// <summary>The participant store on SQLite: reads from <see cref="SqliteReadPool"/>, every write through <see cref="SqliteWriteQueue"/>.</summary>
 public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQueue writer) : IParticipantStore
 {
     public Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken) =>
@@ -89,4 +88,13 @@ public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQu
 
     public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
         writer.ReleaseAbandonedAsync(studyId, idleBeforeUtc, cancellationToken);
+
+    public Task<bool> ResumeAsync(long studyId, long participantId, DateTime nowUtc, CancellationToken cancellationToken) =>
+        writer.ResumeAsync(participantId, nowUtc, cancellationToken);
+
+    public Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken) =>
+        writer.WithdrawAsync(participantId, cancellationToken);
+
+    public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>
+        writer.DeclineAsync(studyId, cancellationToken);
 }
