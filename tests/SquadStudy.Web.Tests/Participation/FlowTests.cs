@@ -115,7 +115,7 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         var bot = await EnrolledBotAsync(study);
         var (first, _) = await bot.GetQuestionAsync();
         var shown = await Factory.WithDbAsync(db => db.PlanItems.Where(i => i.Position == 0 && db.Participants.Any(p => p.Id == i.ParticipantId && p.StudyId == study.Id)).Select(i => i.ShownUtc).SingleAsync());
-        await Task.Delay(20);
+        Factory.Clock.Advance(TimeSpan.FromMilliseconds(20));
         var (second, _) = await bot.GetQuestionAsync();
         second!.Position.ShouldBe(first!.Position);
         second.Options.ShouldBe(first.Options);
@@ -131,7 +131,7 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         var study = await AddStudyAsync();
         var bot = await EnrolledBotAsync(study);
         var (page, _) = await bot.GetQuestionAsync();
-        await Task.Delay(300);
+        Factory.Clock.Advance(TimeSpan.FromMilliseconds(300));
         (await bot.AnswerAsync(page!, page!.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var answer = await Factory.WithDbAsync(db => db.Answers.SingleAsync(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id)));
         answer.ResponseMs.ShouldBeInRange(300, 30_000);
