@@ -40,6 +40,32 @@ public sealed class QuestionPageTests(SquadStudyWebFactory factory) : Participat
     }
 
     [Fact]
+    public async Task ParticipantPages_CarryNoInlineScript_NorEventAttributes()
+    {
+        // The Content-Security-Policy (issue 14) allows scripts from files only.
+        var study = await AddStudyAsync();
+        var bot = new ParticipantBot(Factory.CreateParticipantClient(), study.Slug);
+        var pages = new List<(string Url, AngleSharp.Dom.IDocument Document)>();
+        async Task VisitAsync(string url) => pages.Add((url, (await bot.GetAsync(url)).Document));
+        await VisitAsync($"/s/{study.Slug}");
+        (await bot.EnrolAsync()).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await VisitAsync($"/s/{study.Slug}/instructions");
+        await VisitAsync(bot.QuestionUrl);
+        await VisitAsync($"/s/{study.Slug}/withdraw");
+        await VisitAsync("/withdraw");
+        await bot.WalkToEndAsync(new Random(3));
+        await VisitAsync($"/s/{study.Slug}/done");
+
+        foreach (var (url, document) in pages)
+        {
+            document.QuerySelectorAll("script:not([src])").ShouldBeEmpty(url);
+            document.All.SelectMany(e => e.Attributes).Where(a => a.Name.StartsWith("on", StringComparison.OrdinalIgnoreCase))
+                .Select(a => a.Name).ShouldBeEmpty(url);
+        }
+        pages.Single(p => p.Url == bot.QuestionUrl).Document.QuerySelectorAll("script[src]").ShouldContain(s => s.GetAttribute("src")!.Contains("/js/question.js?v="));
+    }
+
+    [Fact]
     public async Task UnknownStudy_Returns404WithMessage()
     {
         var client = Factory.CreateParticipantClient();

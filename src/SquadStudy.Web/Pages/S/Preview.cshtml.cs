@@ -6,7 +6,7 @@ using Microsoft.Extensions.Caching.Memory;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
-using SquadStudy.Web.Templates;
+using SquadStudy.Web.Slices;
 
 namespace SquadStudy.Web.Pages.S;
 
@@ -33,7 +33,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
     [BindProperty]
     public string? Choice { get; set; }
 
-    public QuestionForm? Form { get; private set; }
+    public QuestionFormModel? Form { get; private set; }
     public PreviewSession? Session { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
@@ -138,6 +138,6 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
     private string CacheKey(string key) => $"preview:{Study!.Id}:{key}";
 
     /// <summary>The question form as participants see it, posting back to the preview.</summary>
-    private QuestionForm NewForm(QuestionView view, string? error) =>
-        new(view, error, Url.Page("/S/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext));
+    private QuestionFormModel NewForm(QuestionView view, string? error) =>
+        new(view, error, Url.Page("/S/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs);
 }
