@@ -57,7 +57,7 @@ public static class QuestionEndpoint
 
     private static async Task PostAsync(HttpContext context)
     {
-        // As Razor Pages do, before anything else: a POST without this session's token changes nothing.
+        // As Razor Pages do, before anything else: a POST that is not this site's own, or lacks this session's token, changes nothing.
         if (!await Antiforgery(context).IsRequestValidAsync(context))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -66,6 +66,24 @@ public sealed class QuestionPageTests(SquadStudyWebFactory factory) : Participat
     }
 
     [Fact]
+    public async Task Post_FromAnotherSite_Returns400_AndRecordsNothing_EvenWithItsToken()
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (page, _) = await bot.GetQuestionAsync();
+        using var post = new HttpRequestMessage(HttpMethod.Post, bot.QuestionUrl)
+        {
+            Content = new FormUrlEncodedContent([new("Position", "0"), new("Choice", page!.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]),
+        };
+        post.Headers.Add(ParticipantAntiforgery.FetchSiteHeader, "cross-site");
+        (await bot.Client.SendAsync(post)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await AnswersAsync(study.Id)).ShouldBe(0);
+        // The same form posted by the page itself is stored.
+        (await bot.AnswerAsync(page, page.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await AnswersAsync(study.Id)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task UnknownStudy_Returns404WithMessage()
     {
         var client = Factory.CreateParticipantClient();
