@@ -61,7 +61,8 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
     [Fact]
     public async Task FullWalk_AllExperimentTypes_StoresEveryAnswerOnce_AndShowsCodes()
     {
-        var study = await AddStudyAsync();
+        // A study without instructions of its own: the built-in ones show a worked example per question type.
+        var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, InstructionsMarkdown = null });
         var bot = await EnrolledBotAsync(study, "?PROLIFIC_PID=pid-1&STUDY_ID=s1&SESSION_ID=x.y");
         var (instructions, document) = await bot.GetAsync($"/s/{study.Slug}/instructions");
         instructions.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -106,6 +107,26 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         participant.Answers.Select(a => a.Position).Order().ShouldBe(Enumerable.Range(0, 10));
         Secrets.FormatWithdrawalCode(participant.WithdrawalCode).ShouldBe(withdrawalCode);
         await AssertCountersConsistentAsync(study.Id);
+    }
+
+    [Theory]
+    [InlineData("# Instructions\n\nName the **largest** shape.", 0)]
+    [InlineData("Name the **largest** shape.", 1)]
+    public async Task Instructions_OfThePack_AreShownOnce_WithoutTheBuiltInExamples(string markdown, int headingsAdded)
+    {
+        var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, InstructionsMarkdown = markdown });
+        var bot = await EnrolledBotAsync(study);
+
+        var (response, document) = await bot.GetAsync($"/s/{study.Slug}/instructions");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var main = document.QuerySelector("main")!;
+        main.QuerySelectorAll("h1").Select(h => h.TextContent).ShouldBe(["Instructions"]);
+        main.QuerySelectorAll(".study-instructions h1").Length.ShouldBe(1 - headingsAdded);
+        main.QuerySelector(".study-instructions strong")!.TextContent.ShouldBe("largest");
+        main.QuerySelectorAll("section.card").ShouldBeEmpty();
+        main.TextContent.ShouldNotContain("bicycle");
+        main.TextContent.ShouldNotContain("dog");
     }
 
     [Fact]

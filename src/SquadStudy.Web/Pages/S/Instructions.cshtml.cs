@@ -3,11 +3,17 @@ using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Pages.S;
 
-/// <summary><c>/s/{slug}/instructions</c>: the study's instructions and a worked example of each question type in the plan.</summary>
+/// <summary>
+/// <c>/s/{slug}/instructions</c>: the study's own instructions, or, for a study without any, the
+/// built-in ones with a worked example of each question type in the plan.
+/// </summary>
 public sealed class InstructionsModel(ParticipationService service) : ParticipantPageModel(service)
 {
     public string InstructionsHtml { get; private set; } = "";
     public IReadOnlyList<string> Kinds { get; private set; } = [];
+
+    /// <summary>Whether the study's instructions open with their own heading (then the page adds none).</summary>
+    public bool InstructionsHaveHeading => InstructionsHtml.StartsWith("<h", StringComparison.Ordinal);
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
     {
@@ -16,7 +22,10 @@ public sealed class InstructionsModel(ParticipationService service) : Participan
             return early;
         }
         InstructionsHtml = StudyMarkdown.ToHtml(Study!.InstructionsMarkdown);
-        Kinds = await Service.ExperimentsInPlanAsync(Participant!.Id, cancellationToken);
+        if (InstructionsHtml.Length == 0)
+        {
+            Kinds = await Service.ExperimentsInPlanAsync(Participant!.Id, cancellationToken);
+        }
         return Page();
     }
 }
