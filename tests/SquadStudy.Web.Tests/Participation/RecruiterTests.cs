@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data.Entities;
 using SquadStudy.Testing;
-using SquadStudy.Web.Pages.S;
+using SquadStudy.Web.Pages.Participate;
 
 namespace SquadStudy.Web.Tests.Participation;
 

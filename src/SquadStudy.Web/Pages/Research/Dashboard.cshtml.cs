@@ -68,7 +68,7 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
                 .Select(metric => (metric, BarChart.Metric(metric, Results.Metrics))).ToList();
         }
         // Absolute, with the path base the site runs under.
-        DirectLink = Url.Page("/S/Landing", pageHandler: null, values: new { slug = Slug }, protocol: Request.Scheme)!;
+        DirectLink = Url.Page("/Participate/Landing", pageHandler: null, values: new { slug = Slug }, protocol: Request.Scheme)!;
         // Prolific replaces the {{%…%}} placeholders with the participant's, study's and session's ids.
         ProlificLink = $"{DirectLink}?PROLIFIC_PID={{{{%PROLIFIC_PID%}}}}&STUDY_ID={{{{%STUDY_ID%}}}}&SESSION_ID={{{{%SESSION_ID%}}}}";
         // MTurk appends workerId, assignmentId, hitId and turkSubmitTo to an ExternalQuestion's URL itself.

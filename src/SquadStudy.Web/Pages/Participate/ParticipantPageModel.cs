@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>Shared by the participant pages: the study from the URL, the participant from the cookie.</summary>
 public abstract class ParticipantPageModel(ParticipationService service) : PageModel
@@ -31,7 +31,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
         if (requireParticipant && Participant is null)
         {
             // No (or an unknown) token: start at the study's link, which resumes or enrols.
-            return RedirectToPage("/S/Landing", new { slug });
+            return RedirectToPage("/Participate/Landing", new { slug });
         }
         return null;
     }

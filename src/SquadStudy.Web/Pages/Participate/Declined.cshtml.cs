@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 public sealed class DeclinedModel : PageModel
 {

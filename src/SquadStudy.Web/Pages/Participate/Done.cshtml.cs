@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>
 /// <c>/s/{slug}/done</c>: shown only after the last answer is committed. The completion code, the

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary><c>/s/{slug}/withdraw</c>: the current participant withdraws after one confirmation.</summary>
 public sealed class WithdrawCurrentModel(ParticipationService service) : ParticipantPageModel(service)
@@ -12,7 +12,7 @@ public sealed class WithdrawCurrentModel(ParticipationService service) : Partici
         {
             return early;
         }
-        return Participant is null ? RedirectToPage("/S/Withdraw") : Page();
+        return Participant is null ? RedirectToPage("/Participate/Withdraw") : Page();
     }
 
     public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
@@ -26,6 +26,6 @@ public sealed class WithdrawCurrentModel(ParticipationService service) : Partici
             await Service.WithdrawAsync(Participant.Id, cancellationToken);
         }
         ParticipantCookie.Delete(Response, slug);
-        return RedirectToPage("/S/Withdrawn");
+        return RedirectToPage("/Participate/Withdrawn");
     }
 }

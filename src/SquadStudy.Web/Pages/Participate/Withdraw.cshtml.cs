@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary><c>/withdraw</c>: anyone with a withdrawal code deletes that participant's data, at any later time.</summary>
 public sealed class WithdrawModel(ParticipationService service) : PageModel
@@ -42,7 +42,7 @@ public sealed class WithdrawModel(ParticipationService service) : PageModel
             return Page();
         }
         await service.WithdrawAsync(found.Value.ParticipantId, cancellationToken);
-        return RedirectToPage("/S/Withdrawn");
+        return RedirectToPage("/Participate/Withdrawn");
     }
 
     private async Task<(long ParticipantId, string StudyTitle, int Answers)?> FindAsync(CancellationToken cancellationToken)

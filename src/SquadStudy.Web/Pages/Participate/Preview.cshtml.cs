@@ -8,7 +8,7 @@ using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
 using SquadStudy.Web.Slices;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>
 /// <c>/s/{slug}/preview</c>: a researcher walks through a freshly drawn plan exactly as a participant
@@ -59,7 +59,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         var session = Find(slug);
         if (session is null || Position != session.Position || session.Position >= session.Items.Count)
         {
-            return RedirectToPage("/S/Preview", new { slug });
+            return RedirectToPage("/Participate/Preview", new { slug });
         }
         var item = await ItemAsync(session, cancellationToken);
         var answer = Questions.Evaluate(item, Choice);
@@ -73,7 +73,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
             + (answer.IsCorrect is bool correct ? correct ? ", correct" : ", incorrect" : "")
             + (answer.Score is int score ? $", score {score:+0;-0;0} for the stimulus' model/method A" : "") + ".";
         session.Position++;
-        return RedirectToPage("/S/Preview", new { slug });
+        return RedirectToPage("/Participate/Preview", new { slug });
     }
 
     public async Task<IActionResult> OnPostRestartAsync(string slug)
@@ -87,7 +87,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
             cache.Remove(CacheKey(key));
         }
         Response.Cookies.Delete(CookieName(slug), new CookieOptions { Path = $"/s/{slug}/preview" });
-        return RedirectToPage("/S/Preview", new { slug });
+        return RedirectToPage("/Participate/Preview", new { slug });
     }
 
     private async Task<IActionResult?> PrepareAsync(string slug)
@@ -139,5 +139,5 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
 
     /// <summary>The question form as participants see it, posting back to the preview.</summary>
     private QuestionFormModel NewForm(QuestionView view, string? error) =>
-        new(view, error, Url.Page("/S/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs);
+        new(view, error, Url.Page("/Participate/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs);
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>
 /// <c>/s/{slug}/instructions</c>: the study's own instructions, or, for a study without any, the

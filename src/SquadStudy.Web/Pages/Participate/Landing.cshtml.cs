@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Participation;
 
-namespace SquadStudy.Web.Pages.S;
+namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary><c>/s/{slug}</c>: the study link. Captures recruiter ids, resumes a returning participant, asks for consent.</summary>
 public sealed class LandingModel(ParticipationService service) : ParticipantPageModel(service)
@@ -73,7 +73,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         var participant = await Service.EnrolAsync(Study!, recruiter, cancellationToken);
         ParticipantCookie.Write(Response, slug, participant.Token);
         return participant.CurrentPosition == 0 && participant.Status == ParticipantStatus.Active
-            ? RedirectToPage("/S/Instructions", new { slug })
+            ? RedirectToPage("/Participate/Instructions", new { slug })
             : RedirectToCurrent(participant, slug);
     }
 
@@ -89,7 +89,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
             return closed;
         }
         await Service.DeclineAsync(Study!.Id, cancellationToken);
-        return RedirectToPage("/S/Declined", new { slug });
+        return RedirectToPage("/Participate/Declined", new { slug });
     }
 
     private async Task<(IActionResult?, RecruiterParameters?)> PrepareAsync(string slug)
