@@ -16,6 +16,16 @@ if ! /usr/bin/python3 scripts/make_zoo_reference.py; then
   echo "test: scripts/make_zoo_reference.py failed; the zoo tests will fail" >&2
 fi
 
+# Formatting (.editorconfig), whitespace rules only. The engine's kernels and the CLI's explain
+# command stack nested loops (`for … for … { }`) on purpose, which the formatter would re-indent:
+# they are left out until the engine's own work settles.
+format_failed=0
+if ! dotnet format whitespace --folder . --verify-no-changes -v q \
+    --exclude src/SquadStudy.Engine tests/SquadStudy.Engine.Tests src/SquadStudy.Cli/Commands/ExplainCommand.cs; then
+  echo "test: formatting differs from .editorconfig; run the same command without --verify-no-changes" >&2
+  format_failed=1
+fi
+
 log=$(mktemp)
 dotnet test SquadStudy.sln -c Release --nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -27,6 +37,10 @@ while read -r f p s; do
 done < <(sed -nE 's/.*Failed:[[:space:]]+([0-9]+), Passed:[[:space:]]+([0-9]+), Skipped:[[:space:]]+([0-9]+).*/\1 \2 \3/p' "$log")
 rm -f "$log"
 
+if [[ $format_failed -ne 0 ]]; then
+  failed=$((failed + 1))
+  [[ $status -eq 0 ]] && status=1
+fi
 if [[ $status -ne 0 && $failed -eq 0 ]]; then
   echo "test: dotnet test exited with $status (build failure or crashed test host)" >&2
   failed=1

@@ -1,27 +1,39 @@
-using System.Diagnostics;
-
 namespace SquadStudy.LoadTest.Tests;
 
 public sealed class ProcessCpuTests
 {
-    [Fact]
-    public void Reads_the_same_cpu_time_the_runtime_reports_for_this_process()
-    {
-        var before = ProcessCpu.Read(Environment.ProcessId);
-        // Burn about 300 ms of CPU on this thread.
-        var clock = Stopwatch.StartNew();
-        var x = 1.0;
-        while (clock.ElapsedMilliseconds < 300)
-        {
-            x = Math.Sqrt(x + 1);
-        }
-        var after = ProcessCpu.Read(Environment.ProcessId);
-        var runtime = Process.GetCurrentProcess().TotalProcessorTime;
+    // A line as proc(5) documents it, with a command name that holds spaces and parentheses;
+    // utime (field 14) = 250 ticks, stime (field 15) = 37 ticks.
+    private const string StatLine =
+        "4242 (dotnet (site) x) S 1 4242 4242 0 -1 4194560 51234 0 12 0 250 37 0 0 20 0 18 0 123456 3000000000 45000 18446744073709551615\n";
 
-        x.ShouldBeGreaterThan(1);
-        (after - before).ShouldBeGreaterThan(TimeSpan.FromMilliseconds(200));
-        // /proc counts in 10 ms ticks; the runtime reads the same counters.
-        (runtime - after).Duration().ShouldBeLessThan(TimeSpan.FromMilliseconds(100));
+    [Fact]
+    public void Adds_user_and_system_ticks_counted_after_the_command_name()
+    {
+        ProcessCpu.Parse(StatLine, 100).ShouldBe(TimeSpan.FromMilliseconds(2870));
+        // The clock-tick rate is the unit: the same ticks at 250 Hz.
+        ProcessCpu.Parse(StatLine, 250).ShouldBe(TimeSpan.FromMilliseconds(1148));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("4242 dotnet S 1 4242")]
+    [InlineData("4242 (dotnet) S 1 4242 4242 0 -1 4194560 51234 0 12 0 x 37 0 0")]
+    public void A_line_that_is_not_a_stat_line_is_an_error_not_zero(string line)
+    {
+        Should.Throw<FormatException>(() => ProcessCpu.Parse(line, 100));
+    }
+
+    [Fact]
+    public void Reads_this_process_from_proc_and_the_count_only_grows()
+    {
+        // No timing and no comparison with the runtime's figure (getrusage rounds differently
+        // from /proc's clock ticks): the file of a live process parses, and a second read is never lower.
+        var first = ProcessCpu.Read(Environment.ProcessId);
+        var second = ProcessCpu.Read(Environment.ProcessId);
+
+        first.ShouldBeGreaterThan(TimeSpan.Zero);
+        second.ShouldBeGreaterThanOrEqualTo(first);
     }
 
     [Fact]

@@ -18,6 +18,9 @@ public class SquadStudyWebFactory : WebApplicationFactory<Program>
 
     public ContentStore Store => new(DataDirectory);
 
+    /// <summary>The site's clock: the system's, moved forward by the tests that need time to pass.</summary>
+    public TestClock Clock { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         Directory.CreateDirectory(DataDirectory);
@@ -26,7 +29,11 @@ public class SquadStudyWebFactory : WebApplicationFactory<Program>
         // Tests seed their own studies; the first-run demo would import and precompute in the background.
         builder.UseSetting("SquadStudy:SeedDemo", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureTestServices(TestResearcherAuthentication.Register);
+        builder.ConfigureTestServices(services =>
+        {
+            TestResearcherAuthentication.Register(services);
+            services.AddSingleton<TimeProvider>(Clock);
+        });
     }
 
     /// <summary>A client that keeps cookies and shows redirects instead of following them.</summary>

@@ -169,21 +169,31 @@ public static class LoadRun
     }
 }
 
-/// <summary>User + system CPU time of another process, from <c>/proc/PID/stat</c> (Linux).</summary>
+/// <summary>User + system CPU time of another process, from <c>/proc/PID/stat</c> (Linux, proc(5)).</summary>
 public static class ProcessCpu
 {
-    public static TimeSpan Read(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // Fields after the command name (which may contain spaces, so it is skipped by its closing parenthesis):
-        // state is field 3, utime and stime are fields 14 and 15, in clock ticks.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
-    }
+    /// <summary>USER_HZ, the unit of <c>utime</c> and <c>stime</c>: 100 on every Linux architecture .NET runs on.</summary>
+    public const int ClockTicksPerSecond = 100;
 
-    /// <summary>USER_HZ: 100 on every Linux architecture .NET runs on.</summary>
-    private const int ClockTicksPerSecond = 100;
+    public static TimeSpan Read(int pid) => Parse(File.ReadAllText($"/proc/{pid}/stat"), ClockTicksPerSecond);
+
+    /// <summary>
+    /// utime + stime of one <c>/proc/PID/stat</c> line. The command name (field 2) is in
+    /// parentheses and may itself hold spaces and parentheses, so the fields are counted from its
+    /// last closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+    /// </summary>
+    public static TimeSpan Parse(string stat, int clockTicksPerSecond)
+    {
+        var close = stat.LastIndexOf(')');
+        var fields = close < 0 ? [] : stat[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 13
+            || !long.TryParse(fields[11], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var user)
+            || !long.TryParse(fields[12], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var system))
+        {
+            throw new FormatException($"Not a /proc/PID/stat line: '{stat.Trim()}'.");
+        }
+        return TimeSpan.FromSeconds((user + system) / (double)clockTicksPerSecond);
+    }
 }
 
 /// <summary>

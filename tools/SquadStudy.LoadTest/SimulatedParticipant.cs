@@ -37,7 +37,11 @@ public sealed partial class SimulatedParticipant : IDisposable
             UseCookies = true,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+        })
+        { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+        // What a browser sends with a form posted by a page of the same origin (Fetch Metadata);
+        // the question page's POST reads it (ParticipantAntiforgery). The token is sent as well.
+        client.DefaultRequestHeaders.Add("Sec-Fetch-Site", "same-origin");
     }
 
     public string QuestionPath => $"/s/{slug}/q";

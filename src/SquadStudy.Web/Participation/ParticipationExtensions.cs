@@ -1,26 +1,19 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Markdig;
 using SquadStudy.Data;
+using SquadStudy.Data.Participants;
 
 namespace SquadStudy.Web.Participation;
 
 public static class ParticipationExtensions
 {
     /// <summary>Registers the participant side: services, the abandonment sweep.</summary>
-    public static WebApplicationBuilder AddParticipation(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddParticipation(this WebApplicationBuilder builder, DatabaseSettings database)
     {
         builder.Services.AddOptions<ParticipationOptions>().BindConfiguration(ParticipationOptions.Section);
         builder.Services.AddMemoryCache();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<WriteGate>();
-        builder.Services.AddSingleton<SqliteWriteQueue>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SqliteWriteQueue>());
-        builder.Services.AddSingleton<SqliteReadPool>();
-        builder.Services.AddSingleton<SqliteParticipantStore>();
-        builder.Services.AddScoped<IParticipantStore>(services =>
-            services.GetRequiredService<DatabaseSettings>().Provider == DatabaseProvider.Sqlite
-                ? services.GetRequiredService<SqliteParticipantStore>()
-                : new PostgresParticipantStore(services.GetRequiredService<SquadStudyDbContext>()));
+        builder.Services.AddParticipantStore(database);
         builder.Services.AddSingleton<StudyContent>();
         builder.Services.AddScoped<ParticipationService>();
         builder.Services.AddSingleton<ParticipantAntiforgery>();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Data.Participants;
 
 namespace SquadStudy.Web.Participation;
 
@@ -13,25 +14,12 @@ public sealed record StudyInfo(
     long Id, string Slug, string Title, string Status, string ConsentMarkdown, string? InstructionsMarkdown,
     string DefinitionJson, string CompletionCode, string? Redirect, string PackDirectory, int AbandonAfterMinutes);
 
-/// <summary>A participant's server-held state.</summary>
-public sealed record ParticipantState(
-    long Id, long StudyId, string Token, string Status, int CurrentPosition, int PlanLength,
-    string WithdrawalCode, string Source, string? MturkAssignmentId, bool MturkSandbox);
-
-public enum RecordOutcome
-{
-    /// <summary>The answer was stored and the position advanced.</summary>
-    Recorded,
-    /// <summary>The position had already moved on (a repeated, stale or concurrent POST): nothing stored.</summary>
-    NotCurrent,
-}
-
 /// <summary>
-/// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write runs in one
-/// transaction through <see cref="WriteGate"/>; the participant's position only advances in the
-/// transaction that stores the answer for it, guarded by the position the answer was for.
+/// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write goes through
+/// <see cref="IParticipantStore"/>, each in one transaction; the participant's position only
+/// advances in the transaction that stores the answer for it, guarded by the position the answer was for.
 /// </summary>
-public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate, IParticipantStore store, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
+public sealed class ParticipationService(SquadStudyDbContext db, IParticipantStore store, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -74,9 +62,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
         store.FindByRecruiterAsync(studyId, recruiter, cancellationToken);
 
     /// <summary>Counts a decline; nothing else about the person is stored.</summary>
-    public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>
-        gate.RunAsync(db, null, ct => db.Studies.Where(s => s.Id == studyId)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.DeclineCount, x => x.DeclineCount + 1), ct), cancellationToken);
+    public Task DeclineAsync(long studyId, CancellationToken cancellationToken) => store.DeclineAsync(studyId, cancellationToken);
 
     /// <summary>
     /// Enrols a consenting participant: draws the whole plan and reserves its stimuli in one
@@ -86,7 +72,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     public Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
     {
         var now = Now;
-        return store.EnrolAsync(new Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
+        return store.EnrolAsync(PlanDrawer.Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
             now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)), cancellationToken);
     }
 
@@ -139,22 +125,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     /// reserved again (AssignedCount +1), so the balance counts live plans once more.
     /// </summary>
     public Task<bool> ResumeAsync(ParticipantState participant, CancellationToken cancellationToken) =>
-        gate.RunAsync(db, participant.StudyId, async ct =>
-        {
-            var now = Now;
-            var resumed = await db.Participants
-                .Where(p => p.Id == participant.Id && p.Status == ParticipantStatus.Abandoned)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, ParticipantStatus.Active).SetProperty(p => p.LastSeenUtc, now), ct);
-            if (resumed == 0)
-            {
-                return false;
-            }
-            var position = participant.CurrentPosition;
-            await db.Stimuli
-                .Where(s => db.PlanItems.Any(i => i.ParticipantId == participant.Id && i.Position >= position && i.StimulusId == s.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount + 1), ct);
-            return true;
-        }, cancellationToken);
+        store.ResumeAsync(participant.StudyId, participant.Id, Now, cancellationToken);
 
     /// <summary>Marks participants of all studies idle past their study's timeout as abandoned; returns how many.</summary>
     public async Task<int> ReleaseAbandonedAsync(CancellationToken cancellationToken)
@@ -189,35 +160,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, WriteGate gate,
     /// Deletes a participant and, by cascade, their plan and answers; gives back the balance counts
     /// their plan held and counts the withdrawal. Returns false if they were already gone.
     /// </summary>
-    public async Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken)
-    {
-        var studyId = await db.Participants.AsNoTracking().Where(p => p.Id == participantId).Select(p => (long?)p.StudyId).FirstOrDefaultAsync(cancellationToken);
-        if (studyId is null)
-        {
-            return false;
-        }
-        return await gate.RunAsync(db, studyId, async ct =>
-        {
-            var p = await db.Participants.AsNoTracking().Where(x => x.Id == participantId)
-                .Select(x => new { x.Status, x.CurrentPosition }).FirstOrDefaultAsync(ct);
-            if (p is null)
-            {
-                return false;
-            }
-            await db.Stimuli
-                .Where(s => db.Answers.Any(a => a.ParticipantId == participantId && a.StimulusId == s.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AnsweredCount, x => x.AnsweredCount - 1), ct);
-            // An abandoned plan already gave back its unanswered positions.
-            var held = p.Status == ParticipantStatus.Abandoned ? p.CurrentPosition : int.MaxValue;
-            await db.Stimuli
-                .Where(s => db.PlanItems.Any(i => i.ParticipantId == participantId && i.Position < held && i.StimulusId == s.Id))
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.AssignedCount, x => x.AssignedCount - 1), ct);
-            await db.Participants.Where(x => x.Id == participantId).ExecuteDeleteAsync(ct);
-            await db.Studies.Where(s => s.Id == studyId)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.WithdrawalCount, x => x.WithdrawalCount + 1), ct);
-            return true;
-        }, cancellationToken);
-    }
+    public Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken) => store.WithdrawAsync(participantId, cancellationToken);
 
     /// <summary>Draws a plan without storing anything (the researchers' preview).</summary>
     public async Task<IReadOnlyList<DrawnItem>> DrawPreviewAsync(StudyInfo study, CancellationToken cancellationToken)

@@ -1,12 +1,16 @@
+using System.Text.Json;
 using SquadStudy.Data.Entities;
+using SquadStudy.Data.Participants;
 
 namespace SquadStudy.Web.Participation;
 
-/// <summary>What the drawer needs to know of a stimulus.</summary>
-public readonly record struct StimulusSlot(long Id, string Experiment, long ImageId, int AssignedCount);
-
 /// <summary>One drawn plan position: a question (stimulus, sides) or an attention check.</summary>
-public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheck? Check);
+public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheck? Check)
+{
+    /// <summary>The position as the plan_items row stores it.</summary>
+    public PlannedItem ToPlannedItem() =>
+        new(Kind, StimulusId, Swapped, Check?.Prompt, Check?.Answer, Check is null ? null : JsonSerializer.Serialize(Check.Options));
+}
 
 /// <summary>
 /// Balanced assignment (DESIGN "Assignment"). Per experiment, in study.json order, the configured
@@ -24,6 +28,14 @@ public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, Atte
 /// </remarks>
 public static class PlanDrawer
 {
+    /// <summary>
+    /// An enrolment whose plan is drawn from the study's definition and the balance counts the
+    /// store reads inside the enrolment's transaction, with a fresh token and withdrawal code.
+    /// </summary>
+    public static Enrolment Enrolment(long studyId, StudyDefinition definition, RecruiterParameters recruiter, DateTime nowUtc, DateTime idleBeforeUtc) =>
+        new(studyId, recruiter, Secrets.NewToken(), Secrets.NewWithdrawalCode(), nowUtc, idleBeforeUtc,
+            slots => Draw(definition, slots, Random.Shared).Select(item => item.ToPlannedItem()).ToList());
+
     public static IReadOnlyList<DrawnItem> Draw(StudyDefinition definition, IReadOnlyList<StimulusSlot> stimuli, Random random)
     {
         var questions = new List<DrawnItem>();

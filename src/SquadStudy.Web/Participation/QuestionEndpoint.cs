@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using SquadStudy.Data.Entities;
-using SquadStudy.Web.Templates;
+using SquadStudy.Web.Slices;
 
 namespace SquadStudy.Web.Participation;
 
@@ -11,11 +11,12 @@ namespace SquadStudy.Web.Participation;
 /// </summary>
 /// <remarks>
 /// Every participant loads this page and posts its form once per answer, so it runs as two plain
-/// endpoints rendering Razor templates (<see cref="HtmlTemplate{TModel}"/>) instead of a Razor
-/// Page: MVC's page invocation, model binding and view engine took 0.3–0.45 ms of the site's CPU
-/// per answer (docs/participants.md). It behaves as the other participant pages do: antiforgery
-/// validated on every POST (400 when missing or foreign), post/redirect/get, the participant from
-/// their study-scoped cookie, the same participant layout (<see cref="ParticipantDocument"/>).
+/// endpoints rendering Razor Slices (the RazorSlices package: Razor markup written straight to the
+/// response, without MVC) instead of a Razor Page: MVC's page invocation, model binding and view
+/// engine took 0.3–0.45 ms of the site's CPU per answer (docs/participants.md). It behaves as the
+/// other participant pages do: antiforgery validated on every POST (400 when missing or foreign),
+/// post/redirect/get, the participant from their study-scoped cookie, the same participant
+/// document (<see cref="ParticipantDocument"/>, which the Razor Pages' layout renders too).
 /// </remarks>
 public static class QuestionEndpoint
 {
@@ -43,7 +44,7 @@ public static class QuestionEndpoint
         if (participant.Status == ParticipantStatus.Abandoned)
         {
             var tokens = Antiforgery(context).GetAndStoreTokens(context);
-            await RenderAsync(context, study, new QuestionPage(Resume: new ResumeChoice(
+            await RenderAsync(context, study, document => new QuestionPageModel(document, Resume: new ResumeChoice(
                 ParticipantUrls.Question(context.Request, study.Slug) + "?handler=Resume", ParticipantUrls.Withdraw(context.Request, study.Slug), tokens)));
             return;
         }
@@ -56,7 +57,7 @@ public static class QuestionEndpoint
 
     private static async Task PostAsync(HttpContext context)
     {
-        // As Razor Pages do, before anything else: a POST without this session's token changes nothing.
+        // As Razor Pages do, before anything else: a POST that is not this site's own, or lacks this session's token, changes nothing.
         if (!await Antiforgery(context).IsRequestValidAsync(context))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -116,7 +117,7 @@ public static class QuestionEndpoint
         var study = await service.FindStudyAsync(slug);
         if (study is null)
         {
-            await RenderAsync(context, null, new QuestionPage(Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
+            await RenderAsync(context, null, document => new QuestionPageModel(document, Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
             return null;
         }
         var found = await service.FindParticipantAsync(study.Id, ParticipantCookie.Read(context.Request, slug), context.RequestAborted);
@@ -131,19 +132,19 @@ public static class QuestionEndpoint
     private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error)
     {
         var tokens = Antiforgery(context).GetAndStoreTokens(context);
-        return RenderAsync(context, study, new QuestionPage(Form: new QuestionForm(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens)));
+        return RenderAsync(context, study, document => new QuestionPageModel(document,
+            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs)));
     }
 
-    private static async Task RenderAsync(HttpContext context, StudyInfo? study, QuestionPage page, int status = StatusCodes.Status200OK)
+    private static async Task RenderAsync(HttpContext context, StudyInfo? study, Func<ParticipantDocumentModel, QuestionPageModel> page, int status = StatusCodes.Status200OK)
     {
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
-        var document = new ParticipantDocument(study?.Title, study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug),
-            SiteUrls.For(context), ParticipantTemplates.QuestionPage(page));
-        var writer = new Utf8PipeTextWriter(response.BodyWriter);
-        ParticipantTemplates.Document(document).WriteTo(writer, context.RequestServices.GetService<HtmlEncoder>() ?? HtmlEncoder.Default);
-        writer.Flush();
+        var document = new ParticipantDocumentModel(study?.Title,
+            study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug), SiteUrls.For(context));
+        // Written straight into the response's pipe, then flushed once.
+        await QuestionPage.Create(page(document)).RenderAsync(response.BodyWriter, context.RequestServices.GetService<HtmlEncoder>(), context.RequestAborted);
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 

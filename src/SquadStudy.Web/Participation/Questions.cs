@@ -4,16 +4,6 @@ using SquadStudy.Data.Entities;
 
 namespace SquadStudy.Web.Participation;
 
-/// <summary>The stimulus of a plan item, as the question pages need it.</summary>
-public sealed record StimulusView(
-    long Id, string Experiment, long ImageId, int TargetClass, int? DistractorClass,
-    long ModelAId, long? ModelBId, string MethodA, string? MethodB);
-
-/// <summary>One plan position with what is needed to show and check it.</summary>
-public sealed record PlanItemView(
-    long Id, int Position, string Kind, bool Swapped, DateTime? ShownUtc,
-    string? AttentionPrompt, string? AttentionAnswer, string? AttentionOptions, StimulusView? Stimulus);
-
 /// <summary>An answer option: the value posted and the text shown.</summary>
 public sealed record QuestionOption(string Value, string Label);
 

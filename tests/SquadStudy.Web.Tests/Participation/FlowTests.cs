@@ -61,7 +61,8 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
     [Fact]
     public async Task FullWalk_AllExperimentTypes_StoresEveryAnswerOnce_AndShowsCodes()
     {
-        var study = await AddStudyAsync();
+        // A study without instructions of its own: the built-in ones show a worked example per question type.
+        var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, InstructionsMarkdown = null });
         var bot = await EnrolledBotAsync(study, "?PROLIFIC_PID=pid-1&STUDY_ID=s1&SESSION_ID=x.y");
         var (instructions, document) = await bot.GetAsync($"/s/{study.Slug}/instructions");
         instructions.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -108,6 +109,26 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         await AssertCountersConsistentAsync(study.Id);
     }
 
+    [Theory]
+    [InlineData("# Instructions\n\nName the **largest** shape.", 0)]
+    [InlineData("Name the **largest** shape.", 1)]
+    public async Task Instructions_OfThePack_AreShownOnce_WithoutTheBuiltInExamples(string markdown, int headingsAdded)
+    {
+        var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, InstructionsMarkdown = markdown });
+        var bot = await EnrolledBotAsync(study);
+
+        var (response, document) = await bot.GetAsync($"/s/{study.Slug}/instructions");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var main = document.QuerySelector("main")!;
+        main.QuerySelectorAll("h1").Select(h => h.TextContent).ShouldBe(["Instructions"]);
+        main.QuerySelectorAll(".study-instructions h1").Length.ShouldBe(1 - headingsAdded);
+        main.QuerySelector(".study-instructions strong")!.TextContent.ShouldBe("largest");
+        main.QuerySelectorAll("section.card").ShouldBeEmpty();
+        main.TextContent.ShouldNotContain("bicycle");
+        main.TextContent.ShouldNotContain("dog");
+    }
+
     [Fact]
     public async Task Reload_ShowsTheSameQuestion_AndKeepsTheFirstShownTime()
     {
@@ -115,7 +136,7 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         var bot = await EnrolledBotAsync(study);
         var (first, _) = await bot.GetQuestionAsync();
         var shown = await Factory.WithDbAsync(db => db.PlanItems.Where(i => i.Position == 0 && db.Participants.Any(p => p.Id == i.ParticipantId && p.StudyId == study.Id)).Select(i => i.ShownUtc).SingleAsync());
-        await Task.Delay(20);
+        Factory.Clock.Advance(TimeSpan.FromMilliseconds(20));
         var (second, _) = await bot.GetQuestionAsync();
         second!.Position.ShouldBe(first!.Position);
         second.Options.ShouldBe(first.Options);
@@ -131,7 +152,7 @@ public abstract class FlowTests(SquadStudyWebFactory factory) : ParticipationTes
         var study = await AddStudyAsync();
         var bot = await EnrolledBotAsync(study);
         var (page, _) = await bot.GetQuestionAsync();
-        await Task.Delay(300);
+        Factory.Clock.Advance(TimeSpan.FromMilliseconds(300));
         (await bot.AnswerAsync(page!, page!.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var answer = await Factory.WithDbAsync(db => db.Answers.SingleAsync(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id)));
         answer.ResponseMs.ShouldBeInRange(300, 30_000);

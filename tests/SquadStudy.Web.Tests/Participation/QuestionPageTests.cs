@@ -40,6 +40,50 @@ public sealed class QuestionPageTests(SquadStudyWebFactory factory) : Participat
     }
 
     [Fact]
+    public async Task ParticipantPages_CarryNoInlineScript_NorEventAttributes()
+    {
+        // The Content-Security-Policy (issue 14) allows scripts from files only.
+        var study = await AddStudyAsync();
+        var bot = new ParticipantBot(Factory.CreateParticipantClient(), study.Slug);
+        var pages = new List<(string Url, AngleSharp.Dom.IDocument Document)>();
+        async Task VisitAsync(string url) => pages.Add((url, (await bot.GetAsync(url)).Document));
+        await VisitAsync($"/s/{study.Slug}");
+        (await bot.EnrolAsync()).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        await VisitAsync($"/s/{study.Slug}/instructions");
+        await VisitAsync(bot.QuestionUrl);
+        await VisitAsync($"/s/{study.Slug}/withdraw");
+        await VisitAsync("/withdraw");
+        await bot.WalkToEndAsync(new Random(3));
+        await VisitAsync($"/s/{study.Slug}/done");
+
+        foreach (var (url, document) in pages)
+        {
+            document.QuerySelectorAll("script:not([src])").ShouldBeEmpty(url);
+            document.All.SelectMany(e => e.Attributes).Where(a => a.Name.StartsWith("on", StringComparison.OrdinalIgnoreCase))
+                .Select(a => a.Name).ShouldBeEmpty(url);
+        }
+        pages.Single(p => p.Url == bot.QuestionUrl).Document.QuerySelectorAll("script[src]").ShouldContain(s => s.GetAttribute("src")!.Contains("/js/question.js?v="));
+    }
+
+    [Fact]
+    public async Task Post_FromAnotherSite_Returns400_AndRecordsNothing_EvenWithItsToken()
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (page, _) = await bot.GetQuestionAsync();
+        using var post = new HttpRequestMessage(HttpMethod.Post, bot.QuestionUrl)
+        {
+            Content = new FormUrlEncodedContent([new("Position", "0"), new("Choice", page!.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]),
+        };
+        post.Headers.Add(ParticipantAntiforgery.FetchSiteHeader, "cross-site");
+        (await bot.Client.SendAsync(post)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await AnswersAsync(study.Id)).ShouldBe(0);
+        // The same form posted by the page itself is stored.
+        (await bot.AnswerAsync(page, page.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await AnswersAsync(study.Id)).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task UnknownStudy_Returns404WithMessage()
     {
         var client = Factory.CreateParticipantClient();

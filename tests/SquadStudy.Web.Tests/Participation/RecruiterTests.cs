@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data.Entities;
 using SquadStudy.Testing;
+using SquadStudy.Web.Pages.Participate;
 
 namespace SquadStudy.Web.Tests.Participation;
 
@@ -71,7 +72,11 @@ public abstract class RecruiterTests(SquadStudyWebFactory factory) : Participati
         var form = document.QuerySelector("#mturk-submit")!;
         form.GetAttribute("action").ShouldBe("https://workersandbox.mturk.com/mturk/externalSubmit");
         form.QuerySelector("input[name=assignmentId]")!.GetAttribute("value").ShouldBe("A456");
-        document.QuerySelectorAll("script").ShouldContain(s => s.TextContent.Contains("getElementById('mturk-submit').submit()", StringComparison.Ordinal));
+        // The HIT is submitted automatically: a script file (no inline script) reads the delay from the form.
+        form.GetAttribute("data-auto-submit-ms").ShouldBe((DoneModel.AutoReturnSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var script = document.QuerySelectorAll("script[src]").Select(s => s.GetAttribute("src")!).Single(src => src.Contains("mturk-submit.js", StringComparison.Ordinal));
+        (await bots[0].Client.GetStringAsync(script)).ShouldContain("form.submit()");
+        document.QuerySelectorAll("script:not([src])").ShouldBeEmpty();
         await AssertCountersConsistentAsync(study.Id);
     }
 

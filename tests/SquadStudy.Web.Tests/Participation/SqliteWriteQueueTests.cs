@@ -17,7 +17,7 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         var definition = await Factory.WithDbAsync(db => db.Studies.Where(s => s.Id == study.Id).Select(s => s.DefinitionJson).SingleAsync());
         var now = DateTime.UtcNow;
         var enrolled = await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Queue.EnrolAsync(
-            new Enrolment(study.Id, StudyDefinition.Parse(definition), RecruiterParameters.None, now, now.AddHours(-1)),
+            PlanDrawer.Enrolment(study.Id, StudyDefinition.Parse(definition), RecruiterParameters.None, now, now.AddHours(-1)),
             CancellationToken.None)));
         return [.. enrolled];
     }
@@ -35,9 +35,8 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         var participants = await EnrolAsync(study, 60);
         var items = await Task.WhenAll(participants.Select(p => ItemAsync(p.Id, 0)));
         var before = Queue.Committed;
-        // Holding the gate (as an enrolment would) keeps the writer waiting while all sixty queue up.
-        var gate = Factory.Services.GetRequiredService<WriteGate>();
-        gate.Enter();
+        // Holding the writer keeps it waiting while all sixty queue up.
+        var hold = Queue.Hold();
         List<Task<RecordOutcome>> writes;
         try
         {
@@ -46,7 +45,7 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         }
         finally
         {
-            gate.Exit();
+            hold.Dispose();
         }
 
         var outcomes = await Task.WhenAll(writes);
@@ -66,19 +65,18 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         var study = await AddStudyAsync();
         var definition = StudyDefinition.Parse(await Factory.WithDbAsync(db => db.Studies.Where(s => s.Id == study.Id).Select(s => s.DefinitionJson).SingleAsync()));
         var before = Queue.Committed;
-        var gate = Factory.Services.GetRequiredService<WriteGate>();
-        gate.Enter();
+        var hold = Queue.Hold();
         List<Task<ParticipantState>> enrolments;
         try
         {
             var now = DateTime.UtcNow;
             enrolments = Enumerable.Range(0, 12)
-                .Select(_ => Queue.EnrolAsync(new Enrolment(study.Id, definition, RecruiterParameters.None, now, now.AddHours(-1)), CancellationToken.None))
+                .Select(_ => Queue.EnrolAsync(PlanDrawer.Enrolment(study.Id, definition, RecruiterParameters.None, now, now.AddHours(-1)), CancellationToken.None))
                 .ToList();
         }
         finally
         {
-            gate.Exit();
+            hold.Dispose();
         }
 
         (await Task.WhenAll(enrolments)).Select(p => p.Id).Distinct().Count().ShouldBe(12);
@@ -141,7 +139,7 @@ public sealed class SqliteWriteQueueTests(SquadStudyWebFactory factory) : Partic
         var items = await Task.WhenAll(participants.Select(p => ItemAsync(p.Id, 0)));
         // A second writer on the same database that checkpoints after every batch.
         var settings = Factory.Services.GetRequiredService<SquadStudy.Data.DatabaseSettings>();
-        var writer = new SqliteWriteQueue(settings, Factory.Services.GetRequiredService<WriteGate>(),
+        var writer = new SqliteWriteQueue(settings,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteWriteQueue>.Instance, checkpointInterval: TimeSpan.Zero);
         await writer.StartAsync(CancellationToken.None);
         try

@@ -57,6 +57,12 @@ public sealed class AutomatedMetricsTests : IDisposable
         table.ShouldContain("average_drop");
         table.ShouldContain("increase_in_confidence");
         table.ShouldContain("12.500");
+        // Readable names with their units, and one chart per metric whose bar carries the mean.
+        page.QuerySelectorAll("figure figcaption").Select(f => f.TextContent).ShouldContain("Average Drop (%; lower is better)");
+        page.QuerySelectorAll("figure figcaption").Select(f => f.TextContent).ShouldContain("Localisation error (fraction of images (IoU < 0.5); lower is better)");
+        var drop = page.QuerySelector("svg[aria-label='Average Drop per model and method']").ShouldNotBeNull();
+        drop.QuerySelectorAll("g").ShouldHaveSingleItem().QuerySelector("title")!.TextContent.ShouldBe("vgg gradcam: Average Drop 12.500 % (mean of 2 explanations)");
+        page.QuerySelectorAll("svg[aria-label$=' per model and method']").Length.ShouldBe(10, "six stored fields (the box is not a metric) and four derived");
     }
 
     [Theory]

@@ -148,6 +148,25 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     }
 
     [Fact]
+    public async Task Dashboard_AccuracyTable_DrawsEachCellsWilsonIntervalOnAHundredPercentTrack()
+    {
+        var page = await DashboardAsync();
+
+        foreach (var cell in site.Paper.Table1)
+        {
+            var row = page.QuerySelectorAll("#accuracy-table tbody tr").Single(r => Cells(r)[0] == cell.Method && Cells(r)[1] == cell.Model);
+            var wilson = SquadStudy.Analysis.Statistics.Proportions.Wilson(cell.Correct, cell.N);
+            var rects = row.QuerySelector("svg.interval-bar")!.QuerySelectorAll("rect").ToList();
+            double Attribute(int i, string name) => double.Parse(rects[i].GetAttribute(name)!, CultureInfo.InvariantCulture);
+            // Track, interval, point: 200 px for 0–100 %.
+            Attribute(0, "width").ShouldBe(200);
+            Attribute(1, "x").ShouldBe(200 * wilson.Low, 0.01);
+            Attribute(1, "width").ShouldBe(200 * (wilson.High - wilson.Low), 0.02);
+            Attribute(2, "x").ShouldBe(200 * cell.Accuracy, 0.01);
+        }
+    }
+
+    [Fact]
     public async Task Dashboard_TrustChart_DrawsEachMeanFromZeroWithItsInterval()
     {
         var page = await DashboardAsync();

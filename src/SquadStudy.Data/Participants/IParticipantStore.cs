@@ -1,0 +1,96 @@
+namespace SquadStudy.Data.Participants;
+
+/// <summary>A participant's server-held state.</summary>
+public sealed record ParticipantState(
+    long Id, long StudyId, string Token, string Status, int CurrentPosition, int PlanLength,
+    string WithdrawalCode, string Source, string? MturkAssignmentId, bool MturkSandbox);
+
+public enum RecordOutcome
+{
+    /// <summary>The answer was stored and the position advanced.</summary>
+    Recorded,
+    /// <summary>The position had already moved on (a repeated, stale or concurrent POST): nothing stored.</summary>
+    NotCurrent,
+}
+
+/// <summary>The stimulus of a plan item, as the question pages need it.</summary>
+public sealed record StimulusView(
+    long Id, string Experiment, long ImageId, int TargetClass, int? DistractorClass,
+    long ModelAId, long? ModelBId, string MethodA, string? MethodB);
+
+/// <summary>One plan position with what is needed to show and check it.</summary>
+public sealed record PlanItemView(
+    long Id, int Position, string Kind, bool Swapped, DateTime? ShownUtc,
+    string? AttentionPrompt, string? AttentionAnswer, string? AttentionOptions, StimulusView? Stimulus);
+
+/// <summary>An answer to store: what <see cref="ParticipantSql.RecordAnswerAsync"/> writes in one transaction.</summary>
+public sealed record AnswerWrite(
+    long ParticipantId, long PlanItemId, int Position, bool Completes, long? StimulusId,
+    string Choice, bool? IsCorrect, int? Score, int ResponseMs, DateTime ShownUtc, DateTime AnsweredUtc);
+
+/// <summary>What balanced assignment needs to know of a stimulus.</summary>
+public readonly record struct StimulusSlot(long Id, string Experiment, long ImageId, int AssignedCount);
+
+/// <summary>One plan position as stored: a question (stimulus, sides) or an attention check (prompt, answer, options as a JSON array).</summary>
+public sealed record PlannedItem(string Kind, long? StimulusId, bool Swapped, string? AttentionPrompt, string? AttentionAnswer, string? AttentionOptionsJson);
+
+/// <summary>
+/// What an enrolment needs: the study, who came, the new participant's secrets, the abandonment
+/// cutoff, and how to draw a plan from the study's balance counts. The store calls
+/// <paramref name="DrawPlan"/> inside the enrolment's transaction, with counts no other enrolment
+/// of the study can change until it commits.
+/// </summary>
+public sealed record Enrolment(
+    long StudyId, RecruiterParameters Recruiter, string Token, string WithdrawalCode, DateTime NowUtc, DateTime IdleBeforeUtc,
+    Func<IReadOnlyList<StimulusSlot>, IReadOnlyList<PlannedItem>> DrawPlan);
+
+/// <summary>
+/// Every read and write of participants, their plans and answers that the participant pages make,
+/// with the balance counts those writes change (<see cref="StimulusBalance"/>, the one place that
+/// changes them). On SQLite writes go through <see cref="SqliteWriteQueue"/> and reads through
+/// <see cref="SqliteReadPool"/> (<see cref="SqliteParticipantStore"/>); on PostgreSQL through
+/// <see cref="PostgresParticipantStore"/>. Both run the same statements (<see cref="ParticipantSql"/>).
+/// </summary>
+public interface IParticipantStore
+{
+    /// <summary>The participant holding the token in the study, with the plan item at their current position (null once the plan is done).</summary>
+    Task<(ParticipantState Participant, PlanItemView? Current)?> FindParticipantAsync(long studyId, string token, CancellationToken cancellationToken);
+
+    /// <summary>The participant a Prolific or MTurk id already enrolled in the study, if any.</summary>
+    Task<ParticipantState?> FindByRecruiterAsync(long studyId, RecruiterParameters recruiter, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the answer and advances the participant's position in one transaction, only if the
+    /// position still equals the answer's (so a repeated, stale or concurrent POST stores nothing).
+    /// Returns once the transaction has committed.
+    /// </summary>
+    Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken);
+
+    /// <summary>Records the first time a plan item was shown (later views keep it) and when the participant was last seen.</summary>
+    Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Enrols a consenting participant: frees the study's abandoned plans, draws the whole plan
+    /// from the balance counts and reserves its stimuli, all in one transaction that no other
+    /// enrolment of the study interleaves with. A recruiter id already enrolled gets its participant back.
+    /// </summary>
+    Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken);
+
+    /// <summary>Marks the study's participants idle since before the cutoff abandoned and frees their unanswered stimuli; returns how many.</summary>
+    Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// An abandoned participant who comes back and goes on: active again, and their unanswered
+    /// stimuli reserved again. False if they were not abandoned (nothing changed).
+    /// </summary>
+    Task<bool> ResumeAsync(long studyId, long participantId, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a participant with their plan and answers, gives back the balance counts their plan
+    /// held and counts the withdrawal. False if they were already gone.
+    /// </summary>
+    Task<bool> WithdrawAsync(long participantId, CancellationToken cancellationToken);
+
+    /// <summary>Counts a decline of the study; nothing else about the person is stored.</summary>
+    Task DeclineAsync(long studyId, CancellationToken cancellationToken);
+}

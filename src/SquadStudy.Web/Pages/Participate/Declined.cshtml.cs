@@ -1,0 +1,10 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace SquadStudy.Web.Pages.Participate;
+
+public sealed class DeclinedModel : PageModel
+{
+    public void OnGet()
+    {
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Mvc;
+using SquadStudy.Web.Participation;
+
+namespace SquadStudy.Web.Pages.Participate;
+
+/// <summary>
+/// <c>/s/{slug}/instructions</c>: the study's own instructions, or, for a study without any, the
+/// built-in ones with a worked example of each question type in the plan.
+/// </summary>
+public sealed class InstructionsModel(ParticipationService service) : ParticipantPageModel(service)
+{
+    public string InstructionsHtml { get; private set; } = "";
+    public IReadOnlyList<string> Kinds { get; private set; } = [];
+
+    /// <summary>Whether the study's instructions open with their own heading (then the page adds none).</summary>
+    public bool InstructionsHaveHeading => InstructionsHtml.StartsWith("<h", StringComparison.Ordinal);
+
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(slug, requireParticipant: true) is { } early)
+        {
+            return early;
+        }
+        InstructionsHtml = StudyMarkdown.ToHtml(Study!.InstructionsMarkdown);
+        if (InstructionsHtml.Length == 0)
+        {
+            Kinds = await Service.ExperimentsInPlanAsync(Participant!.Id, cancellationToken);
+        }
+        return Page();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Caching.Memory;
+using SquadStudy.Data.Entities;
+using SquadStudy.Web.Infrastructure;
+using SquadStudy.Web.Participation;
+using SquadStudy.Web.Slices;
+
+namespace SquadStudy.Web.Pages.Participate;
+
+/// <summary>
+/// <c>/s/{slug}/preview</c>: a researcher walks through a freshly drawn plan exactly as a participant
+/// would see it. Nothing is written to the database: the plan lives in this instance's memory under
+/// a random key held in a cookie, and the balance counts are only read.
+/// </summary>
+[Authorize(Policy = ResearcherPolicy.Name)]
+public sealed class PreviewModel(ParticipationService service, IMemoryCache cache, IAntiforgery antiforgery) : ParticipantPageModel(service)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
+
+    public sealed class PreviewSession
+    {
+        public required IReadOnlyList<DrawnItem> Items { get; init; }
+        public int Position { get; set; }
+        public string? LastFeedback { get; set; }
+    }
+
+    [BindProperty]
+    public int Position { get; set; }
+
+    [BindProperty]
+    public string? Choice { get; set; }
+
+    public QuestionFormModel? Form { get; private set; }
+    public PreviewSession? Session { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (await PrepareAsync(slug) is { } early)
+        {
+            return early;
+        }
+        Session = Find(slug) ?? await StartAsync(slug, cancellationToken);
+        if (Session.Position < Session.Items.Count)
+        {
+            Form = NewForm(await ViewAtAsync(Session, cancellationToken), null);
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string slug, CancellationToken cancellationToken)
+    {
+        if (await PrepareAsync(slug) is { } early)
+        {
+            return early;
+        }
+        var session = Find(slug);
+        if (session is null || Position != session.Position || session.Position >= session.Items.Count)
+        {
+            return RedirectToPage("/Participate/Preview", new { slug });
+        }
+        var item = await ItemAsync(session, cancellationToken);
+        var answer = Questions.Evaluate(item, Choice);
+        if (answer is null)
+        {
+            Session = session;
+            Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), "Please choose one of the options before going on.");
+            return Page();
+        }
+        session.LastFeedback = $"Position {session.Position + 1} would be stored as choice \"{answer.Choice}\""
+            + (answer.IsCorrect is bool correct ? correct ? ", correct" : ", incorrect" : "")
+            + (answer.Score is int score ? $", score {score:+0;-0;0} for the stimulus' model/method A" : "") + ".";
+        session.Position++;
+        return RedirectToPage("/Participate/Preview", new { slug });
+    }
+
+    public async Task<IActionResult> OnPostRestartAsync(string slug)
+    {
+        if (await PrepareAsync(slug) is { } early)
+        {
+            return early;
+        }
+        if (Request.Cookies[CookieName(slug)] is string key)
+        {
+            cache.Remove(CacheKey(key));
+        }
+        Response.Cookies.Delete(CookieName(slug), new CookieOptions { Path = $"/s/{slug}/preview" });
+        return RedirectToPage("/Participate/Preview", new { slug });
+    }
+
+    private async Task<IActionResult?> PrepareAsync(string slug)
+    {
+        if (await LoadAsync(slug, requireParticipant: false) is { } early)
+        {
+            return early;
+        }
+        ViewData["Title"] = $"Preview: {Study!.Title}";
+        return Study.Status is StudyStatus.Draft or StudyStatus.Ready or StudyStatus.Open
+            ? null
+            : ShowMessage(StatusCodes.Status409Conflict, $"A {Study.Status} study cannot be previewed (only draft, ready and open ones).");
+    }
+
+    private async Task<PreviewSession> StartAsync(string slug, CancellationToken cancellationToken)
+    {
+        var session = new PreviewSession { Items = await Service.DrawPreviewAsync(Study!, cancellationToken) };
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        cache.Set(CacheKey(key), session, new MemoryCacheEntryOptions { SlidingExpiration = Lifetime });
+        Response.Cookies.Append(CookieName(slug), key, new CookieOptions
+        {
+            Path = $"/s/{slug}/preview",
+            HttpOnly = true,
+            SameSite = SameSiteMode.Lax,
+            Secure = Request.IsHttps,
+        });
+        return session;
+    }
+
+    private PreviewSession? Find(string slug) =>
+        Request.Cookies[CookieName(slug)] is string key && cache.TryGetValue(CacheKey(key), out PreviewSession? session) ? session : null;
+
+    private async Task<QuestionView> ViewAtAsync(PreviewSession session, CancellationToken cancellationToken) =>
+        await Service.BuildViewAsync(Study!, await ItemAsync(session, cancellationToken), session.Items.Count, cancellationToken);
+
+    private async Task<PlanItemView> ItemAsync(PreviewSession session, CancellationToken cancellationToken)
+    {
+        var drawn = session.Items[session.Position].ToPlannedItem();
+        var stimulus = drawn.StimulusId is long id
+            ? await Service.StimulusAsync(Study!.Id, id, cancellationToken) ?? throw new InvalidOperationException($"Stimulus {id} of the preview plan no longer exists.")
+            : null;
+        return new PlanItemView(0, session.Position, drawn.Kind, drawn.Swapped, null, drawn.AttentionPrompt, drawn.AttentionAnswer,
+            drawn.AttentionOptionsJson, stimulus);
+    }
+
+    private static string CookieName(string slug) => $"ss.preview.{slug}";
+
+    private string CacheKey(string key) => $"preview:{Study!.Id}:{key}";
+
+    /// <summary>The question form as participants see it, posting back to the preview.</summary>
+    private QuestionFormModel NewForm(QuestionView view, string? error) =>
+        new(view, error, Url.Page("/Participate/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs);
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Html;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
+
+namespace SquadStudy.Web.Slices;
+
+/// <summary>
+/// The model of <c>ParticipantDocument.cshtml</c>, the page around everything a participant sees:
+/// the Razor Pages' participant layout renders it with their body, the question page uses it as
+/// its layout (<see cref="QuestionPage"/>).
+/// </summary>
+/// <param name="Title">The study's title (or the page's), before " · SquadStudy".</param>
+/// <param name="WithdrawHref">The withdrawal link in the footer of every participant page.</param>
+/// <param name="Body">A Razor Page's own content, or null when a slice using this layout supplies it.</param>
+/// <param name="Scripts">Scripts after the site's own, or null.</param>
+public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null);
+
+/// <summary>The home page, and the stylesheets and scripts with the file-version query MVC's <c>asp-append-version</c> adds.</summary>
+public sealed record SiteUrls(string Home, string BootstrapCss, string SiteCss, string BootstrapJs, string QuestionJs)
+{
+    public static SiteUrls For(HttpContext context)
+    {
+        var versions = context.RequestServices.GetRequiredService<IFileVersionProvider>();
+        var pathBase = context.Request.PathBase;
+        // As the link and script tag helpers do: the path includes the base; the provider finds the file without it.
+        string Versioned(string path) => versions.AddFileVersionToPath(pathBase, pathBase + path);
+        return new SiteUrls(pathBase + "/", Versioned("/lib/bootstrap/bootstrap.min.css"), Versioned("/css/site.css"), Versioned("/lib/bootstrap/bootstrap.bundle.min.js"),
+            Versioned("/js/question.js"));
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Antiforgery;
+using SquadStudy.Web.Participation;
+
+namespace SquadStudy.Web.Slices;
+
+/// <summary>
+/// The model of <c>QuestionForm.cshtml</c>: one question, its progress, an error after an invalid
+/// POST, where the form posts to, the antiforgery token it carries, and the URL of its keyboard script.
+/// </summary>
+public sealed record QuestionFormModel(QuestionView View, string? Error, string Action, AntiforgeryTokenSet Antiforgery, string ScriptUrl)
+{
+    public int Number => View.Position + 1;
+    public int ProgressPercent => View.PlanLength == 0 ? 100 : View.Position * 100 / View.PlanLength;
+    public bool SideBySide => View.Images.Count > 1;
+}
+
+/// <summary>
+/// The content of <c>/s/{slug}/q</c> (<c>QuestionPage.cshtml</c>) inside its document: a message,
+/// a question form, or the "welcome back" choice after abandonment (the first that is set).
+/// </summary>
+public sealed record QuestionPageModel(ParticipantDocumentModel Document, string? Message = null, QuestionFormModel? Form = null, ResumeChoice? Resume = null);
+
+/// <summary>The "welcome back" choice of a participant whose plan was released while away: continue (a POST to <paramref name="Action"/>) or withdraw.</summary>
+public sealed record ResumeChoice(string Action, string WithdrawHref, AntiforgeryTokenSet Antiforgery);
