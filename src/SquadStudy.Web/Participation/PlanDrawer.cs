@@ -6,7 +6,7 @@ namespace SquadStudy.Web.Participation;
 public readonly record struct StimulusSlot(long Id, string Experiment, long ImageId, int AssignedCount);
 
 /// <summary>One drawn plan position: a question (stimulus, sides) or an attention check.</summary>
-public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheck? Check);
+public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheckDefinition? Check);
 
 /// <summary>
 /// Balanced assignment (DESIGN "Assignment"). Per experiment, in study.json order, the configured
