@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using SquadStudy.Cli;
 using SquadStudy.Cli.Commands;
 using SquadStudy.Data;
@@ -115,5 +117,66 @@ public sealed class ExportCommandTests : IDisposable
         exit.ShouldBe(ExitCodes.Failure);
         stderr.ToString().ShouldContain("there is no study 'nope'");
         Directory.Exists(Output).ShouldBeFalse();
+    }
+
+    /// <summary>
+    /// A participant who enrols and answers while an export reads: the snapshot's queries run one
+    /// after another, and without one read transaction the answers query would return an answer whose
+    /// participant the participants query did not (answers.csv then fails on it, or the files disagree).
+    /// </summary>
+    [Fact]
+    public async Task Snapshot_AnswerCommittedBetweenItsQueries_IsNotSeen()
+    {
+        await SeedAsync();
+        var interleaved = new WriteAfterParticipantsQuery(AnswerAsNewParticipantAsync);
+        await using var db = new SquadStudyDbContext(new DbContextOptionsBuilder<SquadStudyDbContext>().UseSqlite(Database).AddInterceptors(interleaved).Options);
+
+        var snapshot = (await StudySnapshot.LoadAsync(db, "demo")).ShouldNotBeNull();
+
+        interleaved.Wrote.ShouldBeTrue("the write ran between the snapshot's queries");
+        await using (var after = Open())
+        {
+            (await after.Answers.CountAsync()).ShouldBe(3, "the interleaved answer was committed");
+        }
+        snapshot.Participants.Count.ShouldBe(2);
+        snapshot.Answers.Count.ShouldBe(2);
+        snapshot.Answers.Select(a => a.ParticipantId).ShouldBeSubsetOf(snapshot.Participants.Select(p => p.Participant.Id));
+        File.Exists(Path.Combine(directory, "site.db-wal")).ShouldBeTrue("the database runs in WAL mode, as the site's does");
+        CsvExports.Answers(snapshot).ShouldNotBeEmpty();
+    }
+
+    private async Task AnswerAsNewParticipantAsync()
+    {
+        await using var db = Open();
+        var study = await db.Studies.SingleAsync();
+        var stimulus = await db.Stimuli.SingleAsync();
+        var participant = new Participant { StudyId = study.Id, Token = "late", WithdrawalCode = "late", Source = "direct", ConsentedUtc = DateTime.UtcNow, LastSeenUtc = DateTime.UtcNow };
+        participant.Plan.Add(new PlanItem { Position = 0, Kind = PlanItemKind.Question, StimulusId = stimulus.Id });
+        db.Participants.Add(participant);
+        await db.SaveChangesAsync();
+        db.Answers.Add(new Answer
+        {
+            ParticipantId = participant.Id, PlanItemId = participant.Plan[0].Id, Position = 0, StimulusId = stimulus.Id, Choice = "1",
+            IsCorrect = true, ResponseMs = 900, ShownUtc = DateTime.UtcNow, AnsweredUtc = DateTime.UtcNow,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Runs a write on another connection right after the snapshot's participants query, once.</summary>
+    private sealed class WriteAfterParticipantsQuery(Func<Task> write) : DbCommandInterceptor
+    {
+        public bool Wrote { get; private set; }
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            var text = command.CommandText;
+            if (!Wrote && text.Contains("FROM \"participants\"", StringComparison.Ordinal)
+                && !text.Contains("plan_items", StringComparison.Ordinal) && !text.Contains("answers", StringComparison.Ordinal))
+            {
+                Wrote = true;
+                await write();
+            }
+            return result;
+        }
     }
 }
