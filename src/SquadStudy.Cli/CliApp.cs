@@ -16,6 +16,7 @@ public static class CliApp
         PrecomputeCommand.Create,
         AdminCommand.Create,
         ReportCommand.Create,
+        ExportCommand.Create,
     ];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

@@ -1,29 +1,22 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using SquadStudy.Data.Entities;
 using SquadStudy.Engine.Imaging;
 using SquadStudy.Engine.Models;
+using SquadStudy.Studies;
 
 namespace SquadStudy.Cli;
 
-/// <summary>
-/// A model's metadata from its sibling <c>&lt;model&gt;.json</c> (docs/study-pack.md), when present.
-/// </summary>
-internal sealed record ModelMetadata(
-    [property: JsonPropertyName("name")] string? Name,
-    [property: JsonPropertyName("input")] ModelMetadata.InputSize? Input,
-    [property: JsonPropertyName("mean")] float[]? Mean,
-    [property: JsonPropertyName("std")] float[]? Std,
-    [property: JsonPropertyName("target_layer")] string? TargetLayer)
+/// <summary>Loads a model (with its metadata) and turns image files into its input tensors.</summary>
+internal static class ModelInputs
 {
-    internal sealed record InputSize([property: JsonPropertyName("width")] int Width, [property: JsonPropertyName("height")] int Height);
-
-    public static ModelMetadata? ForModel(string modelPath)
+    /// <summary>The model's metadata from its sibling <c>&lt;model&gt;.json</c> (docs/study-pack.md), when present.</summary>
+    public static ModelMetadata? Metadata(string modelPath)
     {
         string path = Path.ChangeExtension(modelPath, ".json");
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<ModelMetadata>(File.ReadAllText(path))
+            return JsonSerializer.Deserialize<ModelMetadata>(File.ReadAllText(path), PackJson.Options)
                 ?? throw new CliException($"{path}: empty model metadata");
         }
         catch (JsonException e)
@@ -31,15 +24,11 @@ internal sealed record ModelMetadata(
             throw new CliException($"{path}: invalid model metadata ({e.Message})");
         }
     }
-}
 
-/// <summary>Loads a model (with its metadata) and turns image files into its input tensors.</summary>
-internal static class ModelInputs
-{
     public static ExplanationModel LoadModel(string path, string? layer = null)
     {
         if (!File.Exists(path)) throw new CliException($"model file not found: {path}");
-        var meta = ModelMetadata.ForModel(path);
+        var meta = Metadata(path);
         var options = new ModelOptions(meta?.Input?.Width, meta?.Input?.Height, meta?.Mean, meta?.Std, layer ?? meta?.TargetLayer);
         return ExplanationModel.Load(path, options);
     }

@@ -16,6 +16,7 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<Study> Studies => Set<Study>();
     public DbSet<StudyModel> StudyModels => Set<StudyModel>();
     public DbSet<StudyImage> StudyImages => Set<StudyImage>();
+    public DbSet<StudyClass> StudyClasses => Set<StudyClass>();
     public DbSet<Prediction> Predictions => Set<Prediction>();
     public DbSet<Explanation> Explanations => Set<Explanation>();
     public DbSet<Stimulus> Stimuli => Set<Stimulus>();
@@ -44,6 +45,13 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
             e.HasIndex(s => s.Slug).IsUnique();
             e.HasMany(s => s.Models).WithOne(m => m.Study).HasForeignKey(m => m.StudyId);
             e.HasMany(s => s.Images).WithOne(i => i.Study).HasForeignKey(i => i.StudyId);
+            e.HasMany(s => s.Classes).WithOne().HasForeignKey(c => c.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<StudyClass>(e =>
+        {
+            e.ToTable("study_classes");
+            e.HasKey(c => new { c.StudyId, c.ClassIndex });
+            e.Property(c => c.ClassIndex).ValueGeneratedNever();
         });
         modelBuilder.Entity<StudyModel>(e =>
         {

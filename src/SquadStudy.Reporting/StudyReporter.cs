@@ -60,9 +60,10 @@ public sealed record StudyResultsDocument(
 /// </summary>
 public static class StudyReporter
 {
-    public static async Task<StudyResultsDocument?> BuildAsync(SquadStudyDbContext db, DatabaseSettings settings, string slug, DateTime nowUtc, CancellationToken cancellationToken = default)
+    public static async Task<StudyResultsDocument?> BuildAsync(SquadStudyDbContext db, string slug, DateTime nowUtc, CancellationToken cancellationToken = default)
     {
-        var snapshot = await StudySnapshot.LoadAsync(db, settings, slug, cancellationToken);
+        await using var transaction = await ReadSnapshot.BeginAsync(db, cancellationToken);
+        var snapshot = await StudySnapshot.LoadInSnapshotAsync(db, slug, cancellationToken);
         if (snapshot is null)
         {
             return null;
@@ -78,7 +79,7 @@ public static class StudyReporter
     }
 
     /// <summary>The study's exclusion rules as analysis options; a rule the study does not set is off.</summary>
-    public static AnalysisOptions Options(ExclusionRules rules) => new()
+    public static AnalysisOptions Options(ExclusionDefinition rules) => new()
     {
         MaxFailedAttentionChecks = rules.FailAttention ? 0 : int.MaxValue,
         MinMedianResponseMs = rules.MinMedianResponseMs,

@@ -1,34 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 
 namespace SquadStudy.Reporting;
-
-/// <summary>The exclusion rules of a study's study.json (<c>exclusions</c>); absent rules do not apply.</summary>
-public sealed record ExclusionRules(bool FailAttention, int? MinMedianResponseMs)
-{
-    public static ExclusionRules FromDefinition(string definitionJson)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(definitionJson);
-            if (!document.RootElement.TryGetProperty("exclusions", out var exclusions) || exclusions.ValueKind != JsonValueKind.Object)
-            {
-                return new ExclusionRules(false, null);
-            }
-            var failAttention = exclusions.TryGetProperty("fail_attention", out var fail) && fail.ValueKind == JsonValueKind.True;
-            int? minMedian = exclusions.TryGetProperty("min_median_response_ms", out var min) && min.TryGetInt32(out var ms) ? ms : null;
-            return new ExclusionRules(failAttention, minMedian);
-        }
-        catch (JsonException exception)
-        {
-            throw new InvalidOperationException($"The study's definition (study.json) is not valid JSON: {exception.Message}", exception);
-        }
-    }
-}
 
 /// <summary>What the exports and the dashboard report about one participant.</summary>
 public sealed record ParticipantSummary(
@@ -57,10 +33,9 @@ public sealed class StudySnapshot
     public required IReadOnlyDictionary<long, PlanItem> PlanItems { get; init; }
     public required IReadOnlyList<Answer> Answers { get; init; }
     public required IReadOnlyList<string> ClassNames { get; init; }
-    public required ExclusionRules Rules { get; init; }
+    public required ExclusionDefinition Rules { get; init; }
 
-    public string ClassName(int index) =>
-        index >= 0 && index < ClassNames.Count ? ClassNames[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string ClassName(int index) => StudyClassNames.Name(ClassNames, index);
 
     /// <summary>
     /// A participant's identifier in exports: a hash of the study and the participant's row number,
@@ -72,7 +47,18 @@ public sealed class StudySnapshot
         return "p" + Convert.ToHexStringLower(bytes)[..12];
     }
 
-    public static async Task<StudySnapshot?> LoadAsync(SquadStudyDbContext db, DatabaseSettings settings, string slug, CancellationToken cancellationToken = default)
+    /// <summary>Loads the study's rows in one <see cref="ReadSnapshot"/>, so they agree with each other.</summary>
+    public static async Task<StudySnapshot?> LoadAsync(SquadStudyDbContext db, string slug, CancellationToken cancellationToken = default)
+    {
+        await using var snapshot = await ReadSnapshot.BeginAsync(db, cancellationToken);
+        return await LoadInSnapshotAsync(db, slug, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the study inside a transaction the caller holds (<see cref="ReadSnapshot"/>), for
+    /// readers that query more rows in the same snapshot.
+    /// </summary>
+    public static async Task<StudySnapshot?> LoadInSnapshotAsync(SquadStudyDbContext db, string slug, CancellationToken cancellationToken = default)
     {
         var study = await db.Studies.AsNoTracking().SingleOrDefaultAsync(s => s.Slug == slug, cancellationToken);
         if (study is null)
@@ -90,7 +76,8 @@ public sealed class StudySnapshot
             .Where(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id))
             .OrderBy(a => a.ParticipantId).ThenBy(a => a.Position)
             .ToListAsync(cancellationToken);
-        var rules = ExclusionRules.FromDefinition(study.DefinitionJson);
+        var classNames = await db.ClassNamesAsync(study.Id, cancellationToken);
+        var rules = StudyDefinition.Parse(study.DefinitionJson).Rules;
 
         var byParticipant = answers.ToLookup(a => a.ParticipantId);
         var summaries = participants.Select(p => Summarise(study.Id, p, byParticipant[p.Id], planItems, rules)).ToList();
@@ -103,7 +90,7 @@ public sealed class StudySnapshot
             Participants = summaries,
             PlanItems = planItems,
             Answers = answers,
-            ClassNames = ReadClassNames(settings.DataDirectory, study.PackDirectory),
+            ClassNames = classNames,
             Rules = rules,
         };
     }
@@ -116,7 +103,7 @@ public sealed class StudySnapshot
     public static bool PassedAttention(Answer answer, PlanItem item) =>
         answer.IsCorrect ?? string.Equals(answer.Choice.Trim(), item.AttentionAnswer?.Trim(), StringComparison.OrdinalIgnoreCase);
 
-    private static ParticipantSummary Summarise(long studyId, Participant participant, IEnumerable<Answer> answers, IReadOnlyDictionary<long, PlanItem> planItems, ExclusionRules rules)
+    private static ParticipantSummary Summarise(long studyId, Participant participant, IEnumerable<Answer> answers, IReadOnlyDictionary<long, PlanItem> planItems, ExclusionDefinition rules)
     {
         int questions = 0, checks = 0, failures = 0;
         var times = new List<int>();
@@ -158,14 +145,5 @@ public sealed class StudySnapshot
         values.Sort();
         var middle = values.Count / 2;
         return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2.0;
-    }
-
-    /// <summary>The pack's labels.txt (line i names class i); empty when the pack folder is gone.</summary>
-    private static IReadOnlyList<string> ReadClassNames(string dataDirectory, string packDirectory)
-    {
-        var path = Path.Combine(dataDirectory, packDirectory, "labels.txt");
-        return File.Exists(path)
-            ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList()
-            : [];
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -8,12 +7,18 @@ namespace SquadStudy.Studies;
 /// <summary>A status change the study's state does not allow; the message says why.</summary>
 public sealed class StudyLifecycleException(string message) : Exception(message);
 
-/// <summary>Opening and closing studies, with the checks that keep participants from an unfinished study.</summary>
+/// <summary>
+/// Opening and closing studies: the one place a study's status moves between ready, open and
+/// closed, used by the dashboard, the CLI and the demo seeder, with the checks that keep
+/// participants from an unfinished study.
+/// </summary>
 public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
 {
     /// <summary>
-    /// Opens a <c>ready</c> (or reopens a <c>closed</c>) study. Refused while its precomputation
-    /// is unfinished, or when an experiment has fewer stimuli than the questions it asks each participant.
+    /// Opens a <c>ready</c> (or reopens a <c>closed</c>) study; opening an open study changes nothing,
+    /// so a repeated request is harmless. Refused while its precomputation is unfinished, when it has
+    /// no stimuli, or when an experiment has fewer stimuli than the questions it asks each participant.
+    /// <see cref="Study.OpenedUtc"/> keeps the first opening.
     /// </summary>
     public async Task<Study> OpenAsync(long studyId, CancellationToken cancellationToken = default)
     {
@@ -27,10 +32,18 @@ public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
         {
             throw new StudyLifecycleException($"Study '{study.Slug}' is {study.Status}; it can open once its explanations are precomputed (status ready).");
         }
-        var definition = JsonSerializer.Deserialize<StudyDefinition>(study.DefinitionJson, PackJson.Options)!;
+        var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == studyId, cancellationToken);
+        if (job is null || job.Status != PrecomputeStatus.Done)
+        {
+            throw new StudyLifecycleException($"The precomputation of study '{study.Slug}' is {job?.Status ?? "not started"}: the study can open when it is done.");
+        }
         var counts = await db.Stimuli.Where(s => s.StudyId == studyId).GroupBy(s => s.Experiment)
             .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
-        foreach (var byType in definition.Experiments.GroupBy(e => e.Type))
+        if (counts.Count == 0)
+        {
+            throw new StudyLifecycleException($"Study '{study.Slug}' has no stimuli, so there is nothing to ask participants.");
+        }
+        foreach (var byType in StudyDefinition.Parse(study.DefinitionJson).Experiments.GroupBy(e => e.Type))
         {
             var questions = byType.Max(e => e.Questions);
             var available = counts.GetValueOrDefault(byType.Key);
@@ -40,7 +53,7 @@ public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
             }
         }
         study.Status = StudyStatus.Open;
-        study.OpenedUtc = clock.GetUtcNow().UtcDateTime;
+        study.OpenedUtc ??= clock.GetUtcNow().UtcDateTime;
         study.ClosedUtc = null;
         await db.SaveChangesAsync(cancellationToken);
         return study;
@@ -53,7 +66,7 @@ public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
             ?? throw new StudyLifecycleException($"Study {studyId} does not exist.");
         if (study.Status != StudyStatus.Open)
         {
-            throw new StudyLifecycleException($"Study '{study.Slug}' is {study.Status}, not open.");
+            throw new StudyLifecycleException($"Study '{study.Slug}' is {study.Status}, not open; only an open study can be closed.");
         }
         study.Status = StudyStatus.Closed;
         study.ClosedUtc = clock.GetUtcNow().UtcDateTime;

@@ -87,6 +87,39 @@ public abstract class DataLayerTests
         (await db.Answers.CountAsync(a => a.ParticipantId == graph.ParticipantId)).ShouldBe(1);
     }
 
+    /// <summary>
+    /// Version 3 stores class names; a study imported before it (names only in its pack folder's
+    /// labels.txt) gets them copied by the upgrade, and one whose folder is gone keeps none.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_UpgradeFromVersion2_FillsClassNamesFromThePackFolder()
+    {
+        var pack = Directory.CreateTempSubdirectory("squadstudy-upgrade-pack-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(pack, "labels.txt"), "circle\n square \ntriangle\n\n");
+            await using var db = await NewEmptyDatabaseAsync();
+            (await Migrator(db).MigrateAsync(targetVersion: 2)).ShouldBe(2);
+            var withPack = NewStudy("folder-import");
+            withPack.PackDirectory = pack;
+            var packGone = NewStudy("zip-import");
+            packGone.PackDirectory = Path.Combine(pack, "deleted-temporary-folder");
+            db.Studies.AddRange(withPack, packGone);
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+
+            (await Migrator(db).MigrateAsync()).ShouldBe(Migrator(db).LatestVersion);
+
+            (await db.ClassNamesAsync(withPack.Id)).ShouldBe(["circle", "square", "triangle"]);
+            (await db.ClassNamesAsync(packGone.Id)).ShouldBeEmpty();
+            (await db.Studies.CountAsync()).ShouldBe(2);
+        }
+        finally
+        {
+            Directory.Delete(pack, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Model_RoundTripsEveryEntity_ThroughTheHandWrittenSchema()
     {

@@ -1,3 +1,4 @@
+using SquadStudy.Data.Entities;
 using System.Text.Json;
 using SquadStudy.Studies.Engine;
 

@@ -47,6 +47,26 @@ public sealed class PrecomputerTests
         return rows.Select(r => $"{r.Experiment}/{r.Stem}/{r.TargetClass}/{r.DistractorClass}/{r.ModelAId}/{r.ModelBId}/{r.MethodA}/{r.MethodB}").Order(StringComparer.Ordinal).ToList();
     });
 
+    /// <summary>The gallery reads explanation metrics with <see cref="ExplanationMetricsJson"/>: precompute must write that shape.</summary>
+    [Fact]
+    public async Task Run_StoresMetricsInTheShapeTheGalleryReads()
+    {
+        using var files = new TestPack();
+        var (database, studyId) = await ImportAsync(new FakeEngine(), files);
+        await using var _ = database;
+
+        await RunAsync(database, studyId);
+
+        var stored = await database.WithDbAsync(db => db.Explanations.Select(e => e.MetricsJson).ToListAsync());
+        stored.ShouldNotBeEmpty();
+        foreach (var json in stored)
+        {
+            var metrics = ExplanationMetricsJson.Parse(json).ShouldNotBeNull();
+            metrics.LocalisationBox.ShouldBe([1, 1, 2, 2]);
+            metrics.Score.ShouldBe(1.0);
+        }
+    }
+
     [Fact]
     public async Task Run_ComputesPredictionsExplanationsStimuliAndAccuracy()
     {

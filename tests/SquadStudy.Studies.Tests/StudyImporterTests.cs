@@ -47,6 +47,33 @@ public sealed class StudyImporterTests
         });
     }
 
+    /// <summary>
+    /// Regression: a pack imported from a .zip is read from a temporary folder that is deleted once
+    /// imported. Its class names must come from the database, not from that folder.
+    /// </summary>
+    [Fact]
+    public async Task Import_Zip_KeepsTheClassNames_AfterItsTemporaryFolderIsGone()
+    {
+        using var files = new TestPack();
+        var zip = Path.Combine(Path.GetTempPath(), $"pack-{Guid.NewGuid():N}.zip");
+        try
+        {
+            System.IO.Compression.ZipFile.CreateFromDirectory(files.Root, zip);
+            await using var database = await StudyDatabase.CreateAsync(_engine);
+
+            var study = await database.WithAsync<StudyImporter, Study>(i => i.ImportAsync(zip));
+
+            Directory.Exists(study.PackDirectory).ShouldBeFalse("the .zip itself is not a folder to read labels from");
+            var names = await database.WithDbAsync(db => db.ClassNamesAsync(study.Id));
+            names.ShouldBe(TestPack.Classes);
+            StudyClassNames.Name(names, 2).ShouldBe("triangle");
+        }
+        finally
+        {
+            File.Delete(zip);
+        }
+    }
+
     [Fact]
     public async Task Import_InvalidPack_WritesNoRows()
     {

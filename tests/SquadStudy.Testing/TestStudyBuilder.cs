@@ -44,8 +44,6 @@ public sealed class TestStudyBuilder
     public async Task<TestStudy> BuildAsync(SquadStudyDbContext db, ContentStore store, CancellationToken cancellationToken = default)
     {
         var packDirectory = Path.Combine("packs", Slug);
-        Directory.CreateDirectory(Path.Combine(store.DataDirectory, packDirectory));
-        await File.WriteAllLinesAsync(Path.Combine(store.DataDirectory, packDirectory, "labels.txt"), DefaultClassNames, cancellationToken);
 
         var experiments = new List<object>();
         if (DiscriminationQuestions > 0)
@@ -87,6 +85,7 @@ public sealed class TestStudyBuilder
             CreatedUtc = now,
             OpenedUtc = Status == StudyStatus.Open ? now : null,
         };
+        study.Classes.AddRange(DefaultClassNames.Select((name, index) => new StudyClass { ClassIndex = index, Name = name }));
         foreach (var key in ModelKeys)
         {
             study.Models.Add(new StudyModel

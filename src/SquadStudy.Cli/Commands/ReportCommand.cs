@@ -36,7 +36,7 @@ public static class ReportCommand
             return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
                 var document = await StudyReporter.BuildAsync(
-                    services.GetRequiredService<SquadStudyDbContext>(), services.GetRequiredService<DatabaseSettings>(), slug, DateTime.UtcNow, ct)
+                    services.GetRequiredService<SquadStudyDbContext>(), slug, DateTime.UtcNow, ct)
                     ?? throw new CliException($"there is no study '{slug}' in this database.");
                 await context.Out.WriteLineAsync(document.ToJson());
                 return ExitCodes.Ok;

@@ -16,7 +16,10 @@ public sealed class Study
     public required string Slug { get; set; }
     public required string Title { get; set; }
     public string Status { get; set; } = StudyStatus.Draft;
-    /// <summary>The pack's study.json as imported, kept verbatim for reproducibility.</summary>
+    /// <summary>
+    /// The pack's study.json as imported, kept verbatim for reproducibility; read it back typed
+    /// with <see cref="StudyDefinition.Parse"/>.
+    /// </summary>
     public required string DefinitionJson { get; set; }
     public required string ConsentMarkdown { get; set; }
     public string? InstructionsMarkdown { get; set; }
@@ -36,4 +39,6 @@ public sealed class Study
 
     public List<StudyModel> Models { get; set; } = [];
     public List<StudyImage> Images { get; set; } = [];
+    /// <summary>The class names (labels.txt), by index.</summary>
+    public List<StudyClass> Classes { get; set; } = [];
 }

@@ -16,6 +16,17 @@ public sealed class StudyModel
     public Study? Study { get; set; }
 }
 
+/// <summary>
+/// A class of a study: line <see cref="ClassIndex"/> of the pack's labels.txt, stored at import
+/// (the only place the labels are read) so that participants and exports see names, not indices.
+/// </summary>
+public sealed class StudyClass
+{
+    public long StudyId { get; set; }
+    public int ClassIndex { get; set; }
+    public required string Name { get; set; }
+}
+
 /// <summary>A study image with its ground-truth boxes.</summary>
 public sealed class StudyImage
 {

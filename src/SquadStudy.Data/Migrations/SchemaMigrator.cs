@@ -13,8 +13,13 @@ public sealed record SchemaMigration(int Version, string Name, string Sql);
 /// transaction together with its row in <c>schema_migrations</c>, so a crash mid-way leaves the
 /// database at the last complete version. EF Core's design-time package is not available on our
 /// machines, so migrations are plain SQL, reviewed like code and tested to upgrade populated databases.
+/// <para>
+/// A version may also need data the SQL can not reach: <see cref="UpgradeAsync"/> runs such a step
+/// in the same transaction as the version's script. <paramref name="settings"/> gives the data
+/// directory that relative pack folders are resolved against (the current directory without it).
+/// </para>
 /// </summary>
-public sealed class SchemaMigrator(SquadStudyDbContext db, ILogger<SchemaMigrator> logger)
+public sealed class SchemaMigrator(SquadStudyDbContext db, ILogger<SchemaMigrator> logger, DatabaseSettings? settings = null)
 {
     /// <summary>Arbitrary key for PostgreSQL's advisory lock: several web instances may start at once.</summary>
     private const long PostgresLockKey = 0x5351_5541_4453_5455;
@@ -79,6 +84,7 @@ public sealed class SchemaMigrator(SquadStudyDbContext db, ILogger<SchemaMigrato
                 {
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                     await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+                    await UpgradeAsync(migration.Version, connection, transaction, cancellationToken);
                     await using (var record = connection.CreateCommand())
                     {
                         record.Transaction = transaction;
@@ -136,6 +142,55 @@ public sealed class SchemaMigrator(SquadStudyDbContext db, ILogger<SchemaMigrato
 
     /// <summary>The newest version the shipped scripts define for this database's provider.</summary>
     public int LatestVersion => Load(DatabaseProviders.Of(db)).Count;
+
+    /// <summary>The data step of a version, if it has one.</summary>
+    private async Task UpgradeAsync(int version, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        if (version == 3)
+        {
+            await FillClassNamesAsync(connection, transaction, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Version 3 stores class names at import; studies imported before it had them only in their
+    /// pack folder's labels.txt, read at run time. Copy them where that file still exists (a pack
+    /// imported from a folder); a .zip's folder was temporary, and those studies keep showing indices.
+    /// </summary>
+    private async Task FillClassNamesAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var studies = new List<(long Id, string PackDirectory)>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT id, pack_directory FROM studies;";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                studies.Add((reader.GetInt64(0), reader.GetString(1)));
+            }
+        }
+        foreach (var (id, packDirectory) in studies)
+        {
+            var labels = Path.Combine(settings?.DataDirectory ?? "", packDirectory, "labels.txt");
+            if (!File.Exists(labels))
+            {
+                logger.LogWarning("Study {StudyId}: no labels.txt at {Path}; its classes stay unnamed", id, labels);
+                continue;
+            }
+            var names = (await File.ReadAllLinesAsync(labels, cancellationToken)).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            for (var index = 0; index < names.Count; index++)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO study_classes (study_id, class_index, name) VALUES (@s, @i, @n);";
+                AddParameter(insert, "@s", id);
+                AddParameter(insert, "@i", index);
+                AddParameter(insert, "@n", names[index]);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
 
     private static string CreateHistoryTableSql(DatabaseProvider provider) =>
         "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_utc text NOT NULL);";

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Studies.Engine;
 
 namespace SquadStudy.Studies;
 
@@ -86,6 +86,10 @@ public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, En
                     RecordedAccuracy = model.Metadata.Accuracy?.Top1,
                 });
             }
+            for (var index = 0; index < pack.Labels.Count; index++)
+            {
+                study.Classes.Add(new StudyClass { ClassIndex = index, Name = pack.Labels[index] });
+            }
             foreach (var (image, stored) in images)
             {
                 study.Images.Add(new StudyImage
@@ -119,16 +123,3 @@ public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, En
     };
 }
 
-/// <summary>The <see cref="StudyImage.BoxesJson"/> format: [{"class":i,"xmin":..,"ymin":..,"xmax":..,"ymax":..}].</summary>
-public static class BoxesJson
-{
-    private sealed record Row(int Class, int Xmin, int Ymin, int Xmax, int Ymax);
-
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    public static string Serialize(IEnumerable<Engine.GroundTruthBox> boxes) =>
-        JsonSerializer.Serialize(boxes.Select(b => new Row(b.Class, b.XMin, b.YMin, b.XMax, b.YMax)), Options);
-
-    public static IReadOnlyList<Engine.GroundTruthBox> Parse(string json) =>
-        (JsonSerializer.Deserialize<Row[]>(json, Options) ?? []).Select(r => new Engine.GroundTruthBox(r.Class, r.Xmin, r.Ymin, r.Xmax, r.Ymax)).ToArray();
-}

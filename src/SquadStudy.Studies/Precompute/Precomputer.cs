@@ -33,8 +33,6 @@ public sealed record PrecomputeOptions
 /// </summary>
 public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store, IExplanationEngine engine, TimeProvider clock, ILogger<Precomputer> logger)
 {
-    private static readonly JsonSerializerOptions MetricsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public async Task RunAsync(long studyId, PrecomputeOptions? options = null, IProgress<PrecomputeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new PrecomputeOptions();
@@ -75,7 +73,7 @@ public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store,
         {
             throw new InvalidOperationException($"Study '{study.Slug}' is {study.Status}; its stimuli can no longer change.");
         }
-        var definition = JsonSerializer.Deserialize<StudyDefinition>(study.DefinitionJson, PackJson.Options)!;
+        var definition = StudyDefinition.Parse(study.DefinitionJson);
         var models = await db.StudyModels.AsNoTracking().Where(m => m.StudyId == studyId).OrderBy(m => m.Id).ToListAsync(cancellationToken);
         var images = await db.StudyImages.AsNoTracking().Where(i => i.StudyId == studyId).OrderBy(i => i.Stem).ToListAsync(cancellationToken);
         var loaded = new Dictionary<long, IStudyModel>();
@@ -185,7 +183,7 @@ public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store,
                         PngPath = store.Put(rendered.Png, "png"),
                         RawPath = rendered.RawNpy is { } raw ? store.Put(raw, "npy") : null,
                         Sha256 = Convert.ToHexStringLower(SHA256.HashData(rendered.Png)),
-                        MetricsJson = JsonSerializer.Serialize(rendered.Metrics, MetricsJson),
+                        MetricsJson = ExplanationMetricsJson.Serialize(rendered.Metrics),
                         CreatedUtc = now,
                     });
                 }

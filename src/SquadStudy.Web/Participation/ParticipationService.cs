@@ -12,7 +12,7 @@ namespace SquadStudy.Web.Participation;
 /// <summary>The study as the participant pages see it.</summary>
 public sealed record StudyInfo(
     long Id, string Slug, string Title, string Status, string ConsentMarkdown, string? InstructionsMarkdown,
-    string DefinitionJson, string CompletionCode, string? Redirect, string PackDirectory, int AbandonAfterMinutes);
+    string DefinitionJson, string CompletionCode, string? Redirect, int AbandonAfterMinutes);
 
 /// <summary>
 /// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write goes through
@@ -38,7 +38,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
         var study = await db.Studies.AsNoTracking()
             .Where(s => s.Slug == slug)
             .Select(s => new StudyInfo(s.Id, s.Slug, s.Title, s.Status, s.ConsentMarkdown, s.InstructionsMarkdown,
-                s.DefinitionJson, s.CompletionCode, s.Redirect, s.PackDirectory, s.AbandonAfterMinutes))
+                s.DefinitionJson, s.CompletionCode, s.Redirect, s.AbandonAfterMinutes))
             .FirstOrDefaultAsync();
         if (study is not null)
         {
@@ -179,7 +179,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
     /// <summary>What the participant sees at a plan item: prompt, explanation images, options in plan order.</summary>
     public async Task<QuestionView> BuildViewAsync(StudyInfo study, PlanItemView item, int planLength, CancellationToken cancellationToken)
     {
-        var options = Questions.Options(item, item.Kind == PlanItemKind.Attention ? [] : content.ClassNames(study.Id, study.PackDirectory));
+        var options = Questions.Options(item, item.Kind == PlanItemKind.Attention ? [] : await content.ClassNamesAsync(db, study.Id, cancellationToken));
         IReadOnlyList<QuestionImage> images = [];
         if (item.Stimulus is { } stimulus)
         {

@@ -5,7 +5,7 @@ using SquadStudy.Data.Participants;
 namespace SquadStudy.Web.Participation;
 
 /// <summary>One drawn plan position: a question (stimulus, sides) or an attention check.</summary>
-public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheck? Check)
+public sealed record DrawnItem(string Kind, long? StimulusId, bool Swapped, AttentionCheckDefinition? Check)
 {
     /// <summary>The position as the plan_items row stores it.</summary>
     public PlannedItem ToPlannedItem() =>

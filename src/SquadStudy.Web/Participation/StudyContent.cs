@@ -6,22 +6,23 @@ namespace SquadStudy.Web.Participation;
 
 /// <summary>
 /// Read-mostly study content for the question pages, cached for the process' life: class names
-/// from the pack's labels.txt and each stimulus' explanation URLs. Both are fixed once a study has
-/// been precomputed; an explanation that is missing is not cached, so it appears once it exists.
+/// (stored at import) and each stimulus' explanation URLs. Both are fixed once a study has been
+/// precomputed; an explanation that is missing is not cached, so it appears once it exists.
 /// </summary>
-public sealed class StudyContent(DatabaseSettings settings)
+public sealed class StudyContent
 {
-    private readonly ConcurrentDictionary<long, string[]> labels = new();
+    private readonly ConcurrentDictionary<long, IReadOnlyList<string>> classNames = new();
     private readonly ConcurrentDictionary<long, string?[]> explanationUrls = new();
 
-    public IReadOnlyList<string> ClassNames(long studyId, string packDirectory) =>
-        labels.GetOrAdd(studyId, _ =>
+    public async ValueTask<IReadOnlyList<string>> ClassNamesAsync(SquadStudyDbContext db, long studyId, CancellationToken cancellationToken)
+    {
+        if (!classNames.TryGetValue(studyId, out var names))
         {
-            var path = Path.Combine(settings.DataDirectory, packDirectory, "labels.txt");
-            return File.Exists(path)
-                ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray()
-                : [];
-        });
+            names = await db.ClassNamesAsync(studyId, cancellationToken);
+            classNames[studyId] = names;
+        }
+        return names;
+    }
 
     /// <summary>The URLs of the stimulus' explanations in display order (null where one is not computed).</summary>
     public async Task<string?[]> ExplanationUrlsAsync(SquadStudyDbContext db, StimulusView stimulus, bool swapped, CancellationToken cancellationToken)

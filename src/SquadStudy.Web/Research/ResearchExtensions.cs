@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SquadStudy.Data;
+using SquadStudy.Reporting;
 using SquadStudy.Web.Infrastructure;
 
 namespace SquadStudy.Web.Research;

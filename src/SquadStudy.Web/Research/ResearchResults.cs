@@ -10,7 +10,7 @@ namespace SquadStudy.Web.Research;
 /// cost up to a second on a large study, so a result is cached until the study's answers, participants,
 /// withdrawals or explanations change (a cheap fingerprint query decides).
 /// </summary>
-public sealed class ResearchResults(SquadStudyDbContext db, DatabaseSettings settings, ResultsCache results, TimeProvider time)
+public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results, TimeProvider time)
 {
     private readonly MemoryCache cache = results.Cache;
 
@@ -35,7 +35,7 @@ public sealed class ResearchResults(SquadStudyDbContext db, DatabaseSettings set
         {
             return cached;
         }
-        var document = await StudyReporter.BuildAsync(db, settings, slug, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var document = await StudyReporter.BuildAsync(db, slug, time.GetUtcNow().UtcDateTime, cancellationToken);
         cache.Set(fingerprint, document, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(30), Size = 1 });
         return document;
     }

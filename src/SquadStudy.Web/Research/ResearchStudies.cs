@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Studies;
 
 namespace SquadStudy.Web.Research;
 
@@ -14,7 +15,7 @@ public sealed record StudyTransition(string? Error)
 }
 
 /// <summary>Lists studies and moves them between open and closed; participants can enrol only while a study is open.</summary>
-public sealed class ResearchStudies(SquadStudyDbContext db, TimeProvider time)
+public sealed class ResearchStudies(SquadStudyDbContext db, StudyLifecycle lifecycle)
 {
     public async Task<IReadOnlyList<StudyListItem>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -36,56 +37,29 @@ public sealed class ResearchStudies(SquadStudyDbContext db, TimeProvider time)
     public Task<Study?> FindAsync(string slug, CancellationToken cancellationToken = default) =>
         db.Studies.AsNoTracking().SingleOrDefaultAsync(s => s.Slug == slug, cancellationToken);
 
-    /// <summary>
-    /// Opens enrolment. Refused unless the study has stimuli and its precomputation is done
-    /// (status <c>ready</c>, or <c>closed</c> to reopen), so no participant meets a missing explanation.
-    /// </summary>
-    public async Task<StudyTransition> OpenAsync(string slug, CancellationToken cancellationToken = default)
-    {
-        var study = await db.Studies.SingleOrDefaultAsync(s => s.Slug == slug, cancellationToken);
-        if (study is null)
-        {
-            return new StudyTransition($"There is no study '{slug}'.");
-        }
-        if (study.Status == StudyStatus.Open)
-        {
-            return new StudyTransition("The study is already open.");
-        }
-        if (study.Status is not (StudyStatus.Ready or StudyStatus.Closed))
-        {
-            return new StudyTransition($"The study is '{study.Status}': it can be opened once its explanations are precomputed.");
-        }
-        if (!await db.Stimuli.AnyAsync(s => s.StudyId == study.Id, cancellationToken))
-        {
-            return new StudyTransition("The study has no stimuli, so there is nothing to ask participants.");
-        }
-        var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == study.Id, cancellationToken);
-        if (job is null || job.Status != PrecomputeStatus.Done)
-        {
-            return new StudyTransition($"The precomputation is {job?.Status ?? "not started"}: the study can be opened when it is done.");
-        }
-        study.Status = StudyStatus.Open;
-        study.OpenedUtc ??= time.GetUtcNow().UtcDateTime;
-        study.ClosedUtc = null;
-        await db.SaveChangesAsync(cancellationToken);
-        return new StudyTransition(null);
-    }
+    /// <summary>Opens enrolment, by the rules of <see cref="StudyLifecycle.OpenAsync"/>.</summary>
+    public Task<StudyTransition> OpenAsync(string slug, CancellationToken cancellationToken = default) =>
+        TransitionAsync(slug, lifecycle.OpenAsync, cancellationToken);
 
     /// <summary>Stops enrolment. Participants already enrolled keep their plans (the participant pages decide whether they may finish).</summary>
-    public async Task<StudyTransition> CloseAsync(string slug, CancellationToken cancellationToken = default)
+    public Task<StudyTransition> CloseAsync(string slug, CancellationToken cancellationToken = default) =>
+        TransitionAsync(slug, lifecycle.CloseAsync, cancellationToken);
+
+    private async Task<StudyTransition> TransitionAsync(string slug, Func<long, CancellationToken, Task<Study>> change, CancellationToken cancellationToken)
     {
-        var study = await db.Studies.SingleOrDefaultAsync(s => s.Slug == slug, cancellationToken);
-        if (study is null)
+        var id = await db.Studies.Where(s => s.Slug == slug).Select(s => (long?)s.Id).SingleOrDefaultAsync(cancellationToken);
+        if (id is null)
         {
             return new StudyTransition($"There is no study '{slug}'.");
         }
-        if (study.Status != StudyStatus.Open)
+        try
         {
-            return new StudyTransition($"Only an open study can be closed; this one is '{study.Status}'.");
+            await change(id.Value, cancellationToken);
+            return new StudyTransition(null);
         }
-        study.Status = StudyStatus.Closed;
-        study.ClosedUtc = time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(cancellationToken);
-        return new StudyTransition(null);
+        catch (StudyLifecycleException refused)
+        {
+            return new StudyTransition(refused.Message);
+        }
     }
 }

@@ -10,7 +10,7 @@ public sealed record StudyProgress(
     string Status, int Started, int Active, int Completed, int Abandoned, int Withdrawn, int Declined, int Excluded, int Answers);
 
 /// <summary>Progress of the study's precomputation of explanations.</summary>
-public sealed record PrecomputeProgress(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
+public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
 {
     public int Percent => Total == 0 ? (Status == PrecomputeStatus.Done ? 100 : 0) : (int)Math.Round(100.0 * Completed / Total);
 }
@@ -26,13 +26,13 @@ public sealed record ExperimentBalance(
     IReadOnlyList<HistogramBin> Histogram);
 
 /// <summary>The live part of the dashboard, also served as JSON for its auto-refresh.</summary>
-public sealed record DashboardStatus(StudyProgress Progress, PrecomputeProgress? Precompute, IReadOnlyList<ExperimentBalance> Balance);
+public sealed record DashboardStatus(StudyProgress Progress, PrecomputeJobStatus? Precompute, IReadOnlyList<ExperimentBalance> Balance);
 
 /// <summary>The dashboard's queries.</summary>
-public sealed class StudyDashboard(SquadStudyDbContext db, DatabaseSettings settings)
+public sealed class StudyDashboard(SquadStudyDbContext db)
 {
     public Task<StudySnapshot?> SnapshotAsync(string slug, CancellationToken cancellationToken = default) =>
-        StudySnapshot.LoadAsync(db, settings, slug, cancellationToken);
+        StudySnapshot.LoadAsync(db, slug, cancellationToken);
 
     public async Task<DashboardStatus?> StatusAsync(string slug, CancellationToken cancellationToken = default)
     {
@@ -45,7 +45,7 @@ public sealed class StudyDashboard(SquadStudyDbContext db, DatabaseSettings sett
         var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == snapshot.Study.Id, cancellationToken);
         return new DashboardStatus(
             Progress(snapshot),
-            job is null ? null : new PrecomputeProgress(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error),
+            job is null ? null : new PrecomputeJobStatus(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error),
             Balance(snapshot.Stimuli.Values));
     }
 

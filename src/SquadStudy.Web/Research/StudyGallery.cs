@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Studies;
+using SquadStudy.Studies.Engine;
 
 namespace SquadStudy.Web.Research;
 
@@ -28,9 +30,10 @@ public sealed record GalleryPage(
 
 /// <summary>
 /// Every precomputed explanation of a study by image × model × method, with ground-truth boxes
-/// (StudyImage.BoxesJson) and the explanation's localisation box when its metrics hold one.
+/// (<see cref="BoxesJson"/>) and the explanation's localisation box from its metrics
+/// (<see cref="ExplanationMetricsJson"/>, the format precompute writes).
 /// </summary>
-public sealed class StudyGallery(SquadStudyDbContext db, DatabaseSettings settings)
+public sealed class StudyGallery(SquadStudyDbContext db)
 {
     public const int PageSize = 24;
 
@@ -48,6 +51,7 @@ public sealed class StudyGallery(SquadStudyDbContext db, DatabaseSettings settin
             .ToDictionaryAsync(p => (p.ImageId, p.ModelId), cancellationToken);
         var explanations = db.Explanations.AsNoTracking().Where(x => x.StudyId == study.Id);
         var methods = await explanations.Select(x => x.Method).Distinct().OrderBy(m => m).ToListAsync(cancellationToken);
+        var classNames = await db.ClassNamesAsync(study.Id, cancellationToken);
 
         if (filter.Method is { Length: > 0 } method)
         {
@@ -71,17 +75,16 @@ public sealed class StudyGallery(SquadStudyDbContext db, DatabaseSettings settin
             // Narrow in SQL by image, then exactly by (image, model) in memory: a wrong prediction is per model.
             var candidates = await explanations.Where(x => wrongImages.Contains(x.ImageId)).ToListAsync(cancellationToken);
             var pairs = wrong.Select(w => (w.ImageId, w.ModelId)).ToHashSet();
-            return Build(study, models, images, predictions, methods,
+            return Build(study, models, images, predictions, methods, classNames,
                 candidates.Where(x => pairs.Contains((x.ImageId, x.ModelId))).ToList(), filter);
         }
-        return Build(study, models, images, predictions, methods, await explanations.ToListAsync(cancellationToken), filter);
+        return Build(study, models, images, predictions, methods, classNames, await explanations.ToListAsync(cancellationToken), filter);
     }
 
     private GalleryPage Build(Study study, List<StudyModel> models, Dictionary<long, StudyImage> images,
-        Dictionary<(long, long), Prediction> predictions, List<string> methods, List<Explanation> matching, GalleryFilter filter)
+        Dictionary<(long, long), Prediction> predictions, List<string> methods, IReadOnlyList<string> classNames, List<Explanation> matching, GalleryFilter filter)
     {
-        var classNames = ReadClassNames(study);
-        string Name(int index) => index >= 0 && index < classNames.Count ? classNames[index] : index.ToString(CultureInfo.InvariantCulture);
+        string Name(int index) => StudyClassNames.Name(classNames, index);
         var modelsById = models.ToDictionary(m => m.Id);
         var ordered = matching
             .OrderBy(x => images.TryGetValue(x.ImageId, out var i) ? i.Stem : "", StringComparer.Ordinal)
@@ -109,75 +112,36 @@ public sealed class StudyGallery(SquadStudyDbContext db, DatabaseSettings settin
         return new GalleryPage(items, page, pageCount, ordered.Count, methods, models.Select(m => (m.Key, m.DisplayName)).ToList(), classes);
     }
 
-    private IReadOnlyList<string> ReadClassNames(Study study)
-    {
-        var path = Path.Combine(settings.DataDirectory, study.PackDirectory, "labels.txt");
-        return File.Exists(path) ? File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList() : [];
-    }
-
     /// <summary>Ground-truth boxes: VOC pixel coordinates, 1-based and inclusive (docs/study-pack.md).</summary>
     public static IReadOnlyList<OverlayBox> ReadGroundTruth(StudyImage image, Func<int, string> className)
     {
-        using var document = JsonDocument.Parse(image.BoxesJson);
-        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        IReadOnlyList<GroundTruthBox> boxes;
+        try
         {
-            throw new InvalidOperationException($"Image '{image.Stem}': boxes_json is not a JSON array.");
+            boxes = BoxesJson.Parse(image.BoxesJson);
         }
-        var boxes = new List<OverlayBox>();
-        foreach (var box in document.RootElement.EnumerateArray())
+        catch (JsonException exception)
         {
-            var label = box.TryGetProperty("class", out var c) && c.TryGetInt32(out var index) ? className(index) : "";
-            if (ToOverlay(box, image, label) is { } overlay)
-            {
-                boxes.Add(overlay);
-            }
+            throw new InvalidOperationException($"Image '{image.Stem}': boxes_json is not a JSON array of boxes: {exception.Message}", exception);
         }
-        return boxes;
+        return boxes.Select(b => Overlay(className(b.Class), b.XMin - 1, b.YMin - 1, b.XMax - 1, b.YMax - 1, image))
+            .OfType<OverlayBox>().ToList();
     }
 
     /// <summary>
     /// The localisation box of an explanation (threshold at 15 % of the map's maximum, largest segment;
-    /// Grad-CAM §3.1), read from the first object property of its metrics whose name contains "box"
-    /// and which has xmin, ymin, xmax, ymax in the original image's pixels.
+    /// Grad-CAM §3.1) from its stored metrics: 0-based inclusive pixels of the original image.
     /// </summary>
-    public static OverlayBox? ReadPredictedBox(string? metricsJson, StudyImage image, string label)
-    {
-        if (string.IsNullOrWhiteSpace(metricsJson))
-        {
-            return null;
-        }
-        using var document = JsonDocument.Parse(metricsJson);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            if (property.Name.Contains("box", StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.Object
-                && ToOverlay(property.Value, image, label) is { } overlay)
-            {
-                return overlay;
-            }
-        }
-        return null;
-    }
+    public static OverlayBox? ReadPredictedBox(string? metricsJson, StudyImage image, string label) =>
+        ExplanationMetricsJson.Parse(metricsJson)?.LocalisationBox is [var x0, var y0, var x1, var y1]
+            ? Overlay(label, x0, y0, x1, y1, image)
+            : null;
 
-    private static OverlayBox? ToOverlay(JsonElement box, StudyImage image, string label)
-    {
-        if (image.Width <= 0 || image.Height <= 0
-            || !TryNumber(box, "xmin", out var xmin) || !TryNumber(box, "ymin", out var ymin)
-            || !TryNumber(box, "xmax", out var xmax) || !TryNumber(box, "ymax", out var ymax))
-        {
-            return null;
-        }
-        return new OverlayBox(label,
-            100.0 * (xmin - 1) / image.Width, 100.0 * (ymin - 1) / image.Height,
-            100.0 * (xmax - xmin + 1) / image.Width, 100.0 * (ymax - ymin + 1) / image.Height);
-    }
-
-    private static bool TryNumber(JsonElement element, string name, out double value)
-    {
-        value = 0;
-        return element.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Number && property.TryGetDouble(out value);
-    }
+    /// <summary>A box of 0-based inclusive pixels as percentages of the image.</summary>
+    private static OverlayBox? Overlay(string label, int x0, int y0, int x1, int y1, StudyImage image) =>
+        image.Width <= 0 || image.Height <= 0
+            ? null
+            : new OverlayBox(label,
+                100.0 * x0 / image.Width, 100.0 * y0 / image.Height,
+                100.0 * (x1 - x0 + 1) / image.Width, 100.0 * (y1 - y0 + 1) / image.Height);
 }

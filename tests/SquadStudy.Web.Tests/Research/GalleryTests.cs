@@ -80,6 +80,24 @@ public sealed class GalleryTests(GalleryTests.Site site) : IClassFixture<Gallery
         (await site.Client.GetAsync("/research/studies/other/files/image/1")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// Regression: precompute stores the localisation box as <c>"localisationBox":[x0,y0,x1,y1]</c>
+    /// (0-based inclusive pixels, ExplanationMetrics in camelCase); the gallery once looked for an
+    /// object with xmin…ymax and so never drew a predicted box.
+    /// </summary>
+    [Fact]
+    public void PredictedBox_ReadsTheMetricsAsPrecomputeStoresThem()
+    {
+        var image = new StudyImage { Stem = "s", FilePath = "x", Sha256 = "x", Width = 200, Height = 100, BoxesJson = "[]" };
+        const string stored = """{"localisationBox":[50,25,149,74],"localisationIou":0.61,"localisationCorrect":true,"pointingHit":true,"score":0.9,"maskedScore":0.7,"topRemovedScore":0.3}""";
+
+        var box = StudyGallery.ReadPredictedBox(stored, image, "dog").ShouldNotBeNull();
+
+        box.Style.ShouldBe("left:25%;top:25%;width:50%;height:50%");
+        box.Label.ShouldBe("dog");
+        StudyGallery.ReadPredictedBox("""{"localisationBox":null,"score":0.9}""", image, "dog").ShouldBeNull();
+    }
+
     [Fact]
     public void GroundTruth_MalformedBoxesJson_NamesTheImage()
     {

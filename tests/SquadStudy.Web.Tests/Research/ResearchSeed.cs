@@ -1,5 +1,7 @@
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Studies;
+using SquadStudy.Studies.Engine;
 
 namespace SquadStudy.Web.Tests.Research;
 
@@ -20,8 +22,6 @@ public static class ResearchSeed
         string? precompute = PrecomputeStatus.Done, bool withStimuli = true)
     {
         var pack = Path.Combine("packs", slug);
-        Directory.CreateDirectory(Path.Combine(site.DataDirectory, pack));
-        await File.WriteAllLinesAsync(Path.Combine(site.DataDirectory, pack, "labels.txt"), ["cat", "dog", "bird"]);
         var store = new ContentStore(site.DataDirectory);
         var imagePath = store.Put("not really a png"u8, "png");
 
@@ -39,6 +39,7 @@ public static class ResearchSeed
                 CreatedUtc = DateTime.UtcNow,
                 DeclineCount = 3,
                 WithdrawalCount = 2,
+                Classes = [new() { ClassIndex = 0, Name = "cat" }, new() { ClassIndex = 1, Name = "dog" }, new() { ClassIndex = 2, Name = "bird" }],
             };
             db.Studies.Add(study);
             await db.SaveChangesAsync();
@@ -63,7 +64,7 @@ public static class ResearchSeed
             var explanation = new Explanation
             {
                 StudyId = study.Id, ImageId = image1.Id, ModelId = vgg.Id, Method = "gradcam", ClassIndex = 0, PngPath = imagePath, Sha256 = new string('e', 64),
-                MetricsJson = """{"localisation_box":{"xmin":1,"ymin":1,"xmax":50,"ymax":100},"pointing_hit":true,"average_drop":12.5}""",
+                MetricsJson = SeedMetrics(),
                 CreatedUtc = DateTime.UtcNow,
             };
             db.Explanations.AddRange(explanation,
@@ -132,5 +133,18 @@ public static class ResearchSeed
                 Make(items[4], "0", true, null, 2000));
             await db.SaveChangesAsync();
         });
+    }
+
+    /// <summary>
+    /// Metrics in the shape precompute writes (<see cref="ExplanationMetricsJson"/>): a localisation box of
+    /// 0-based pixels x 0…49, y 0…99 (the left quarter of a 200 × 100 image). Two more top-level
+    /// numbers let the results tests check that every numeric field is averaged as it is named.
+    /// </summary>
+    private static string SeedMetrics()
+    {
+        var metrics = System.Text.Json.Nodes.JsonNode.Parse(ExplanationMetricsJson.Serialize(new ExplanationMetrics([0, 0, 49, 99], null, null, null, null, null, null)))!.AsObject();
+        metrics["pointing_hit"] = true;
+        metrics["average_drop"] = 12.5;
+        return metrics.ToJsonString();
     }
 }

@@ -3,9 +3,8 @@ using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
 using SquadStudy.Data.Entities;
-using SquadStudy.Reporting;
 
-namespace SquadStudy.Web.Research;
+namespace SquadStudy.Reporting;
 
 /// <summary>The kinds of value a CSV column holds, as the codebook names them.</summary>
 public static class ColumnType
