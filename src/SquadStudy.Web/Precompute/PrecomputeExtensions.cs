@@ -7,7 +7,7 @@ namespace SquadStudy.Web.Precompute;
 
 public static class PrecomputeExtensions
 {
-    /// <summary>Registers pack import, the explanation engine, the precompute worker and the first-run demo seeder.</summary>
+    /// <summary>Registers pack import, the explanation engine, the precompute worker and the first-run demo seeder (run by <see cref="Infrastructure.StartupTasks"/>).</summary>
     public static WebApplicationBuilder AddPrecompute(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DemoStudyOptions>().BindConfiguration(SquadStudyOptions.Section);
@@ -20,7 +20,7 @@ public static class PrecomputeExtensions
         {
             builder.Services.AddHostedService<PrecomputeWorker>();
         }
-        builder.Services.AddHostedService<DemoStudySeeder>();
+        builder.Services.AddSingleton<DemoStudySeeder>();
         return builder;
     }
 }

@@ -1,0 +1,7 @@
+-- The same table as on PostgreSQL, so both providers have one schema; with SQLite (one machine)
+-- the site keeps its data-protection keys in the data directory and leaves this table empty.
+CREATE TABLE data_protection_keys (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    friendly_name TEXT NULL,
+    xml TEXT NULL
+);
