@@ -7,3 +7,10 @@ CREATE TABLE data_protection_keys (
     friendly_name text NULL,
     xml text NULL
 );
+
+-- Precompute workers on several machines: a worker takes a job under a lease it renews while it
+-- works; a lease that runs out (the worker died) lets another worker resume the job, a bounded
+-- number of times (attempts).
+ALTER TABLE precompute_jobs ADD COLUMN lease_owner text NULL;
+ALTER TABLE precompute_jobs ADD COLUMN lease_expires_utc timestamp with time zone NULL;
+ALTER TABLE precompute_jobs ADD COLUMN attempts integer NOT NULL DEFAULT 0;

@@ -5,3 +5,8 @@ CREATE TABLE data_protection_keys (
     friendly_name TEXT NULL,
     xml TEXT NULL
 );
+
+-- Precompute jobs taken under a renewed lease, as on PostgreSQL (one worker per machine here).
+ALTER TABLE precompute_jobs ADD COLUMN lease_owner TEXT NULL;
+ALTER TABLE precompute_jobs ADD COLUMN lease_expires_utc TEXT NULL;
+ALTER TABLE precompute_jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;

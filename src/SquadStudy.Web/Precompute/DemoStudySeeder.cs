@@ -15,7 +15,7 @@ public sealed class DemoStudyOptions
     public bool SeedDemo { get; set; } = true;
     /// <summary>The demo pack folder or .zip; default: <c>demo/pack</c> in the repository above the content root.</summary>
     public string? DemoPack { get; set; }
-    /// <summary>Run the precompute worker in this instance (turn off on all but one instance sharing a database).</summary>
+    /// <summary>Run the built-in precompute worker in this instance (off: leave the jobs to <c>squadstudy worker</c> or other instances).</summary>
     public bool RunPrecompute { get; set; } = true;
 }
 

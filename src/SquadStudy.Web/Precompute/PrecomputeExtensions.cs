@@ -14,6 +14,7 @@ public static class PrecomputeExtensions
         builder.Services.AddSingleton<IExplanationEngine, SquadStudyEngine>();
         builder.Services.AddStudyServices();
         builder.Services.AddSingleton<PrecomputeSignal>();
+        builder.Services.AddOptions<PrecomputeLeaseOptions>().BindConfiguration($"{SquadStudyOptions.Section}:PrecomputeLease");
         builder.Services.AddScoped<IStudyImporter, PackImportService>();
         var options = builder.Configuration.GetSection(SquadStudyOptions.Section).Get<DemoStudyOptions>() ?? new DemoStudyOptions();
         if (options.RunPrecompute)
