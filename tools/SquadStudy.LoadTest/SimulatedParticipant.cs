@@ -27,17 +27,40 @@ public sealed partial class SimulatedParticipant : IDisposable
     private readonly Uri baseUri;
     private readonly string slug;
 
-    public SimulatedParticipant(Uri baseUri, string slug)
+    /// <param name="sites">The site's base URLs; with several (instances without a balancer), the
+    /// participant's requests go to them in turn, as a round-robin load balancer would send them.</param>
+    public SimulatedParticipant(IReadOnlyList<Uri> sites, string slug)
     {
-        this.baseUri = baseUri;
+        baseUri = sites[0];
         this.slug = slug;
-        client = new HttpClient(new SocketsHttpHandler
+        HttpMessageHandler handler = new SocketsHttpHandler
         {
             CookieContainer = cookies,
             UseCookies = true,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+        };
+        if (sites.Count > 1)
+        {
+            handler = new RoundRobin(sites) { InnerHandler = handler };
+        }
+        client = new HttpClient(handler) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+    }
+
+    /// <summary>
+    /// Sends each request to the next site. Cookies are per host, not per port, so the one cookie
+    /// container serves every instance on 127.0.0.1, as one browser behind a balancer.
+    /// </summary>
+    private sealed class RoundRobin(IReadOnlyList<Uri> sites) : DelegatingHandler
+    {
+        private int _next = -1;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var site = sites[(int)((uint)Interlocked.Increment(ref _next) % sites.Count)];
+            request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = site.Scheme, Host = site.Host, Port = site.Port }.Uri;
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     public string QuestionPath => $"/s/{slug}/q";
