@@ -48,18 +48,31 @@ public sealed partial class SimulatedParticipant : IDisposable
     }
 
     /// <summary>
-    /// Sends each request to the next site. Cookies are per host, not per port, so the one cookie
-    /// container serves every instance on 127.0.0.1, as one browser behind a balancer.
+    /// Sends each request to the next site, as a round-robin balancer. Cookies are per host, not
+    /// per port, so the one cookie container serves every instance on 127.0.0.1. A site that refuses
+    /// the connection (its process is gone) is passed over for the next one, as nginx's
+    /// <c>proxy_next_upstream error</c> does: a refused connection carried no request, so even a
+    /// POST is safe to send elsewhere.
     /// </summary>
     private sealed class RoundRobin(IReadOnlyList<Uri> sites) : DelegatingHandler
     {
         private int _next = -1;
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var site = sites[(int)((uint)Interlocked.Increment(ref _next) % sites.Count)];
-            request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = site.Scheme, Host = site.Host, Port = site.Port }.Uri;
-            return base.SendAsync(request, cancellationToken);
+            for (var tried = 1; ; tried++)
+            {
+                var site = sites[(int)((uint)Interlocked.Increment(ref _next) % sites.Count)];
+                request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = site.Scheme, Host = site.Host, Port = site.Port }.Uri;
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException e) when (tried < sites.Count
+                    && e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+                {
+                }
+            }
         }
     }
 
