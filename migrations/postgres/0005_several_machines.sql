@@ -14,3 +14,14 @@ CREATE TABLE data_protection_keys (
 ALTER TABLE precompute_jobs ADD COLUMN lease_owner text NULL;
 ALTER TABLE precompute_jobs ADD COLUMN lease_expires_utc timestamp with time zone NULL;
 ALTER TABLE precompute_jobs ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+
+-- A researcher's preview of a study (a drawn plan walked through as a participant would, nothing
+-- stored as answers) lives here instead of one instance's memory, so any instance serves its next
+-- page. Rows expire two hours after their last use.
+CREATE TABLE preview_sessions (
+    key text PRIMARY KEY,
+    study_id bigint NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+    session_json text NOT NULL,
+    expires_utc timestamp with time zone NOT NULL
+);
+CREATE INDEX ix_preview_sessions_expires ON preview_sessions (expires_utc);

@@ -39,15 +39,6 @@ public sealed class PrecomputeQueueTests(PostgresFixture postgres) : IClassFixtu
         return (database, study.Id);
     }
 
-    private static Task<List<string>> OutputsAsync(StudyDatabase database) => database.WithDbAsync(async db =>
-    {
-        var rows = await (from e in db.Explanations
-                          join i in db.StudyImages on e.ImageId equals i.Id
-                          join m in db.StudyModels on e.ModelId equals m.Id
-                          select new { i.Stem, m.Key, e.Method, e.ClassIndex, e.Sha256 }).ToListAsync();
-        return rows.Select(r => $"{r.Stem}/{r.Key}/{r.Method}/{r.ClassIndex}/{r.Sha256}").Order(StringComparer.Ordinal).ToList();
-    });
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -160,7 +151,7 @@ public sealed class PrecomputeQueueTests(PostgresFixture postgres) : IClassFixtu
         await Task.WhenAll(WorkAsync(0), WorkAsync(1));
 
         ran.Sum().ShouldBe(1, "exactly one live worker took the job over");
-        (await OutputsAsync(shared)).ShouldBe(await OutputsAsync(single));
+        (await PrecomputerTests.OutputsAsync(shared)).ShouldBe(await PrecomputerTests.OutputsAsync(single));
         engine.PredictCalls.ShouldBe(reference.PredictCalls, "no prediction unit computed twice");
         engine.ExplainCalls.ShouldBe(reference.ExplainCalls, "no explanation unit computed twice");
         var finished = await shared.WithDbAsync(db => db.PrecomputeJobs.SingleAsync());

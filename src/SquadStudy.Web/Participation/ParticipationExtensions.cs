@@ -11,6 +11,7 @@ public static class ParticipationExtensions
     {
         builder.Services.AddOptions<ParticipationOptions>().BindConfiguration(ParticipationOptions.Section);
         builder.Services.AddMemoryCache();
+        builder.Services.AddScoped<SquadStudy.Web.Pages.S.PreviewSessions>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WriteGate>();
         builder.Services.AddSingleton<SqliteWriteQueue>();
