@@ -3,7 +3,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using SquadStudy.Data;
+using SquadStudy.Data.Entities;
 using SquadStudy.Testing;
+using SquadStudy.Web.Tests.Participation;
 using SquadStudy.Web.Tests.Foundation;
 using SquadStudy.Web.Tests.FirstRun;
 using SquadStudy.Web.Tests.Research;
@@ -132,5 +135,40 @@ public sealed class StartupTests(PostgresFixture postgres)
         {
             Directory.Delete(certificateFolder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Preview_PagesServedByAlternatingInstances_WalkOnePlan()
+    {
+        var connectionString = await postgres.NewDatabaseAsync();
+        using var first = new InstanceFactory(connectionString);
+        using var second = new InstanceFactory(connectionString);
+        using var browser = InstanceFactory.RoundRobinBrowser(first, second);
+        (await ResearchSiteFactory.PostLoginAsync(browser, InstanceFactory.Email, InstanceFactory.Password)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var study = await first.WithDbAsync(db => new TestStudyBuilder { Slug = "shared-preview", Status = StudyStatus.Open }
+            .BuildAsync(db, new ContentStore(first.DataDirectory)));
+        var bot = new ParticipantBot(browser, study.Slug);
+        var url = $"/s/{study.Slug}/preview";
+
+        // Each GET and each POST goes to the other instance than the request before it: the plan
+        // one instance drew must be the one the other continues.
+        var positions = new List<int>();
+        for (var step = 0; step < 50; step++)
+        {
+            var (response, document) = await bot.GetAsync(url);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            if (document.QuerySelector("#question-form") is null)
+            {
+                document.Body!.TextContent.ShouldContain("End of the plan");
+                break;
+            }
+            var page = ParticipantBot.Read(document);
+            positions.Add(page.Position);
+            (await bot.PostAsync(url, [new("Position", page.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("Choice", page.Options[0]),
+                new("__RequestVerificationToken", page.AntiforgeryToken)])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        }
+
+        positions.ShouldBe(Enumerable.Range(0, 10));
+        NpgsqlConnection.ClearAllPools();
     }
 }
