@@ -3,6 +3,8 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/SquadStudy.Web/SquadStudy.Web.csproj -c Release -o /app
+# The command-line tool beside the site: `squadstudy worker` runs precompute workers (docker-compose.yml, profile cluster).
+RUN dotnet publish src/SquadStudy.Cli/SquadStudy.Cli.csproj -c Release -o /app/cli
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
 # The engine's image codecs, libjpeg-turbo and libspng. libtorch comes with TorchSharp's package;

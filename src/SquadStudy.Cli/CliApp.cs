@@ -14,6 +14,7 @@ public static class CliApp
         BenchCommand.Create,
         ImportCommand.Create,
         PrecomputeCommand.Create,
+        WorkerCommand.Create,
         AdminCommand.Create,
         ReportCommand.Create,
         ExportCommand.Create,

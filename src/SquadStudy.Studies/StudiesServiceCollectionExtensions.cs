@@ -18,6 +18,7 @@ public static class StudiesServiceCollectionExtensions
         services.AddScoped<StudyImporter>();
         services.AddScoped<StudyLifecycle>();
         services.AddSingleton<Precomputer>();
+        services.AddSingleton<PrecomputeQueue>();
         return services;
     }
 }

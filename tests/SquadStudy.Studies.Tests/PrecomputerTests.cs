@@ -30,7 +30,7 @@ public sealed class PrecomputerTests
         database.Services.GetRequiredService<Precomputer>().RunAsync(studyId, new PrecomputeOptions { Workers = 2 }, progress, token);
 
     /// <summary>Every explanation as (image stem, model key, method, class, sha256), in a fixed order.</summary>
-    private static Task<List<string>> OutputsAsync(StudyDatabase database) => database.WithDbAsync(async db =>
+    internal static Task<List<string>> OutputsAsync(StudyDatabase database) => database.WithDbAsync(async db =>
     {
         var rows = await (from e in db.Explanations
                           join i in db.StudyImages on e.ImageId equals i.Id

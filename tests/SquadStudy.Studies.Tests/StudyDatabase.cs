@@ -18,13 +18,18 @@ internal sealed class StudyDatabase : IAsyncDisposable
     public string DataDirectory { get; }
     public ServiceProvider Services { get; }
 
-    public static async Task<StudyDatabase> CreateAsync(IExplanationEngine engine)
+    /// <param name="postgres">A PostgreSQL connection string to use instead of a SQLite file.</param>
+    /// <param name="clock">The services' clock (default: the system's).</param>
+    public static async Task<StudyDatabase> CreateAsync(IExplanationEngine engine, string? postgres = null, TimeProvider? clock = null)
     {
         var directory = Directory.CreateTempSubdirectory("squadstudy-studies-").FullName;
-        var settings = new DatabaseSettings(DatabaseProvider.Sqlite,
-            new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "squadstudy.db"), Pooling = false }.ToString(), directory);
+        var settings = postgres is null
+            ? new DatabaseSettings(DatabaseProvider.Sqlite,
+                new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "squadstudy.db"), Pooling = false }.ToString(), directory)
+            : new DatabaseSettings(DatabaseProvider.Postgres, postgres, directory);
         var services = new ServiceCollection()
             .AddLogging()
+            .AddSingleton(clock ?? TimeProvider.System)
             .AddSquadStudyData(settings)
             .AddSingleton(engine)
             .AddStudyServices()

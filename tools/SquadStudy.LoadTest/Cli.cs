@@ -10,9 +10,11 @@ public static class Cli
         if (args.Length == 0 || args[0] is "-h" or "--help")
         {
             Console.WriteLine("""
-                usage: SquadStudy.LoadTest seed   --data DIR [--slug load] [--questions 120]
-                       SquadStudy.LoadTest run    --url http://127.0.0.1:PORT --data DIR [--slug load] [--participants 200] [--seconds 20] [--warmup 5] [--rate ANSWERS_PER_S] [--log FILE] [--site-pid PID]
-                       SquadStudy.LoadTest verify --url http://127.0.0.1:PORT --data DIR --log FILE [--slug load]
+                usage: SquadStudy.LoadTest seed   --data DIR [--db PG] [--slug load] [--questions 120]
+                       SquadStudy.LoadTest run    --url http://127.0.0.1:PORT[,URL2,...] --data DIR [--db PG] [--slug load] [--participants 200] [--seconds 20] [--warmup 5] [--rate ANSWERS_PER_S] [--log FILE] [--site-pid PID]
+                       SquadStudy.LoadTest verify --url URL[,URL2,...] --data DIR [--db PG] --log FILE [--slug load]
+                  --url: several comma-separated URLs spread each participant's requests round-robin over the instances.
+                  --db:  the instances' PostgreSQL connection string (loopback); default: the SQLite file in --data.
                 """);
             return args.Length == 0 ? 2 : 0;
         }
@@ -30,14 +32,14 @@ public static class Cli
             switch (args[0])
             {
                 case "seed":
-                    await Seeder.SeedAsync(Get("data"), slug, GetInt("questions", 120, 1, 10_000));
+                    await Seeder.SeedAsync(Get("data"), slug, GetInt("questions", 120, 1, 10_000), Database(options));
                     return 0;
                 case "run":
-                    return await LoadRun.RunAsync(LoopbackUri(Get("url")), Get("data"), slug,
+                    return await LoadRun.RunAsync(LoopbackUris(Get("url")), Get("data"), slug,
                         GetInt("participants", 200, 1, 2000), GetInt("seconds", 20, 1, 600), GetInt("warmup", 5, 0, 600), options.GetValueOrDefault("log"),
-                        GetInt("rate", 0, 0, 100_000), options.ContainsKey("site-pid") ? GetInt("site-pid", 0, 1, int.MaxValue) : null);
+                        GetInt("rate", 0, 0, 100_000), options.ContainsKey("site-pid") ? GetInt("site-pid", 0, 1, int.MaxValue) : null, Database(options));
                 case "verify":
-                    return await Verifier.VerifyAsync(LoopbackUri(Get("url")), Get("data"), slug, Get("log"), checkResume: true);
+                    return await Verifier.VerifyAsync(LoopbackUris(Get("url")), Get("data"), slug, Get("log"), checkResume: true, Database(options));
                 default:
                     throw new ArgumentException($"Unknown mode '{args[0]}' (seed, run, verify).");
             }
@@ -61,6 +63,21 @@ public static class Cli
             options[args[i][2..]] = args[++i];
         }
         return options;
+    }
+
+    private static Uri[] LoopbackUris(string urls) => [.. urls.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(LoopbackUri)];
+
+    /// <summary>The PostgreSQL database of the instances, on this machine only (as the URLs).</summary>
+    private static string? Database(Dictionary<string, string> options)
+    {
+        if (!options.TryGetValue("db", out var db))
+        {
+            return null;
+        }
+        var host = new Npgsql.NpgsqlConnectionStringBuilder(db).Host;
+        return host is "127.0.0.1" or "localhost" or "::1"
+            ? db
+            : throw new ArgumentException($"--db must name a PostgreSQL server on loopback (Host=127.0.0.1), not '{host}'.");
     }
 
     /// <summary>The tool only ever loads this machine: a mistyped URL must not hit anyone else's server.</summary>

@@ -14,8 +14,8 @@ namespace SquadStudy.LoadTest;
 /// </summary>
 public static class LoadRun
 {
-    public static async Task<int> RunAsync(Uri url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath,
-        double rate = 0, int? sitePid = null)
+    public static async Task<int> RunAsync(IReadOnlyList<Uri> url, string dataDirectory, string slug, int participants, int seconds, int warmupSeconds, string? logPath,
+        double rate = 0, int? sitePid = null, string? database = null)
     {
         using var log = new AckLog(logPath);
         var latencies = new ConcurrentBag<double>();
@@ -159,7 +159,7 @@ public static class LoadRun
         {
             Console.WriteLine($"errors: {count} × {error}");
         }
-        var verdict = await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false);
+        var verdict = await Verifier.VerifyAsync(url, dataDirectory, slug, log, checkResume: false, database);
         if (log.AcknowledgedCount == 0)
         {
             Console.WriteLine("RESULT: FAIL (no answer was acknowledged)");

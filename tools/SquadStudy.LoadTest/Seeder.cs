@@ -10,18 +10,23 @@ namespace SquadStudy.LoadTest;
 /// <summary>Creates the site's database in a data directory and inserts a large open study, before the site starts.</summary>
 public static class Seeder
 {
-    public static ServiceProvider Services(string dataDirectory)
+    /// <param name="database">A PostgreSQL connection string (instances on one database); null: the SQLite file in the data directory.</param>
+    public static ServiceProvider Services(string dataDirectory, string? database = null)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["SquadStudy:DataDirectory"] = Path.GetFullPath(dataDirectory) })
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["SquadStudy:DataDirectory"] = Path.GetFullPath(dataDirectory),
+                [$"ConnectionStrings:{DataServiceCollectionExtensions.ConnectionStringName}"] = database,
+            })
             .Build();
         var settings = DataServiceCollectionExtensions.ResolveDatabase(configuration, Directory.GetCurrentDirectory());
         return new ServiceCollection().AddLogging(l => l.SetMinimumLevel(LogLevel.Warning)).AddSquadStudyData(settings).BuildServiceProvider();
     }
 
-    public static async Task SeedAsync(string dataDirectory, string slug, int questions)
+    public static async Task SeedAsync(string dataDirectory, string slug, int questions, string? database = null)
     {
-        await using var services = Services(dataDirectory);
+        await using var services = Services(dataDirectory, database);
         await using var scope = services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync();
         var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();

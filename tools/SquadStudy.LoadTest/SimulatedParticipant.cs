@@ -27,21 +27,56 @@ public sealed partial class SimulatedParticipant : IDisposable
     private readonly Uri baseUri;
     private readonly string slug;
 
-    public SimulatedParticipant(Uri baseUri, string slug)
+    /// <param name="sites">The site's base URLs; with several (instances without a balancer), the
+    /// participant's requests go to them in turn, as a round-robin load balancer would send them.</param>
+    public SimulatedParticipant(IReadOnlyList<Uri> sites, string slug)
     {
-        this.baseUri = baseUri;
+        baseUri = sites[0];
         this.slug = slug;
-        client = new HttpClient(new SocketsHttpHandler
+        HttpMessageHandler handler = new SocketsHttpHandler
         {
             CookieContainer = cookies,
             UseCookies = true,
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(10),
-        })
-        { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
+        };
+        if (sites.Count > 1)
+        {
+            handler = new RoundRobin(sites) { InnerHandler = handler };
+        }
+        client = new HttpClient(handler) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
         // What a browser sends with a form posted by a page of the same origin (Fetch Metadata);
-        // the question page's POST reads it (ParticipantAntiforgery). The token is sent as well.
+        // the question page's POST reads it. The token is sent as well.
         client.DefaultRequestHeaders.Add("Sec-Fetch-Site", "same-origin");
+    }
+
+    /// <summary>
+    /// Sends each request to the next site, as a round-robin balancer. Cookies are per host, not
+    /// per port, so the one cookie container serves every instance on 127.0.0.1. A site that refuses
+    /// the connection (its process is gone) is passed over for the next one, as nginx's
+    /// <c>proxy_next_upstream error</c> does: a refused connection carried no request, so even a
+    /// POST is safe to send elsewhere.
+    /// </summary>
+    private sealed class RoundRobin(IReadOnlyList<Uri> sites) : DelegatingHandler
+    {
+        private int _next = -1;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            for (var tried = 1; ; tried++)
+            {
+                var site = sites[(int)((uint)Interlocked.Increment(ref _next) % sites.Count)];
+                request.RequestUri = new UriBuilder(request.RequestUri!) { Scheme = site.Scheme, Host = site.Host, Port = site.Port }.Uri;
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                catch (HttpRequestException e) when (tried < sites.Count
+                    && e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+                {
+                }
+            }
+        }
     }
 
     public string QuestionPath => $"/s/{slug}/q";

@@ -1,4 +1,6 @@
-using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data;
 
 namespace SquadStudy.LoadTest;
 
@@ -9,33 +11,38 @@ namespace SquadStudy.LoadTest;
 /// </summary>
 public static class Verifier
 {
-    public static Task<int> VerifyAsync(Uri url, string dataDirectory, string slug, string logPath, bool checkResume) =>
-        VerifyAsync(url, dataDirectory, slug, AckLog.Read(logPath), checkResume);
+    public static Task<int> VerifyAsync(IReadOnlyList<Uri> url, string dataDirectory, string slug, string logPath, bool checkResume, string? database = null) =>
+        VerifyAsync(url, dataDirectory, slug, AckLog.Read(logPath), checkResume, database);
 
-    public static async Task<int> VerifyAsync(Uri url, string dataDirectory, string slug, AckLog log, bool checkResume)
+    /// <param name="database">The site's PostgreSQL connection string; null for the SQLite file in the data directory.</param>
+    public static async Task<int> VerifyAsync(IReadOnlyList<Uri> url, string dataDirectory, string slug, AckLog log, bool checkResume, string? database = null)
     {
         var stored = new Dictionary<(string Token, int Position), int>();
         var planLengths = new Dictionary<string, int>();
-        var database = Path.Combine(Path.GetFullPath(dataDirectory), "squadstudy.db");
-        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly }.ToString()))
+        await using (var services = Seeder.Services(dataDirectory, database))
+        await using (var scope = services.CreateAsyncScope())
         {
+            var connection = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>().Database.GetDbConnection();
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
             command.CommandText = """
                 SELECT p.token, a.position, COUNT(*) FROM answers a
                 JOIN participants p ON p.id = a.participant_id
                 JOIN studies s ON s.id = p.study_id
-                WHERE s.slug = $slug GROUP BY p.token, a.position;
+                WHERE s.slug = @slug GROUP BY p.token, a.position;
                 """;
-            command.Parameters.AddWithValue("$slug", slug);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@slug";
+            parameter.Value = slug;
+            command.Parameters.Add(parameter);
             await using (var reader = await command.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync())
                 {
-                    stored[(reader.GetString(0), reader.GetInt32(1))] = reader.GetInt32(2);
+                    stored[(reader.GetString(0), reader.GetInt32(1))] = Convert.ToInt32(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
-            command.CommandText = "SELECT p.token, p.plan_length FROM participants p JOIN studies s ON s.id = p.study_id WHERE s.slug = $slug;";
+            command.CommandText = "SELECT p.token, p.plan_length FROM participants p JOIN studies s ON s.id = p.study_id WHERE s.slug = @slug;";
             await using (var reader = await command.ExecuteReaderAsync())
             {
                 while (await reader.ReadAsync())

@@ -45,23 +45,8 @@ internal static class PrecomputeCommand
                 (studyId, slug) = (study.Id, study.Slug);
             }
             var clock = Stopwatch.StartNew();
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
-            await console.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var task = context.AddTask(slug, autoStart: true, maxValue: 1);
-                    var progress = new SynchronousProgress(p =>
-                    {
-                        task.MaxValue = Math.Max(1, p.Total);
-                        task.Value = p.Completed;
-                        var rate = p.ComputedThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                        task.Description = $"{slug}: {p.Completed}/{p.Total} units, {rate:0.0}/s";
-                    });
-                    await services.GetRequiredService<Precomputer>().RunAsync(studyId, new PrecomputeOptions { Workers = Math.Max(1, parse.GetValue(workers)) }, progress, cancellationToken);
-                    task.Value = task.MaxValue;
-                });
+            var options = new PrecomputeOptions { Workers = Math.Max(1, parse.GetValue(workers)) };
+            await ShowProgressAsync(context, slug, progress => RunOrAwaitAsync(services, studyId, options, progress, cancellationToken));
             context.Out.WriteLine($"Study '{slug}' precomputed in {clock.Elapsed.TotalSeconds:0.0} s; status ready.");
             if (parse.GetValue(open))
             {
@@ -72,6 +57,64 @@ internal static class PrecomputeCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Precomputes the study's job through the queue; when another worker (the site's, or
+    /// <c>squadstudy worker</c> elsewhere) holds it, follows that worker's progress until the job
+    /// ends, taking the job over if its lease runs out. Returns when the study is ready.
+    /// </summary>
+    private static async Task RunOrAwaitAsync(IServiceProvider services, long studyId, PrecomputeOptions options, IProgress<PrecomputeProgress> progress, CancellationToken cancellationToken)
+    {
+        var queue = services.GetRequiredService<PrecomputeQueue>();
+        var lease = new PrecomputeLeaseOptions();
+        var owner = PrecomputeQueue.NewOwner();
+        while (true)
+        {
+            if (await queue.TryClaimAsync(owner, lease, studyId, cancellationToken) is { } job)
+            {
+                await queue.RunAsync(job, owner, lease, options, progress, cancellationToken);
+                return;
+            }
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+            var row = await db.PrecomputeJobs.AsNoTracking().SingleAsync(j => j.StudyId == studyId, cancellationToken);
+            progress.Report(new PrecomputeProgress(row.Total, row.Completed, 0));
+            if (row.Status == PrecomputeStatus.Done)
+            {
+                return;
+            }
+            if (row.Status == PrecomputeStatus.Failed)
+            {
+                throw new CliException($"Precomputation failed: {row.Error}");
+            }
+            await Task.Delay(FollowInterval, cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan FollowInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>A progress bar of one job (units done out of all, rate) while <paramref name="work"/> runs.</summary>
+    internal static async Task ShowProgressAsync(CliContext context, string slug, Func<IProgress<PrecomputeProgress>, Task> work)
+    {
+        var clock = Stopwatch.StartNew();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async progressContext =>
+            {
+                var task = progressContext.AddTask(slug, autoStart: true, maxValue: 1);
+                var progress = new SynchronousProgress(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Completed;
+                    var rate = p.ComputedThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
+                    task.Description = $"{slug}: {p.Completed}/{p.Total} units, {rate:0.0}/s";
+                });
+                await work(progress);
+                task.Value = task.MaxValue;
+            });
     }
 
     /// <summary>Reports on the calling thread (<see cref="Progress{T}"/> would post to the thread pool and reorder updates).</summary>

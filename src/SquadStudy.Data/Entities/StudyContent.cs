@@ -124,4 +124,13 @@ public sealed class PrecomputeJob
     public DateTime? StartedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>The worker that holds the job (<c>host:pid:id</c>), or null when no worker does.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>When the holder's lease runs out unless renewed; after it, another worker may take the job over.</summary>
+    public DateTime? LeaseExpiresUtc { get; set; }
+
+    /// <summary>How many times a worker has taken the job; bounded by <c>PrecomputeQueue.MaxAttempts</c>.</summary>
+    public int Attempts { get; set; }
 }

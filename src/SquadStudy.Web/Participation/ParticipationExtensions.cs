@@ -12,6 +12,7 @@ public static class ParticipationExtensions
     {
         builder.Services.AddOptions<ParticipationOptions>().BindConfiguration(ParticipationOptions.Section);
         builder.Services.AddMemoryCache();
+        builder.Services.AddScoped<SquadStudy.Web.Pages.Participate.PreviewSessions>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddParticipantStore(database);
         builder.Services.AddSingleton<StudyContent>();

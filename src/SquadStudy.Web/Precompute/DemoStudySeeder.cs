@@ -15,15 +15,18 @@ public sealed class DemoStudyOptions
     public bool SeedDemo { get; set; } = true;
     /// <summary>The demo pack folder or .zip; default: <c>demo/pack</c> in the repository above the content root.</summary>
     public string? DemoPack { get; set; }
-    /// <summary>Run the precompute worker in this instance (turn off on all but one instance sharing a database).</summary>
+    /// <summary>Run the built-in precompute worker in this instance (off: leave the jobs to <c>squadstudy worker</c> or other instances).</summary>
     public bool RunPrecompute { get; set; } = true;
 }
 
 /// <summary>
 /// On a database without studies, imports the demo pack, lets the worker precompute it, opens it
-/// when ready, and prints the participant link and how researchers sign in. Runs in the
-/// background: the site serves requests (health, login) while the demo is prepared. A restart
-/// mid-way picks up where it stopped, since the imported demo is recognised by its pack path.
+/// when ready, and prints the participant link and how researchers sign in. The last of the
+/// <see cref="StartupTasks"/>, run in the background: the site serves requests (health, login)
+/// while the demo is prepared. A restart mid-way picks up where it stopped, since the imported
+/// demo is recognised by its pack path. Several instances starting together on one PostgreSQL
+/// database import it once: the check for an empty database and the import, and later the
+/// opening, run under a database lock.
 /// </summary>
 public sealed class DemoStudySeeder(
     IServiceScopeFactory scopes,
@@ -32,9 +35,12 @@ public sealed class DemoStudySeeder(
     IWebHostEnvironment environment,
     IServer server,
     PrecomputeSignal signal,
-    ILogger<DemoStudySeeder> logger) : BackgroundService
+    ILogger<DemoStudySeeder> logger)
 {
     private static readonly TimeSpan ReadyPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>Advisory-lock key of the demo's import and opening (any constant distinct from the migrator's).</summary>
+    private const long DemoLockKey = 0x5351_5541_4444_454D;
 
     /// <summary>The pack to seed, or null when none is configured or found.</summary>
     public static string? LocatePack(DemoStudyOptions options, string contentRoot)
@@ -55,7 +61,7 @@ public sealed class DemoStudySeeder(
         return null;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.SeedDemo)
         {
@@ -86,17 +92,20 @@ public sealed class DemoStudySeeder(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        await using var demoLock = await DatabaseLock.AcquireAsync(db, DemoLockKey, cancellationToken);
         if (pack is not null)
         {
             var seeded = await db.Studies.Where(s => s.PackDirectory == pack && s.Status != StudyStatus.Open && s.Status != StudyStatus.Closed)
                 .Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken);
             if (seeded is not null)
             {
+                logger.LogInformation("The demo pack {Pack} is imported already (study {StudyId}); it opens when precomputed.", pack, seeded);
                 return seeded;
             }
         }
         if (await db.Studies.AnyAsync(cancellationToken))
         {
+            logger.LogInformation("The database has studies already; no demo to import.");
             return null;
         }
         if (pack is null)
@@ -118,8 +127,18 @@ public sealed class DemoStudySeeder(
             var study = await db.Studies.AsNoTracking().SingleAsync(s => s.Id == studyId, cancellationToken);
             if (study.Status == StudyStatus.Ready)
             {
-                await scope.ServiceProvider.GetRequiredService<StudyLifecycle>().OpenAsync(studyId, cancellationToken);
-                Announce(study.Slug);
+                await using var demoLock = await DatabaseLock.AcquireAsync(db, DemoLockKey, cancellationToken);
+                // Another instance waiting on the same demo may have opened it meanwhile.
+                var status = await db.Studies.Where(s => s.Id == studyId).Select(s => s.Status).SingleAsync(cancellationToken);
+                if (status == StudyStatus.Ready)
+                {
+                    await scope.ServiceProvider.GetRequiredService<StudyLifecycle>().OpenAsync(studyId, cancellationToken);
+                    Announce(study.Slug);
+                }
+                return;
+            }
+            if (study.Status is StudyStatus.Open or StudyStatus.Closed)
+            {
                 return;
             }
             var job = await db.PrecomputeJobs.AsNoTracking().SingleAsync(j => j.StudyId == studyId, cancellationToken);

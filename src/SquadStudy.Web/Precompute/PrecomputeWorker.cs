@@ -1,5 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using SquadStudy.Data;
+using Microsoft.Extensions.Options;
 using SquadStudy.Data.Entities;
 using SquadStudy.Studies;
 
@@ -29,24 +28,26 @@ public sealed class PrecomputeSignal
 }
 
 /// <summary>
-/// Runs the site's precompute jobs one after another. Jobs still <c>running</c> at start-up were
-/// cut off by a crash or restart and are resumed (the precomputer skips what exists). Progress is
-/// the <see cref="PrecomputeJob"/> row, which the researchers' dashboard reads. With several web
-/// instances on one PostgreSQL database, enable this worker on one of them only
-/// (<c>SquadStudy:RunPrecompute</c>).
+/// The site's built-in precompute worker: takes jobs from the <see cref="PrecomputeQueue"/> one
+/// after another, under a renewed lease, so any number of instances (and <c>squadstudy worker</c>
+/// on other machines) can run it against one database without two working on one job. A job cut
+/// off by a crash is taken over once its lease runs out and resumed (the precomputer skips what
+/// exists). Progress is the <see cref="PrecomputeJob"/> row, which the researchers' dashboard
+/// reads. Off on an instance with <c>SquadStudy:RunPrecompute=false</c>.
 /// </summary>
-public sealed class PrecomputeWorker(IServiceScopeFactory scopes, Precomputer precomputer, PrecomputeSignal signal, ILogger<PrecomputeWorker> logger) : BackgroundService
+public sealed class PrecomputeWorker(PrecomputeQueue queue, PrecomputeSignal signal, IOptions<PrecomputeLeaseOptions> lease, ILogger<PrecomputeWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var owner = PrecomputeQueue.NewOwner();
         while (!stoppingToken.IsCancellationRequested)
         {
-            long? studyId;
+            PrecomputeJob? job;
             try
             {
-                studyId = await NextJobAsync(stoppingToken);
+                job = await queue.TryClaimAsync(owner, lease.Value, cancellationToken: stoppingToken);
             }
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
@@ -56,37 +57,26 @@ public sealed class PrecomputeWorker(IServiceScopeFactory scopes, Precomputer pr
                 await signal.WaitAsync(PollInterval, stoppingToken);
                 continue;
             }
-            if (studyId is null)
+            if (job is null)
             {
                 await signal.WaitAsync(PollInterval, stoppingToken);
                 continue;
             }
             try
             {
-                await precomputer.RunAsync(studyId.Value, cancellationToken: stoppingToken);
+                await queue.RunAsync(job, owner, lease.Value, cancellationToken: stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                logger.LogInformation("Precomputation of study {StudyId} stopped; it resumes at the next start.", studyId);
+                logger.LogInformation("Precomputation of study {StudyId} stopped; it resumes at the next start or on another worker.", job.StudyId);
                 return;
             }
             catch (Exception e)
             {
-                // The precomputer marked the job failed with the reason; the worker goes on with the next study.
-                logger.LogError(e, "Precomputation of study {StudyId} failed", studyId);
+                // The precomputer marked the job failed with the reason (or another worker took it
+                // over); the worker goes on with the next study.
+                logger.LogError(e, "Precomputation of study {StudyId} failed", job.StudyId);
             }
         }
-    }
-
-    private async Task<long?> NextJobAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
-        return await (from job in db.PrecomputeJobs
-                      join study in db.Studies on job.StudyId equals study.Id
-                      where (job.Status == PrecomputeStatus.Pending || job.Status == PrecomputeStatus.Running)
-                            && study.Status == StudyStatus.Precomputing
-                      orderby job.Id
-                      select (long?)job.StudyId).FirstOrDefaultAsync(cancellationToken);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
+using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Precompute;
 
 namespace SquadStudy.Web.Tests.FirstRun;
@@ -36,9 +37,9 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
         builder.ConfigureLogging(logging => logging.AddProvider(new CaptureWarnings(Warnings)));
     }
 
-    /// <summary>Waits for the demo seeder to finish its work (it runs in the background).</summary>
+    /// <summary>Waits for the start-up tasks, the demo seeding last, to finish (they run in the background).</summary>
     public Task SeederFinishedAsync() =>
-        Services.GetServices<IHostedService>().OfType<DemoStudySeeder>().Single().ExecuteTask ?? Task.CompletedTask;
+        Services.GetServices<IHostedService>().OfType<StartupTasks>().Single().ExecuteTask ?? Task.CompletedTask;
 
     public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> action)
     {

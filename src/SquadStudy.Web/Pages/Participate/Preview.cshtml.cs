@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Caching.Memory;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
@@ -12,14 +11,13 @@ namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>
 /// <c>/s/{slug}/preview</c>: a researcher walks through a freshly drawn plan exactly as a participant
-/// would see it. Nothing is written to the database: the plan lives in this instance's memory under
-/// a random key held in a cookie, and the balance counts are only read.
+/// would see it. Nothing is stored as a participant or an answer: the plan lives in
+/// <see cref="PreviewSessions"/> (shared by every instance) under a random key held in a cookie,
+/// and the balance counts are only read.
 /// </summary>
 [Authorize(Policy = ResearcherPolicy.Name)]
-public sealed class PreviewModel(ParticipationService service, IMemoryCache cache, IAntiforgery antiforgery) : ParticipantPageModel(service)
+public sealed class PreviewModel(ParticipationService service, PreviewSessions sessions, IAntiforgery antiforgery) : ParticipantPageModel(service)
 {
-    private static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
-
     public sealed class PreviewSession
     {
         public required IReadOnlyList<DrawnItem> Items { get; init; }
@@ -42,7 +40,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         {
             return early;
         }
-        Session = Find(slug) ?? await StartAsync(slug, cancellationToken);
+        Session = await FindAsync(slug, cancellationToken) ?? await StartAsync(slug, cancellationToken);
         if (Session.Position < Session.Items.Count)
         {
             Form = NewForm(await ViewAtAsync(Session, cancellationToken), null);
@@ -56,7 +54,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         {
             return early;
         }
-        var session = Find(slug);
+        var session = await FindAsync(slug, cancellationToken);
         if (session is null || Position != session.Position || session.Position >= session.Items.Count)
         {
             return RedirectToPage("/Participate/Preview", new { slug });
@@ -73,10 +71,11 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
             + (answer.IsCorrect is bool correct ? correct ? ", correct" : ", incorrect" : "")
             + (answer.Score is int score ? $", score {score:+0;-0;0} for the stimulus' model/method A" : "") + ".";
         session.Position++;
+        await sessions.SaveAsync(Study!.Id, Request.Cookies[CookieName(slug)]!, session, cancellationToken);
         return RedirectToPage("/Participate/Preview", new { slug });
     }
 
-    public async Task<IActionResult> OnPostRestartAsync(string slug)
+    public async Task<IActionResult> OnPostRestartAsync(string slug, CancellationToken cancellationToken)
     {
         if (await PrepareAsync(slug) is { } early)
         {
@@ -84,7 +83,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         }
         if (Request.Cookies[CookieName(slug)] is string key)
         {
-            cache.Remove(CacheKey(key));
+            await sessions.RemoveAsync(key, cancellationToken);
         }
         Response.Cookies.Delete(CookieName(slug), new CookieOptions { Path = $"/s/{slug}/preview" });
         return RedirectToPage("/Participate/Preview", new { slug });
@@ -106,7 +105,7 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
     {
         var session = new PreviewSession { Items = await Service.DrawPreviewAsync(Study!, cancellationToken) };
         var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        cache.Set(CacheKey(key), session, new MemoryCacheEntryOptions { SlidingExpiration = Lifetime });
+        await sessions.AddAsync(Study!.Id, key, session, cancellationToken);
         Response.Cookies.Append(CookieName(slug), key, new CookieOptions
         {
             Path = $"/s/{slug}/preview",
@@ -117,8 +116,8 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
         return session;
     }
 
-    private PreviewSession? Find(string slug) =>
-        Request.Cookies[CookieName(slug)] is string key && cache.TryGetValue(CacheKey(key), out PreviewSession? session) ? session : null;
+    private async Task<PreviewSession?> FindAsync(string slug, CancellationToken cancellationToken) =>
+        Request.Cookies[CookieName(slug)] is string key ? await sessions.FindAsync(Study!.Id, key, cancellationToken) : null;
 
     private async Task<QuestionView> ViewAtAsync(PreviewSession session, CancellationToken cancellationToken) =>
         await Service.BuildViewAsync(Study!, await ItemAsync(session, cancellationToken), session.Items.Count, cancellationToken);
@@ -134,8 +133,6 @@ public sealed class PreviewModel(ParticipationService service, IMemoryCache cach
     }
 
     private static string CookieName(string slug) => $"ss.preview.{slug}";
-
-    private string CacheKey(string key) => $"preview:{Study!.Id}:{key}";
 
     /// <summary>The question form as participants see it, posting back to the preview.</summary>
     private QuestionFormModel NewForm(QuestionView view, string? error) =>

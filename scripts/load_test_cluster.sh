@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The load benchmark of scripts/load_test.sh against several instances of the site on one
+# PostgreSQL database (docs/several-machines.md): a throw-away PostgreSQL cluster on loopback
+# (Debian's postgresql binaries, as the tests use), the seeded study, N instances of a Release
+# build on consecutive ports sharing one data directory, every participant's requests spread
+# round-robin over them; then the database is checked for lost and duplicated answers.
+# usage: scripts/load_test_cluster.sh [participants=200] [seconds=20] [rate=0] [port=5180] [instances=3]
+set -euo pipefail
+export DOTNET_gcServer=0
+cd "$(dirname "$0")/.."
+PARTICIPANTS=${1:-200}
+SECONDS_TO_RUN=${2:-20}
+RATE=${3:-0}
+PORT=${4:-5180}
+INSTANCES=${5:-3}
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[[ -x "$PG_BIN/pg_ctl" ]] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/setup.sh --test installs them)"; exit 1; }
+WORK=$(mktemp -d /tmp/squadstudy-cluster.XXXXXX)
+DATA="$WORK/data"
+PGDATA="$WORK/pg"
+PG_PORT=$((PORT + 100))
+AS_PG=()
+if [[ $(id -u) -eq 0 ]]; then AS_PG=(runuser -u postgres --); chown postgres "$WORK"; fi
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+    done
+    [[ -d "$PGDATA" ]] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >/dev/null
+# Durable settings (fsync on), unlike the tests' throw-away clusters: the figure is meant to be
+# comparable with SQLite's synchronous=NORMAL.
+"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK -c max_connections=300" start >/dev/null
+"${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres squadstudy
+DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=squadstudy;Maximum Pool Size=60"
+
+dotnet build -c Release src/SquadStudy.Web -v q -nologo >/dev/null
+dotnet build -c Release tools/SquadStudy.LoadTest -v q -nologo >/dev/null
+LOAD="env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet tools/SquadStudy.LoadTest/bin/Release/net10.0/SquadStudy.LoadTest.dll"
+mkdir -p "$DATA"
+$LOAD seed --data "$DATA" --db "$DB" --slug load --questions 150
+
+URLS=()
+for i in $(seq 0 $((INSTANCES - 1))); do
+    url="http://127.0.0.1:$((PORT + i))"
+    # One instance runs the built-in precompute worker; the others leave the queue to it.
+    ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+        ConnectionStrings__SquadStudy="$DB" SquadStudy__DataDirectory="$DATA" SquadStudy__SeedDemo=false \
+        SquadStudy__RunPrecompute=$([[ $i -eq 0 ]] && echo true || echo false) \
+        dotnet src/SquadStudy.Web/bin/Release/net10.0/SquadStudy.Web.dll --urls "$url" >"$WORK/site$i.log" 2>&1 &
+    PIDS+=($!)
+    URLS+=("$url")
+done
+for url in "${URLS[@]}"; do
+    for _ in $(seq 1 150); do
+        curl -fs "$url/healthz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    curl -fs "$url/healthz" >/dev/null || { echo "instance $url did not start"; cat "$WORK"/site*.log; exit 1; }
+done
+
+cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
+read -r TOTAL0 STEAL0 < <(cpu_times)
+STATUS=0
+$LOAD run --url "$(IFS=,; echo "${URLS[*]}")" --data "$DATA" --db "$DB" --slug load --participants "$PARTICIPANTS" \
+    --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" || STATUS=$?
+read -r TOTAL1 STEAL1 < <(cpu_times)
+awk -v t=$((TOTAL1 - TOTAL0)) -v s=$((STEAL1 - STEAL0)) 'BEGIN { if (t > 0) printf "cpu steal during the run: %.1f %% (time the hypervisor ran other guests)\n", 100 * s / t }'
+exit $STATUS
