@@ -57,21 +57,25 @@ public static class PlatformExtensions
             options.Conventions.AllowAnonymousToPage("/Research/Login");
         });
         builder.AddParticipation();
+        builder.AddSecurity();
         return builder;
     }
 
     public static WebApplication UsePlatformPipeline(this WebApplication app)
     {
+        app.UseSecurity();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error");
         }
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapHealthChecks("/healthz", HealthResponse.Options);
+        app.MapHealthChecks("/healthz", HealthResponse.Public);
+        app.MapHealthChecks("/research/healthz", HealthResponse.Detailed).RequireAuthorization(ResearcherPolicy.Name);
         app.MapResearchEndpoints();
         app.MapRazorPages();
         app.MapParticipation();

@@ -29,6 +29,9 @@ public sealed class PostgresSiteTests(PostgresFixture postgres)
             builder.UseSetting("ConnectionStrings:SquadStudy", connectionString);
             builder.UseSetting("SquadStudy:DataDirectory", dataDirectory);
             builder.UseSetting("SquadStudy:SeedDemo", "false");
+            // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+            builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+            builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         }
     }
 
