@@ -18,6 +18,7 @@ public static class PlatformExtensions
     {
         builder.Services.AddOptions<SquadStudyOptions>().BindConfiguration(SquadStudyOptions.Section);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        builder.Services.AddOptions<ResearcherSessionOptions>().BindConfiguration(ResearcherSessionOptions.Section);
 
         var database = DataServiceCollectionExtensions.ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSquadStudyData(database);
@@ -46,6 +47,7 @@ public static class PlatformExtensions
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = ResearcherSessions.ValidateAsync;
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));

@@ -125,6 +125,7 @@ public static class QuestionEndpoint
             context.Response.Redirect(ParticipantUrls.Landing(context.Request, study.Slug));
             return null;
         }
+        context.Items[typeof(ParticipantCodes)] = ParticipantCodes.Of(f.Participant);
         return (study, f.Participant, f.Current);
     }
 
@@ -140,7 +141,7 @@ public static class QuestionEndpoint
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
         var document = new ParticipantDocument(study?.Title, study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug),
-            SiteUrls.For(context), ParticipantTemplates.QuestionPage(page));
+            SiteUrls.For(context), ParticipantTemplates.QuestionPage(page), Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes);
         var writer = new Utf8PipeTextWriter(response.BodyWriter);
         ParticipantTemplates.Document(document).WriteTo(writer, context.RequestServices.GetService<HtmlEncoder>() ?? HtmlEncoder.Default);
         writer.Flush();

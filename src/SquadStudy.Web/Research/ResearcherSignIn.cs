@@ -105,6 +105,8 @@ public sealed class ResearcherSignIn(
             [
                 new Claim(ClaimTypes.Name, researcher.Email),
                 new Claim(ResearcherPolicy.ClaimType, researcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Claim(ResearcherPolicy.StampClaimType, researcher.SecurityStamp),
+                new Claim(ResearcherPolicy.SignedInClaimType, new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ],
             Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationDefaults.AuthenticationScheme);
         return new SignInResult(new ClaimsPrincipal(identity));
