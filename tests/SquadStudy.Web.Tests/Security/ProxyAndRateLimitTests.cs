@@ -20,7 +20,7 @@ public sealed class ProxiedSiteFactory : SquadStudyWebFactory
     }
 
     /// <summary>One request as it arrives from <paramref name="from"/>, forwarded from a public HTTPS client when <paramref name="forwarded"/>.</summary>
-    public Task<HttpContext> SendAsync(string method, string pathAndQuery, string from, bool forwarded, string forwardedFor = "203.0.113.7") =>
+    public Task<HttpContext> SendAsync(string method, string pathAndQuery, string from, bool forwarded, string forwardedFor = "203.0.113.7", bool researcher = false) =>
         Server.SendAsync(context =>
         {
             context.Request.Method = method;
@@ -33,6 +33,10 @@ public sealed class ProxiedSiteFactory : SquadStudyWebFactory
                 context.Request.Headers["X-Forwarded-For"] = forwardedFor;
                 context.Request.Headers["X-Forwarded-Proto"] = "https";
                 context.Request.Headers["X-Forwarded-Host"] = "study.example.org";
+            }
+            if (researcher)
+            {
+                context.Request.Headers[TestResearcherAuthentication.Header] = "1";
             }
             if (method == "POST")
             {
@@ -55,6 +59,19 @@ public sealed class ProxyAndRateLimitTests(ProxiedSiteFactory site) : IClassFixt
         var cookies = login.Response.Headers.SetCookie.ToArray();
         cookies.ShouldNotBeEmpty();
         cookies.ShouldAllBe(c => c!.Contains("secure", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task TrustedProxy_DashboardLinks_UseThePublicOrigin()
+    {
+        var study = await site.AddStudyAsync(new TestStudyBuilder { Slug = "links-" + Guid.NewGuid().ToString("N")[..8] });
+
+        var dashboard = await site.SendAsync("GET", $"/research/studies/{study.Slug}", ProxiedSiteFactory.Proxy, forwarded: true, researcher: true);
+
+        dashboard.Response.StatusCode.ShouldBe(StatusCodes.Status200OK);
+        var html = await new StreamReader(dashboard.Response.Body).ReadToEndAsync();
+        html.ShouldContain($"https://study.example.org/s/{study.Slug}?PROLIFIC_PID=");
+        html.ShouldNotContain("http://localhost/s/");
     }
 
     [Fact]
