@@ -33,9 +33,7 @@ public static class Secrets
         {
             return null;
         }
-        var chars = typed.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)
-            .Select(c => c switch { 'O' => '0', 'I' or 'L' => '1', _ => c })
-            .ToArray();
+        var chars = Retyped(typed);
         return chars.Length == 26 && chars.All(c => Base32.Contains(c)) ? new string(chars) : null;
     }
 
@@ -65,10 +63,13 @@ public static class Secrets
         {
             return false;
         }
-        var chars = typed.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)
+        return CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(new string(Retyped(typed))), System.Text.Encoding.ASCII.GetBytes(ResumeCode(token)));
+    }
+
+    /// <summary>A typed code forgiven its case, spaces, dashes and look-alike letters (O/0, I/L/1).</summary>
+    private static char[] Retyped(string typed) =>
+        typed.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)
             .Select(c => c switch { 'O' => '0', 'I' or 'L' => '1', _ => c })
             .ToArray();
-        return CryptographicOperations.FixedTimeEquals(
-            System.Text.Encoding.ASCII.GetBytes(new string(chars)), System.Text.Encoding.ASCII.GetBytes(ResumeCode(token)));
-    }
 }
