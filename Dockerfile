@@ -15,9 +15,12 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app .
 COPY demo/pack /app/demo/pack
+# No public demo study unless asked for (SquadStudy__SeedDemo=true): a container on the internet
+# would otherwise open an anonymous study to anyone who finds it.
 ENV ASPNETCORE_URLS=http://+:8080 \
     SquadStudy__DataDirectory=/data \
-    SquadStudy__DemoPack=/app/demo/pack
+    SquadStudy__DemoPack=/app/demo/pack \
+    SquadStudy__SeedDemo=false
 VOLUME /data
 EXPOSE 8080
 USER app

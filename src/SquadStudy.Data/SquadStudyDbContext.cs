@@ -24,6 +24,7 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Answer> Answers => Set<Answer>();
+    public DbSet<ResumeAttempt> ResumeAttempts => Set<ResumeAttempt>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -92,6 +93,11 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
             e.HasIndex(p => new { p.StudyId, p.MturkWorkerId }).IsUnique();
             e.HasMany(p => p.Plan).WithOne().HasForeignKey(i => i.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(p => p.Answers).WithOne().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ResumeAttempt>(e =>
+        {
+            e.ToTable("resume_attempts");
+            e.HasOne<Participant>().WithMany().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<PlanItem>(e =>
         {

@@ -35,6 +35,9 @@ public sealed class BrowserSite : WebApplicationFactory<Program>
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
         builder.UseSetting("SquadStudy:DatabaseProvider", "Sqlite");
         builder.UseSetting("SquadStudy:SeedDemo", "false");
+        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         builder.UseSetting("Admin:Email", Email);
         builder.UseSetting("Admin:Password", Password);
     }

@@ -28,6 +28,9 @@ public class SquadStudyWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
         // Tests seed their own studies; the first-run demo would import and precompute in the background.
         builder.UseSetting("SquadStudy:SeedDemo", "false");
+        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.ConfigureTestServices(services =>
         {

@@ -79,3 +79,21 @@ public sealed class Answer
     public DateTime ShownUtc { get; set; }
     public DateTime AnsweredUtc { get; set; }
 }
+
+public static class ResumeOutcome
+{
+    /// <summary>The right resume code: the device now holds the session.</summary>
+    public const string Resumed = "resumed";
+    /// <summary>A wrong resume code: nothing handed over.</summary>
+    public const string WrongCode = "wrong_code";
+}
+
+/// <summary>Someone opened a recruiter id's study link on a device without its session and tried a resume code.</summary>
+public sealed class ResumeAttempt
+{
+    public long Id { get; set; }
+    public long StudyId { get; set; }
+    public long ParticipantId { get; set; }
+    public DateTime AttemptedUtc { get; set; }
+    public required string Outcome { get; set; }
+}

@@ -12,4 +12,6 @@ public sealed class Researcher
     public DateTime? LockoutEndUtc { get; set; }
     public DateTime CreatedUtc { get; set; }
     public DateTime? LastLoginUtc { get; set; }
+    /// <summary>Random; every sign-in cookie carries it. A new one (admin reset, sign out everywhere) ends every session.</summary>
+    public string SecurityStamp { get; set; } = "";
 }

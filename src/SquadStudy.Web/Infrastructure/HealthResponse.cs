@@ -4,12 +4,22 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace SquadStudy.Web.Infrastructure;
 
-/// <summary><c>/healthz</c>: 200 with the database's state when healthy, 503 otherwise.</summary>
+/// <summary>
+/// <c>/healthz</c>: 200 with the database's state when healthy, 503 otherwise. The public answer
+/// carries states and schema versions only; the descriptions (which quote database errors: host
+/// names, file paths) are at <c>/research/healthz</c>, for signed-in researchers.
+/// </summary>
 public static class HealthResponse
 {
-    public static readonly HealthCheckOptions Options = new()
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    public static readonly HealthCheckOptions Public = Create(details: false);
+
+    public static readonly HealthCheckOptions Detailed = Create(details: true);
+
+    private static HealthCheckOptions Create(bool details) => new()
     {
-        ResponseWriter = WriteAsync,
+        ResponseWriter = (context, report) => WriteAsync(context, report, details),
         ResultStatusCodes =
         {
             [HealthStatus.Healthy] = StatusCodes.Status200OK,
@@ -18,7 +28,7 @@ public static class HealthResponse
         },
     };
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static Task WriteAsync(HttpContext context, HealthReport report, bool details)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         var body = new
@@ -26,8 +36,8 @@ public static class HealthResponse
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(
                 e => e.Key,
-                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+                e => new { status = e.Value.Status.ToString(), description = details ? e.Value.Description : null, data = e.Value.Data }),
         };
-        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
     }
 }

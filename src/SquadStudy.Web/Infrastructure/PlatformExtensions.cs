@@ -17,6 +17,7 @@ public static class PlatformExtensions
     {
         builder.Services.AddOptions<SquadStudyOptions>().BindConfiguration(SquadStudyOptions.Section);
         builder.Services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
+        builder.Services.AddOptions<ResearcherSessionOptions>().BindConfiguration(ResearcherSessionOptions.Section);
 
         var database = DataServiceCollectionExtensions.ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSquadStudyData(database);
@@ -45,6 +46,7 @@ public static class PlatformExtensions
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 options.ExpireTimeSpan = TimeSpan.FromHours(8);
                 options.SlidingExpiration = true;
+                options.Events.OnValidatePrincipal = ResearcherSessions.ValidateAsync;
             });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
@@ -56,11 +58,13 @@ public static class PlatformExtensions
             options.Conventions.AllowAnonymousToPage("/Research/Login");
         });
         builder.AddParticipation(database);
+        builder.AddSecurity();
         return builder;
     }
 
     public static WebApplication UsePlatformPipeline(this WebApplication app)
     {
+        app.UseSecurity();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error");
@@ -68,10 +72,12 @@ public static class PlatformExtensions
         app.UseStartupGate();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapHealthChecks("/healthz", HealthResponse.Options);
+        app.MapHealthChecks("/healthz", HealthResponse.Public);
+        app.MapHealthChecks("/research/healthz", HealthResponse.Detailed).RequireAuthorization(ResearcherPolicy.Name);
         app.MapResearchEndpoints();
         app.MapRazorPages();
         app.MapParticipation();

@@ -126,6 +126,7 @@ public static class QuestionEndpoint
             context.Response.Redirect(ParticipantUrls.Landing(context.Request, study.Slug));
             return null;
         }
+        context.Items[typeof(ParticipantCodes)] = ParticipantCodes.Of(f.Participant);
         return (study, f.Participant, f.Current);
     }
 
@@ -142,7 +143,8 @@ public static class QuestionEndpoint
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
         var document = new ParticipantDocumentModel(study?.Title,
-            study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug), SiteUrls.For(context));
+            study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug), SiteUrls.For(context),
+            Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes);
         // Written straight into the response's pipe, then flushed once.
         await QuestionPage.Create(page(document)).RenderAsync(response.BodyWriter, context.RequestServices.GetService<HtmlEncoder>(), context.RequestAborted);
         await response.BodyWriter.FlushAsync(context.RequestAborted);

@@ -33,9 +33,43 @@ public static class Secrets
         {
             return null;
         }
-        var chars = typed.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)
-            .Select(c => c switch { 'O' => '0', 'I' or 'L' => '1', _ => c })
-            .ToArray();
+        var chars = Retyped(typed);
         return chars.Length == 26 && chars.All(c => Base32.Contains(c)) ? new string(chars) : null;
     }
+
+    /// <summary>
+    /// The code that resumes a recruiter id's session on another device: 50 bits of SHA-256 of the
+    /// session token (never shown), so only the person who holds the session can read it from their
+    /// pages, and it needs no column of its own. Ten base-32 characters, shown as <c>ABCDE-FGHJK</c>.
+    /// </summary>
+    public static string ResumeCode(string token)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("squadstudy resume code\0" + token), hash);
+        Span<char> code = stackalloc char[10];
+        var bits = BitConverter.ToUInt64(hash);
+        for (var i = 0; i < code.Length; i++)
+        {
+            code[i] = Base32[(int)(bits & 31)];
+            bits >>= 5;
+        }
+        return new string(code);
+    }
+
+    /// <summary>True when <paramref name="typed"/> is the resume code of <paramref name="token"/> (case, dashes and look-alike letters forgiven).</summary>
+    public static bool IsResumeCode(string token, string? typed)
+    {
+        if (typed is null || typed.Length > 32)
+        {
+            return false;
+        }
+        return CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(new string(Retyped(typed))), System.Text.Encoding.ASCII.GetBytes(ResumeCode(token)));
+    }
+
+    /// <summary>A typed code forgiven its case, spaces, dashes and look-alike letters (O/0, I/L/1).</summary>
+    private static char[] Retyped(string typed) =>
+        typed.Where(c => !char.IsWhiteSpace(c) && c != '-').Select(char.ToUpperInvariant)
+            .Select(c => c switch { 'O' => '0', 'I' or 'L' => '1', _ => c })
+            .ToArray();
 }

@@ -17,6 +17,7 @@ public static class ResearchExtensions
         services.AddOptions<LoginThrottleOptions>().BindConfiguration(LoginThrottleOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<ResearcherSignIn>();
+        services.AddScoped<ResumeAttempts>();
         services.AddScoped<ResearchStudies>();
         services.AddScoped<StudyDashboard>();
         services.AddScoped<StudyGallery>();
@@ -57,6 +58,9 @@ public static class ResearchExtensions
             await dashboard.SnapshotAsync(slug, ct) is { } snapshot
                 ? Csv(CsvExports.Stimuli(snapshot), $"{slug}-stimuli.csv")
                 : Results.NotFound());
+
+        study.MapGet("/export/resume-attempts.csv", async (string slug, ResumeAttempts attempts, CancellationToken ct) =>
+            await attempts.CsvAsync(slug, ct) is { } csv ? Csv(csv, $"{slug}-resume-attempts.csv") : Results.NotFound());
 
         study.MapGet("/export/codebook.md", async (string slug, ResearchStudies studies, CancellationToken ct) =>
             await studies.FindAsync(slug, ct) is { } found

@@ -12,7 +12,18 @@ namespace SquadStudy.Web.Slices;
 /// <param name="WithdrawHref">The withdrawal link in the footer of every participant page.</param>
 /// <param name="Body">A Razor Page's own content, or null when a slice using this layout supplies it.</param>
 /// <param name="Scripts">Scripts after the site's own, or null.</param>
-public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null);
+/// <param name="Codes">The participant's resume and withdrawal codes for the footer, once they have a session.</param>
+public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null, ParticipantCodes? Codes = null);
+
+/// <summary>
+/// Shown on every page of a session: the resume code (another device needs it to continue a
+/// recruiter id's session) and the withdrawal code (so stopping early still lets one withdraw later).
+/// </summary>
+public sealed record ParticipantCodes(string Resume, string Withdrawal)
+{
+    public static ParticipantCodes Of(Participation.ParticipantState participant) =>
+        new(Participation.Secrets.ResumeCode(participant.Token) is var r ? $"{r[..5]}-{r[5..]}" : "", Participation.Secrets.FormatWithdrawalCode(participant.WithdrawalCode));
+}
 
 /// <summary>The home page, and the stylesheets and scripts with the file-version query MVC's <c>asp-append-version</c> adds.</summary>
 public sealed record SiteUrls(string Home, string BootstrapCss, string SiteCss, string BootstrapJs, string QuestionJs)

@@ -105,4 +105,61 @@ public sealed class AdminCommandTests : IDisposable
         exit.ShouldBe(ExitCodes.Usage);
         error.ToString().ShouldContain("--email");
     }
+
+    private string Stamp(string email)
+    {
+        using var connection = new SqliteConnection(Database);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT security_stamp FROM researchers WHERE email = $email";
+        command.Parameters.AddWithValue("$email", email);
+        return (string)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task AdminResetPassword_NewHash_NewStamp_OldPasswordFails()
+    {
+        (await RunAsync("a long enough password\n", "admin", "add", "--email", "ana@example.org", "--password-stdin", "--db", Database)).Exit.ShouldBe(0);
+        var stampBefore = Stamp("ana@example.org");
+        stampBefore.Length.ShouldBe(32);
+
+        var (exit, output, error) = await RunAsync("a different long password\n", "admin", "reset-password", "--email", "ANA@example.org", "--password-stdin", "--db", Database);
+
+        exit.ShouldBe(0, error);
+        output.ShouldContain("every session of the account has ended");
+        Stamp("ana@example.org").ShouldNotBe(stampBefore);
+        var (email, hash) = Accounts().ShouldHaveSingleItem();
+        var researcher = new Researcher { Email = email, NormalizedEmail = email.ToUpperInvariant(), PasswordHash = hash };
+        new PasswordHasher<Researcher>().VerifyHashedPassword(researcher, hash, "a different long password").ShouldBe(PasswordVerificationResult.Success);
+        new PasswordHasher<Researcher>().VerifyHashedPassword(researcher, hash, "a long enough password").ShouldBe(PasswordVerificationResult.Failed);
+    }
+
+    [Fact]
+    public async Task AdminSignOut_RotatesTheStamp_AdminRemove_DeletesTheAccount()
+    {
+        (await RunAsync("a long enough password\n", "admin", "add", "--email", "ana@example.org", "--password-stdin", "--db", Database)).Exit.ShouldBe(0);
+        var stampBefore = Stamp("ana@example.org");
+
+        (await RunAsync("", "admin", "sign-out", "--email", "ana@example.org", "--db", Database)).Exit.ShouldBe(0);
+        Stamp("ana@example.org").ShouldNotBe(stampBefore);
+
+        var (exit, output, _) = await RunAsync("", "admin", "remove", "--email", "ana@example.org", "--db", Database);
+        exit.ShouldBe(0);
+        output.ShouldContain("Removed researcher account 'ana@example.org'");
+        Accounts().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("sign-out")]
+    [InlineData("remove")]
+    public async Task AdminOnUnknownAccount_FailsClearly(string command)
+    {
+        (await RunAsync("a long enough password\n", "admin", "add", "--email", "ana@example.org", "--password-stdin", "--db", Database)).Exit.ShouldBe(0);
+
+        var (exit, _, error) = await RunAsync("", "admin", command, "--email", "bob@example.org", "--db", Database);
+
+        exit.ShouldBe(ExitCodes.Failure);
+        error.ShouldContain("no researcher account for 'bob@example.org'");
+        Accounts().Count.ShouldBe(1);
+    }
 }

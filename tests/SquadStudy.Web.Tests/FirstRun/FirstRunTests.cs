@@ -28,6 +28,9 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
         builder.UseEnvironment("Production");
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
         builder.UseSetting("SquadStudy:SeedDemo", seed ? "true" : "false");
+        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         if (demoPack is not null)
         {
             builder.UseSetting("SquadStudy:DemoPack", demoPack);

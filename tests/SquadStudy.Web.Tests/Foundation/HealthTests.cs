@@ -19,6 +19,9 @@ public sealed class FreshSiteFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Production");
         builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
         builder.UseSetting("SquadStudy:SeedDemo", "false");
+        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         builder.UseSetting("Admin:Email", "lead@example.org");
         builder.UseSetting("Admin:Password", "a long enough password");
     }

@@ -38,11 +38,16 @@ public abstract class RecruiterTests(SquadStudyWebFactory factory) : Participati
             var (page, _) = await first.GetQuestionAsync();
             await first.AnswerAsync(page!, page!.Options[0]);
         }
-        // The same person on another device: no cookie, same Prolific id.
+        // The same person on another device: no cookie, same Prolific id, and the resume code their first device shows.
+        var (_, firstPage) = await first.GetAsync(first.QuestionUrl);
+        var resumeCode = firstPage.QuerySelector("#resume-code")!.TextContent;
         var second = new ParticipantBot(Factory.CreateParticipantClient(), study.Slug);
-        var landing = await second.Client.GetAsync($"/s/{study.Slug}{query}");
-        landing.StatusCode.ShouldBe(HttpStatusCode.Redirect);
-        landing.Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/q");
+        var (landing, form) = await second.GetAsync($"/s/{study.Slug}{query}");
+        landing.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var resume = await second.PostAsync(form.QuerySelector("form[method=post]")!.GetAttribute("action")!,
+            [new("ResumeCode", resumeCode.ToLowerInvariant()), new("__RequestVerificationToken", ParticipantBot.Token(form))]);
+        resume.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        resume.Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/q");
         (await second.GetQuestionAsync()).Page!.Position.ShouldBe(2);
         (await Factory.WithDbAsync(db => db.Participants.CountAsync(p => p.StudyId == study.Id))).ShouldBe(1);
     }
@@ -60,7 +65,10 @@ public abstract class RecruiterTests(SquadStudyWebFactory factory) : Participati
             forms.Add(await bot.OpenConsentFormAsync(query));
         }
         var responses = await Task.WhenAll(bots.Select((b, i) => b.ConsentAsync(forms[i])));
-        responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Redirect);
+        // Each device either got the new session or, once it existed, the resume-code form (the worker's id alone hands over nothing).
+        responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.Redirect || r.StatusCode == HttpStatusCode.OK);
+        responses.ShouldContain(r => r.StatusCode == HttpStatusCode.Redirect);
+        bots = [.. bots.Where((_, i) => responses[i].StatusCode == HttpStatusCode.Redirect)];
         var participant = await Factory.WithDbAsync(db => db.Participants.AsNoTracking().SingleAsync(p => p.StudyId == study.Id));
         participant.Source.ShouldBe("mturk");
         participant.MturkSandbox.ShouldBeTrue();

@@ -48,6 +48,11 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
             builder.UseSetting("ConnectionStrings:SquadStudy", PostgresConnectionString);
         }
         builder.UseSetting("SquadStudy:SeedDemo", "false");
+        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
+        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
+        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
+        // Sign-out-everywhere tests check the very next request: no cached security stamp.
+        builder.UseSetting("Research:Session:StampCacheSeconds", "0");
         builder.UseSetting("Admin:Email", Email);
         builder.UseSetting("Admin:Password", Password);
         builder.ConfigureTestServices(services =>

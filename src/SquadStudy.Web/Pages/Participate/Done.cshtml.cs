@@ -8,7 +8,7 @@ namespace SquadStudy.Web.Pages.Participate;
 /// <c>/s/{slug}/done</c>: shown only after the last answer is committed. The completion code, the
 /// withdrawal code, and the way back to the recruiter (study.json <c>completion.redirect</c>).
 /// </summary>
-public sealed class DoneModel(ParticipationService service) : ParticipantPageModel(service)
+public sealed class DoneModel(ParticipationService service, TimeProvider time) : ParticipantPageModel(service)
 {
     public const string ProlificCompletionUrl = "https://app.prolific.com/submissions/complete?cc=";
     public const string MturkSubmitUrl = "https://www.mturk.com/mturk/externalSubmit";
@@ -34,6 +34,8 @@ public sealed class DoneModel(ParticipationService service) : ParticipantPageMod
         {
             return Redirect(ParticipantUrls.Question(Request, slug));
         }
+        // A shared computer: the next person must not find this participant's codes here.
+        ParticipantCookie.ShortenAfterCompletion(HttpContext, slug, participant.Token, time.GetUtcNow());
         CompletionCode = Study!.CompletionCode;
         WithdrawalCode = Secrets.FormatWithdrawalCode(participant.WithdrawalCode);
         switch (Study.Redirect)

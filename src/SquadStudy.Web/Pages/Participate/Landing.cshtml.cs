@@ -23,6 +23,13 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
     [BindProperty]
     public ConsentInput Input { get; set; } = new();
 
+    /// <summary>The resume code typed on a device without the recruiter id's session.</summary>
+    [BindProperty]
+    public string? ResumeCode { get; set; }
+
+    /// <summary>The recruiter id already has a session, not on this device: ask for its resume code instead of handing it over.</summary>
+    public bool NeedsResumeCode { get; private set; }
+
     public string ConsentHtml { get; private set; } = "";
     public bool MturkPreview { get; private set; }
     public IReadOnlyDictionary<string, string> RecruiterQuery { get; private set; } = new Dictionary<string, string>();
@@ -41,8 +48,9 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         }
         if (await Service.FindByRecruiterAsync(Study!.Id, recruiter, cancellationToken) is { } returning)
         {
-            ParticipantCookie.Write(Response, slug, returning.Token);
-            return RedirectToCurrent(returning, slug);
+            // A recruiter id is in the link for anyone to type: only the device holding the session, or
+            // the session's resume code, gets it (docs/participants.md). A GET never writes the cookie.
+            return returning.Id == Participant?.Id ? RedirectToCurrent(returning, slug) : AskForResumeCode();
         }
         if (Participant is not null)
         {
@@ -70,11 +78,39 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         {
             return Page();
         }
+        if (await Service.FindByRecruiterAsync(Study!.Id, recruiter, cancellationToken) is { } returning && returning.Id != Participant?.Id)
+        {
+            return AskForResumeCode();
+        }
         var participant = await Service.EnrolAsync(Study!, recruiter, cancellationToken);
         ParticipantCookie.Write(Response, slug, participant.Token);
         return participant.CurrentPosition == 0 && participant.Status == ParticipantStatus.Active
             ? RedirectToPage("/Participate/Instructions", new { slug })
             : RedirectToCurrent(participant, slug);
+    }
+
+    /// <summary>Resumes a recruiter id's session on this device with its resume code; every try is logged for the researcher.</summary>
+    public async Task<IActionResult> OnPostResumeAsync(string slug, CancellationToken cancellationToken)
+    {
+        var (result, recruiter) = await PrepareAsync(slug);
+        if (result is not null)
+        {
+            return result;
+        }
+        if (await Service.FindByRecruiterAsync(Study!.Id, recruiter!, cancellationToken) is not { } returning)
+        {
+            // Nobody holds this id (any more): the consent form, as the study link shows it.
+            return ClosedMessage() ?? Page();
+        }
+        var right = Secrets.IsResumeCode(returning.Token, ResumeCode);
+        await Service.RecordResumeAttemptAsync(Study.Id, returning.Id, right ? ResumeOutcome.Resumed : ResumeOutcome.WrongCode, cancellationToken);
+        if (!right)
+        {
+            ModelState.AddModelError(nameof(ResumeCode), "That is not this session's resume code. It is at the bottom of every page of the study on the device you started on.");
+            return AskForResumeCode();
+        }
+        ParticipantCookie.Write(Response, slug, returning.Token);
+        return RedirectToCurrent(returning, slug);
     }
 
     public async Task<IActionResult> OnPostDeclineAsync(string slug, CancellationToken cancellationToken)
@@ -105,6 +141,12 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         RecruiterQuery = recruiter.ToQuery();
         ConsentHtml = StudyMarkdown.ToHtml(Study!.ConsentMarkdown);
         return (null, recruiter);
+    }
+
+    private IActionResult AskForResumeCode()
+    {
+        NeedsResumeCode = true;
+        return Page();
     }
 
     private IActionResult? ClosedMessage() => Study!.Status switch

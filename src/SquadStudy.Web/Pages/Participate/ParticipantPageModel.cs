@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Participation;
+using SquadStudy.Web.Slices;
 
 namespace SquadStudy.Web.Pages.Participate;
 
@@ -28,6 +29,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
         Participant = found?.Participant;
         ViewData["WithdrawHref"] = Participant is null ? ParticipantUrls.WithdrawByCode(Request) : ParticipantUrls.Withdraw(Request, Study.Slug);
         ViewData["Title"] = Study.Title;
+        ViewData["Codes"] = Participant is null ? null : ParticipantCodes.Of(Participant);
         if (requireParticipant && Participant is null)
         {
             // No (or an unknown) token: start at the study's link, which resumes or enrols.

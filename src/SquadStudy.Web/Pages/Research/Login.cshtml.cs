@@ -22,7 +22,7 @@ public sealed class LoginModel(ResearcherSignIn signIn) : PageModel
         [Required, EmailAddress, Display(Name = "E-mail")]
         public string Email { get; set; } = "";
 
-        [Required, DataType(DataType.Password), Display(Name = "Password")]
+        [Required, DataType(DataType.Password), Display(Name = "Password"), StringLength(ResearcherSignIn.MaxPasswordLength)]
         public string Password { get; set; } = "";
     }
 
