@@ -93,4 +93,7 @@ public interface IParticipantStore
 
     /// <summary>Counts a decline of the study; nothing else about the person is stored.</summary>
     Task DeclineAsync(long studyId, CancellationToken cancellationToken);
+
+    /// <summary>Logs a try to resume a recruiter id's session on a device without its cookie (resume_attempts).</summary>
+    Task RecordResumeAttemptAsync(long studyId, long participantId, string outcome, DateTime nowUtc, CancellationToken cancellationToken);
 }

@@ -290,6 +290,11 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     public Task DeclineAsync(DbTransaction transaction, long studyId, CancellationToken cancellationToken) =>
         ExecuteOnceAsync(connection, transaction, "UPDATE studies SET decline_count = decline_count + 1 WHERE id = @study", cancellationToken, ("@study", studyId));
 
+    public Task RecordResumeAttemptAsync(DbTransaction transaction, long studyId, long participantId, string outcome, DateTime nowUtc, CancellationToken cancellationToken) =>
+        ExecuteOnceAsync(connection, transaction,
+            "INSERT INTO resume_attempts (study_id, participant_id, attempted_utc, outcome) VALUES (@study, @participant, @now, @outcome)",
+            cancellationToken, ("@study", studyId), ("@participant", participantId), ("@now", nowUtc), ("@outcome", outcome));
+
     public void Dispose()
     {
         foreach (var command in new[] { advance, complete, insertAnswer, markShown, touch, find })

@@ -70,6 +70,13 @@ public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticip
             return true;
         });
 
+    public Task RecordResumeAttemptAsync(long studyId, long participantId, string outcome, DateTime nowUtc, CancellationToken cancellationToken) =>
+        InTransactionAsync(async (sql, transaction) =>
+        {
+            await sql.RecordResumeAttemptAsync(transaction, studyId, participantId, outcome, nowUtc, CancellationToken.None);
+            return true;
+        });
+
     private async Task<T> InTransactionAsync<T>(Func<ParticipantSql, DbTransaction, Task<T>> work, long? studyLock = null)
     {
         var connection = db.Database.GetDbConnection();

@@ -97,4 +97,7 @@ public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQu
 
     public Task DeclineAsync(long studyId, CancellationToken cancellationToken) =>
         writer.DeclineAsync(studyId, cancellationToken);
+
+    public Task RecordResumeAttemptAsync(long studyId, long participantId, string outcome, DateTime nowUtc, CancellationToken cancellationToken) =>
+        writer.RecordResumeAttemptAsync(studyId, participantId, outcome, nowUtc, cancellationToken);
 }

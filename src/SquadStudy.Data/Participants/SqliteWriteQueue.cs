@@ -116,6 +116,13 @@ public sealed class SqliteWriteQueue : IHostedService
             return true;
         }, cancellationToken);
 
+    public Task RecordResumeAttemptAsync(long studyId, long participantId, string outcome, DateTime nowUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync<bool>(async (sql, transaction) =>
+        {
+            await sql.RecordResumeAttemptAsync(transaction, studyId, participantId, outcome, nowUtc, CancellationToken.None);
+            return true;
+        }, cancellationToken);
+
     /// <summary>
     /// Keeps the writer from starting its next batch until the returned handle is disposed (writes
     /// queue up meanwhile): how the tests line up many writes for one transaction.

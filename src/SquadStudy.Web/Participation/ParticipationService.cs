@@ -63,11 +63,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
 
     /// <summary>Logs a try to resume a recruiter id's session on a device without its cookie, for the researcher (resume_attempts.csv).</summary>
     public Task RecordResumeAttemptAsync(long studyId, long participantId, string outcome, CancellationToken cancellationToken) =>
-        gate.RunAsync(db, null, async ct =>
-        {
-            db.ResumeAttempts.Add(new ResumeAttempt { StudyId = studyId, ParticipantId = participantId, AttemptedUtc = Now, Outcome = outcome });
-            return await db.SaveChangesAsync(ct);
-        }, cancellationToken);
+        store.RecordResumeAttemptAsync(studyId, participantId, outcome, Now, cancellationToken);
 
     /// <summary>Counts a decline; nothing else about the person is stored.</summary>
     public Task DeclineAsync(long studyId, CancellationToken cancellationToken) => store.DeclineAsync(studyId, cancellationToken);

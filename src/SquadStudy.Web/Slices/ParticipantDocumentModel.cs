@@ -21,7 +21,7 @@ public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref
 /// </summary>
 public sealed record ParticipantCodes(string Resume, string Withdrawal)
 {
-    public static ParticipantCodes Of(Participation.ParticipantState participant) =>
+    public static ParticipantCodes Of(SquadStudy.Data.Participants.ParticipantState participant) =>
         new(Participation.Secrets.ResumeCode(participant.Token) is var r ? $"{r[..5]}-{r[5..]}" : "", Participation.Secrets.FormatWithdrawalCode(participant.WithdrawalCode));
 }
 
