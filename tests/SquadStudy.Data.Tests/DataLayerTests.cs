@@ -58,11 +58,14 @@ public abstract class DataLayerTests
         await using var db = await NewEmptyDatabaseAsync();
         (await Migrator(db).MigrateAsync(targetVersion: 1)).ShouldBe(1);
 
-        // Version 1 has only accounts and studies; fill them through the same EF model.
+        // Version 1 has only accounts and studies. The account goes in with version 1's columns
+        // (the current model's researchers have more, e.g. version 4's security stamp).
         var researcher = NewResearcher("first@example.org");
-        researcher.FailedLoginCount = 3;
-        researcher.LockoutEndUtc = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        db.Researchers.Add(researcher);
+        var lockoutEnd = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO researchers (email, normalized_email, password_hash, failed_login_count, lockout_end_utc, created_utc)
+            VALUES ({researcher.Email}, {researcher.NormalizedEmail}, {researcher.PasswordHash}, {3}, {lockoutEnd}, {researcher.CreatedUtc})
+            """);
         var study = NewStudy("upgrade-me");
         study.DeclineCount = 7;
         study.ConsentMarkdown = "# Consent\n\nÅ, é, 漢字 — kept exactly.";
