@@ -87,26 +87,7 @@ public class ParityTests
     public void EveryMethod_MatchesPyTorch(string fixture)
     {
         var f = Load(fixture);
-        var smooth = f.Manifest.GetProperty("smooth_gradcampp");
-        var (noise, noiseShape) = Npy.ReadFile(f.DataPath(smooth.GetProperty("noise").GetString()!));
-        int per = noise.Length / noiseShape[0];
-        var noiseList = Enumerable.Range(0, noiseShape[0]).Select(i => noise.AsSpan(i * per, per).ToArray()).ToArray();
-
-        var expected = f.Manifest.GetProperty("maps").EnumerateArray().ToList();
-        var methods = expected.Select(m => m.GetProperty("method").GetString()!).Distinct()
-            .Select(n => MethodSpec.Parse(n) with { Smooth = new SmoothOptions { Noise = noiseList } }).ToList();
-        methods.Count.ShouldBeGreaterThan(10);
-
-        var bundles = f.Model.Explain([f.Input], [f.Classes], methods)[0];
-        foreach (var m in expected)
-        {
-            string method = m.GetProperty("method").GetString()!;
-            int c = m.GetProperty("class").GetInt32();
-            var (reference, shape) = Npy.ReadFile(f.DataPath(m.GetProperty("file").GetString()!));
-            var map = bundles.Single(b => b.ClassIndex == c)[method];
-            map.Shape.ShouldBe(shape.Length == 4 ? shape[1..] : shape, $"{method}.{c} shape");
-            Numeric.ShouldMatchMap(map.Data, reference, $"{fixture} {method}.{c}");
-        }
+        ManifestMaps.ShouldMatchPyTorch(f.Model, f.Input, f.Classes, f.Manifest, f.DataPath, fixture);
     }
 
     [Theory]
