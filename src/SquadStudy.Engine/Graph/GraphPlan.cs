@@ -90,8 +90,16 @@ internal sealed class GraphPlan
             throw new ModelLoadException(
                 $"graph output '{model.Output}' has shape {ShapeUtil.Format(outShape)}; a classifier's output must be N×classes");
         plan.OutputSlot = outSlot;
+        plan._lastUse = new int[plan.SlotCount];
+        Array.Fill(plan._lastUse, -1);
+        foreach (var layer in plan._layers)
+            foreach (var o in layer.Operands)
+                if (o.IsRuntime) plan._lastUse[o.Slot] = layer.Index;
         return plan;
     }
+
+    /// <summary>For each slot, the index of the last layer that reads it (-1: none).</summary>
+    private int[] _lastUse = [];
 
     private static long SizeOf(int[] shape, OnnxNode node)
     {
@@ -128,20 +136,36 @@ internal sealed class GraphPlan
     /// <summary>
     /// Runs every layer on <paramref name="input"/> (N×C×H×W). With <paramref name="recording"/>
     /// autograd records the pass (the input must require gradients) and the ReLUs take the
-    /// state's switchable backward rule; otherwise the caller runs it under no_grad (not inference mode: the weights, made on first use, must stay usable by autograd). The
-    /// activations belong to the caller's dispose scope.
+    /// state's switchable backward rule; otherwise the caller runs it under no_grad (not inference
+    /// mode: the weights, made on first use, must stay usable by autograd). The returned state holds
+    /// the input, the output and the <paramref name="keep"/> slots, in the caller's dispose scope;
+    /// every other activation is released as soon as its last reader has run (autograd keeps what
+    /// its backward passes need), so a pass holds about the live activations, not all of them.
     /// </summary>
-    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording)
+    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording, params ReadOnlySpan<int> keep)
     {
         var state = new ExecutionState(SlotCount, recording);
         state.Values[InputSlot] = input;
+        var kept = new bool[SlotCount];
+        kept[InputSlot] = kept[OutputSlot] = true;
+        foreach (var slot in keep) kept[slot] = true;
         foreach (var layer in _layers)
         {
             var y = layer.Forward(state);
+            // A layer that hands an operand's handle through gets its own, so releasing the operand keeps it.
+            foreach (var o in layer.Operands)
+                if (o.IsRuntime && ReferenceEquals(state.Values[o.Slot], y)) y = y.alias();
             if (!y.shape.Select(d => (int)d).SequenceEqual(layer.OutputShape))
                 throw new InvalidOperationException(
                     $"{layer.Label}: libtorch produced {ShapeUtil.Format(y.shape.Select(d => (int)d).ToArray())}, the plan {ShapeUtil.Format(layer.OutputShape)}");
             state.Values[layer.Output] = y;
+            foreach (var o in layer.Operands)
+                if (o.IsRuntime && !kept[o.Slot] && _lastUse[o.Slot] == layer.Index && state.Values[o.Slot] is { } done)
+                {
+                    state.Values[o.Slot] = null;
+                    state.Released[o.Slot] = true;
+                    done.Dispose();
+                }
         }
         return state;
     }

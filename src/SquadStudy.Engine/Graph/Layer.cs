@@ -13,7 +13,9 @@ internal readonly record struct Operand(int Slot, Tensor? Constant)
     public bool IsRuntime => Slot >= 0;
 
     public TorchTensor Value(ExecutionState s) => Constant?.Torch ?? s.Values[Slot]
-        ?? throw new InvalidOperationException($"Slot {Slot} has not been computed.");
+        ?? throw new InvalidOperationException(s.Released[Slot]
+            ? $"Slot {Slot} was released after its last reader; pass it to GraphPlan.Forward's keep list."
+            : $"Slot {Slot} has not been computed.");
 }
 
 /// <summary>How the ReLUs of a recorded forward pass back-propagate (Springenberg et al. 2015; Zeiler and Fergus 2014).</summary>
@@ -38,6 +40,9 @@ public enum ReluBackwardMode
 internal sealed class ExecutionState(int slots, bool recording)
 {
     public TorchTensor?[] Values { get; } = new TorchTensor?[slots];
+
+    /// <summary>Slots whose tensor <see cref="GraphPlan.Forward"/> released after their last reader.</summary>
+    public bool[] Released { get; } = new bool[slots];
 
     public bool Recording => recording;
 

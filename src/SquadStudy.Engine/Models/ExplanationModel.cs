@@ -242,7 +242,7 @@ public sealed class ExplanationModel : IDisposable
         var smooth = methods.Where(m => m.Method == ExplanationMethod.SmoothGradCamPlusPlus).Select(m => m.Smooth).Distinct().ToList();
         var smoothMoments = smooth.ToDictionary(o => o, o => SmoothMoments(plan, batch, classes, o));
         var input = Input(batch, n).requires_grad_(true);
-        var state = plan.Forward(input, recording: true);
+        var state = plan.Forward(input, recording: true, _targetSlot);
         var output = state.Values[plan.OutputSlot]!;
         var target = state.Values[_targetSlot]!;
         var logits = Split(ToArray(output), n);
@@ -378,7 +378,7 @@ public sealed class ExplanationModel : IDisposable
                 noisy[idx] = batch[idx] + (o.Noise is not null ? o.Noise[s][p] : sigma[i] * Gaussian(random));
             }
             using var scope = torch.NewDisposeScope();
-            var state = plan.Forward(Input(noisy, n).requires_grad_(true), recording: true);
+            var state = plan.Forward(Input(noisy, n).requires_grad_(true), recording: true, _targetSlot);
             var output = state.Values[plan.OutputSlot]!;
             var target = state.Values[_targetSlot]!;
             var a = ToArray(TargetMaps(target));

@@ -51,11 +51,23 @@ internal sealed class Tensor
         {
             if (_torch is not null) return _torch;
             var dims = Shape.Select(d => (long)d).ToArray();
-            var made = IsInt64 ? TorchSharp.torch.tensor(Int64!, dims) : TorchSharp.torch.tensor(Data, dims);
+            var made = Length == 0
+                ? (IsInt64 ? TorchSharp.torch.tensor(Int64!, dims) : TorchSharp.torch.tensor(Data, dims))
+                : Shared(IsInt64 ? Int64! : Data, dims);
             made.DetachFromDisposeScope();
             if (Interlocked.CompareExchange(ref _torch, made, null) is not null) made.Dispose();
             return _torch;
         }
+    }
+
+    /// <summary>
+    /// A libtorch view of the managed array itself (pinned while the tensor lives), so a model's
+    /// weights are held once, not once in .NET and once in libtorch.
+    /// </summary>
+    private static TorchSharp.torch.Tensor Shared(Array data, long[] dims)
+    {
+        using var flat = TorchSharp.torch.from_array(data);
+        return flat.reshape(dims);
     }
 
     /// <summary>Frees the libtorch copy, if one was made; a later use makes a new one.</summary>
