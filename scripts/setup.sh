@@ -9,7 +9,7 @@ packages=(libturbojpeg0 libspng0)
 # TorchSharp's native library needs GCC 13's libstdc++ (GLIBCXX_3.4.32); where the system's is
 # older (Debian 12), scripts/torchsharp-glibcxx.sh builds a one-function shim and patches the
 # restored library, with g++ and patchelf.
-if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')"; then
+if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')"; then
   packages+=(g++ patchelf binutils)
 fi
 if [[ "${1:-}" == "--test" ]]; then
@@ -21,7 +21,7 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null; then
     missing+=("$p")
   fi
 done

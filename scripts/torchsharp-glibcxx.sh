@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {print $NF; found = 1}')
 if [[ -z "$libstdcxx" ]]; then
   echo "torchsharp-glibcxx: libstdc++.so.6 not found by ldconfig" >&2
   exit 1
@@ -44,7 +44,7 @@ if [[ ! -f "$shim" || "$source_dir/ios_base_library_init.cpp" -nt "$shim" ]]; th
   mv "$shim.tmp" "$shim"
 fi
 
-if ! patchelf --print-needed "$lib" | grep -qx libstdcxx-shim.so; then
+if ! patchelf --print-needed "$lib" | grep -x libstdcxx-shim.so >/dev/null; then
   echo "torchsharp-glibcxx: $libstdcxx lacks GLIBCXX_3.4.32; patching $lib"
   cp "$lib" "$lib.tmp"
   patchelf --add-needed libstdcxx-shim.so "$lib.tmp"
@@ -59,7 +59,7 @@ if ! patchelf --print-needed "$lib" | grep -qx libstdcxx-shim.so; then
   fi
   offset=$((0x$section + entry + 4))
   printf '\x02\x00' | dd of="$lib.tmp" bs=1 seek="$offset" conv=notrunc status=none
-  readelf -V -W "$lib.tmp" | grep -q 'Name: GLIBCXX_3\.4\.32 *Flags: WEAK' || {
+  readelf -V -W "$lib.tmp" | grep 'Name: GLIBCXX_3\.4\.32 *Flags: WEAK' >/dev/null || {
     echo "torchsharp-glibcxx: marking GLIBCXX_3.4.32 weak failed" >&2; rm -f "$lib.tmp"; exit 1; }
   mv "$lib.tmp" "$lib"
 fi
