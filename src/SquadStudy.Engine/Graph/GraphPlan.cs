@@ -123,7 +123,7 @@ internal sealed class GraphPlan
         return slot;
     }
 
-    /// <summary>Frees the libtorch copies of every constant the layers read.</summary>
+    /// <summary>Frees the libtorch views of every constant the layers read.</summary>
     public void DisposeConstants()
     {
         foreach (var layer in _layers)

@@ -480,7 +480,7 @@ public sealed class ExplanationModel : IDisposable
         return Enumerable.Range(0, n).Select(i => data.AsSpan(i * per, per).ToArray()).ToArray();
     }
 
-    /// <summary>Frees the libtorch copies of the weights and the cached plans.</summary>
+    /// <summary>Frees the libtorch views of the weights and the cached plans.</summary>
     public void Dispose()
     {
         foreach (var plan in _plans.Values.Where(p => p.IsValueCreated)) plan.Value.DisposeConstants();

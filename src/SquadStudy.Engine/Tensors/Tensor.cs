@@ -51,6 +51,7 @@ internal sealed class Tensor
         {
             if (_torch is not null) return _torch;
             var dims = Shape.Select(d => (long)d).ToArray();
+            // An empty constant has no memory to share; it is copied (nothing).
             var made = Length == 0
                 ? (IsInt64 ? TorchSharp.torch.tensor(Int64!, dims) : TorchSharp.torch.tensor(Data, dims))
                 : Shared(IsInt64 ? Int64! : Data, dims);
@@ -70,7 +71,7 @@ internal sealed class Tensor
         return flat.reshape(dims);
     }
 
-    /// <summary>Frees the libtorch copy, if one was made; a later use makes a new one.</summary>
+    /// <summary>Frees the libtorch view (unpinning the array), if one was made; a later use makes a new one.</summary>
     public void DisposeTorch() => Interlocked.Exchange(ref _torch, null)?.Dispose();
 
     public Tensor Reshaped(int[] shape) => IsInt64 ? new Tensor(shape, Int64!) : new Tensor(shape, Data);
