@@ -41,6 +41,8 @@ public static class PlatformExtensions
                 options.LogoutPath = "/research/logout";
                 options.AccessDeniedPath = "/research/login";
                 options.Cookie.Name = "squadstudy.researcher";
+                // Every researcher page (the preview included) is under /research: participant pages never receive the cookie.
+                options.Cookie.Path = "/research";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
                 options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;

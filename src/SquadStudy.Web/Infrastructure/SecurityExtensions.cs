@@ -105,11 +105,11 @@ public static class SecurityExtensions
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
         + $"frame-ancestors {frameAncestors}";
 
-    /// <summary>A participant page (<c>/s/{slug}/…</c>, not the researcher's preview) of a study whose completion goes back to MTurk.</summary>
+    /// <summary>A participant page (<c>/s/{slug}/…</c>) of a study whose completion goes back to MTurk.</summary>
     private static async Task<bool> IsMturkStudyPageAsync(HttpContext context)
     {
         var path = context.Request.Path.Value;
-        if (path is null || !path.StartsWith("/s/", StringComparison.Ordinal) || path.EndsWith("/preview", StringComparison.Ordinal))
+        if (path is null || !path.StartsWith("/s/", StringComparison.Ordinal))
         {
             return false;
         }

@@ -16,7 +16,7 @@ public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : Partici
         var client = Factory.CreateParticipantClient();
         client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
         var bot = new ParticipantBot(client, study.Slug);
-        var url = $"/s/{study.Slug}/preview";
+        var url = $"/research/studies/{study.Slug}/preview";
         var positions = new List<int>();
         while (true)
         {
@@ -51,7 +51,7 @@ public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : Partici
     public async Task Preview_WithoutResearcher_IsRefused()
     {
         var study = await AddStudyAsync();
-        var response = await Factory.CreateParticipantClient().GetAsync($"/s/{study.Slug}/preview");
+        var response = await Factory.CreateParticipantClient().GetAsync($"/research/studies/{study.Slug}/preview");
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         response.Headers.Location!.AbsolutePath.ShouldBe("/research/login");
     }
@@ -62,7 +62,7 @@ public sealed class PreviewAndMediaTests(SquadStudyWebFactory factory) : Partici
         var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, Status = StudyStatus.Closed });
         var client = Factory.CreateParticipantClient();
         client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
-        (await client.GetAsync($"/s/{study.Slug}/preview")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        (await client.GetAsync($"/research/studies/{study.Slug}/preview")).StatusCode.ShouldBe(HttpStatusCode.Conflict);
     }
 
     [Fact]

@@ -30,6 +30,20 @@ public sealed class LoginTests : IDisposable
     }
 
     [Fact]
+    public async Task ResearcherCookie_IsScopedToResearch_ParticipantPagesNeverReceiveIt()
+    {
+        var client = site.CreateBrowserlessClient();
+        var login = await ResearchSiteFactory.PostLoginAsync(client, ResearchSiteFactory.Email, ResearchSiteFactory.Password);
+
+        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("squadstudy.researcher=", StringComparison.Ordinal));
+        cookie.ShouldContain("path=/research;", Case.Insensitive);
+        // Signed in under /research (the layout names the account) ...
+        (await (await client.GetAsync("/research")).Content.ReadAsStringAsync()).ShouldContain(ResearchSiteFactory.Email);
+        // ... but a page outside it is rendered for nobody: the cookie was not sent.
+        (await (await client.GetAsync("/")).Content.ReadAsStringAsync()).ShouldNotContain(ResearchSiteFactory.Email);
+    }
+
+    [Fact]
     public async Task Login_EmailIsCaseInsensitive()
     {
         var response = await ResearchSiteFactory.PostLoginAsync(site.CreateBrowserlessClient(), "  LEAD@Example.ORG ", ResearchSiteFactory.Password);

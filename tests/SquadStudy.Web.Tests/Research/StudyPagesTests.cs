@@ -108,7 +108,7 @@ public sealed class StudyPagesTests : IDisposable
         document.QuerySelector("#prolific-link")!.GetAttribute("value")
             .ShouldBe("http://localhost/s/demo?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}");
         document.QuerySelector("#mturk-question")!.TextContent.ShouldContain("<ExternalURL>http://localhost/s/demo</ExternalURL>");
-        document.QuerySelector("a[href='/s/demo/preview']").ShouldNotBeNull();
+        document.QuerySelector("a[href='/research/studies/demo/preview']").ShouldNotBeNull();
         string Cell(string key) => document.QuerySelector($"[data-progress='{key}']")!.TextContent;
         Cell("started").ShouldBe("2");
         Cell("completed").ShouldBe("1");

@@ -69,7 +69,7 @@ public sealed class ContentSecurityPolicyTests(SquadStudyWebFactory factory) : P
         researcher.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
 
         var consent = await anonymous.GetAsync($"/s/{study.Slug}{MturkQuery}");
-        var preview = await researcher.GetAsync($"/s/{study.Slug}/preview");
+        var preview = await researcher.GetAsync($"/research/studies/{study.Slug}/preview");
         var dashboard = await researcher.GetAsync($"/research/studies/{study.Slug}");
         var prolificStudy = await AddStudyAsync();
         var prolificConsent = await anonymous.GetAsync($"/s/{prolificStudy.Slug}");

@@ -152,7 +152,7 @@ public sealed class StartupTests(PostgresFixture postgres)
         var study = await first.WithDbAsync(db => new TestStudyBuilder { Slug = "shared-preview", Status = StudyStatus.Open }
             .BuildAsync(db, new ContentStore(first.DataDirectory)));
         var bot = new ParticipantBot(browser, study.Slug);
-        var url = $"/s/{study.Slug}/preview";
+        var url = $"/research/studies/{study.Slug}/preview";
 
         // Each GET and each POST goes to the other instance than the request before it: the plan
         // one instance drew must be the one the other continues.

@@ -10,7 +10,7 @@ using SquadStudy.Web.Slices;
 namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary>
-/// <c>/s/{slug}/preview</c>: a researcher walks through a freshly drawn plan exactly as a participant
+/// <c>/research/studies/{slug}/preview</c>: a researcher walks through a freshly drawn plan exactly as a participant
 /// would see it. Nothing is stored as a participant or an answer: the plan lives in
 /// <see cref="PreviewSessions"/> (shared by every instance) under a random key held in a cookie,
 /// and the balance counts are only read.
@@ -85,7 +85,7 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
         {
             await sessions.RemoveAsync(key, cancellationToken);
         }
-        Response.Cookies.Delete(CookieName(slug), new CookieOptions { Path = $"/s/{slug}/preview" });
+        Response.Cookies.Delete(CookieName(slug), new CookieOptions { Path = $"/research/studies/{slug}/preview" });
         return RedirectToPage("/Participate/Preview", new { slug });
     }
 
@@ -108,7 +108,7 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
         await sessions.AddAsync(Study!.Id, key, session, cancellationToken);
         Response.Cookies.Append(CookieName(slug), key, new CookieOptions
         {
-            Path = $"/s/{slug}/preview",
+            Path = $"/research/studies/{slug}/preview",
             HttpOnly = true,
             SameSite = SameSiteMode.Lax,
             Secure = Request.IsHttps,
