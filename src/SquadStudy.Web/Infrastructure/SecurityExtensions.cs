@@ -124,15 +124,26 @@ public static class SecurityExtensions
         return study?.Redirect == "mturk";
     }
 
-    /// <summary>Inside MTurk's iframe the site is third-party: its cookies must be SameSite=None (which browsers accept only with Secure).</summary>
+    /// <summary>
+    /// Inside MTurk's iframe the site is third-party: its cookies must be SameSite=None (which
+    /// browsers accept only with Secure), and Partitioned (CHIPS): kept per top-level site, they
+    /// are accepted where third-party cookies are blocked (Chromium's incognito default, Firefox,
+    /// Safari), and the session lives exactly where the HIT does, in MTurk's page.
+    /// </summary>
     private static void FrameCookie(HttpContext context, CookieOptions options)
     {
         if (context.Items.ContainsKey(FramedStudyKey) && context.Request.IsHttps)
         {
             options.SameSite = SameSiteMode.None;
             options.Secure = true;
+            if (!options.Extensions.Contains(PartitionedAttribute))
+            {
+                options.Extensions.Add(PartitionedAttribute);
+            }
         }
     }
+
+    private const string PartitionedAttribute = "Partitioned";
 
     private static PartitionedRateLimiter<HttpContext> PerClient(RateLimitSettings limits) =>
         PartitionedRateLimiter.Create<HttpContext, (string Kind, string Client)>(context =>

@@ -86,7 +86,7 @@ public sealed class ProxyAndRateLimitTests(ProxiedSiteFactory site) : IClassFixt
     }
 
     [Fact]
-    public async Task MturkStudyBehindTls_CookiesAreSameSiteNone()
+    public async Task MturkStudyBehindTls_CookiesAreSameSiteNone_AndPartitioned()
     {
         var study = await site.AddStudyAsync(new TestStudyBuilder { Slug = "framed-" + Guid.NewGuid().ToString("N")[..8], Redirect = "mturk" });
 
@@ -96,6 +96,8 @@ public sealed class ProxyAndRateLimitTests(ProxiedSiteFactory site) : IClassFixt
         var cookies = consent.Response.Headers.SetCookie.ToArray();
         cookies.ShouldNotBeEmpty();
         cookies.ShouldAllBe(c => c!.Contains("samesite=none", StringComparison.OrdinalIgnoreCase) && c.Contains("secure", StringComparison.OrdinalIgnoreCase));
+        // CHIPS: accepted in the frame even where third-party cookies are blocked (the browser test completes a HIT so).
+        cookies.ShouldAllBe(c => c!.Split(';').Any(attribute => attribute.Trim() == "Partitioned"));
     }
 
     [Fact]
