@@ -2,7 +2,7 @@
 # Installs what a fresh Debian machine lacks to run or test SquadStudy. Idempotent: installs only
 # missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
 #   bash scripts/setup.sh           runtime libraries (libjpeg-turbo, libspng; the TorchSharp shim on Debian 12)
-#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium (browser tests), sqlite3
+#   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium and nginx (browser tests), sqlite3
 set -euo pipefail
 
 packages=(libturbojpeg0 libspng0)
@@ -13,7 +13,7 @@ if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86
   packages+=(g++ patchelf binutils)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql sqlite3 chromium)
+  packages+=(postgresql sqlite3 chromium nginx openssl)
   # --test also: Debian's PyTorch, torchvision and onnx for the references the engine tests compare
   # with (scripts/make_zoo_reference.py, run by scripts/test.sh).
   packages+=(python3-torch python3-torchvision python3-onnx)
@@ -30,8 +30,8 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo=""
   if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

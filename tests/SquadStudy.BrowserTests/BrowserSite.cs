@@ -20,8 +20,12 @@ public sealed class BrowserSite : WebApplicationFactory<Program>
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "squadstudy-browser-tests", Guid.NewGuid().ToString("N"));
 
-    public BrowserSite()
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    /// <param name="settings">Configuration beyond the defaults below, e.g. <c>Security:FramingOrigins:0</c>.</param>
+    public BrowserSite(IReadOnlyDictionary<string, string>? settings = null)
     {
+        this.settings = settings ?? new Dictionary<string, string>();
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
         StartServer();
     }
@@ -40,6 +44,10 @@ public sealed class BrowserSite : WebApplicationFactory<Program>
         builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         builder.UseSetting("Admin:Email", Email);
         builder.UseSetting("Admin:Password", Password);
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     public async Task WithDbAsync(Func<SquadStudyDbContext, Task> work)
