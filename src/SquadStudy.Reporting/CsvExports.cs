@@ -59,7 +59,7 @@ public static partial class CsvExports
         new("correct", ColumnType.Boolean, "Discrimination: the target class was chosen; attention check: passed; empty otherwise.", r => r.Correct),
         new("score", ColumnType.Integer, "Relative to the stimulus (not the screen): trust: score for model_a from +2 (clearly more reliable than model_b) to −2, model_b gets its negation; comparison: +1 method_a better, 0 same, −1 method_b better; empty otherwise.", r => r.Answer.Score),
         new("response_ms", ColumnType.Integer, "Milliseconds from showing the item to the answer.", r => r.Answer.ResponseMs),
-        new("shown_utc", ColumnType.Timestamp, "When the item was first shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
+        new("shown_utc", ColumnType.Timestamp, "When the page the answer was given on was shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
         new("answered_utc", ColumnType.Timestamp, "When the answer was recorded (ISO 8601, UTC).", r => r.Answer.AnsweredUtc),
         new("participant_excluded", ColumnType.Boolean, "Whether the study's exclusion rules exclude this participant (see participants.csv).", r => r.Excluded),
     ];

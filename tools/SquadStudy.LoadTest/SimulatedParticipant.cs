@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace SquadStudy.LoadTest;
 
 /// <summary>A question page as read from the HTML: what the next POST needs.</summary>
-public readonly record struct QuestionForm(int Position, string[] Options, string Antiforgery);
+public readonly record struct QuestionForm(int Position, string[] Options, string Antiforgery, string Shown);
 
 /// <summary>
 /// One simulated participant: its own cookie container, enrols through the consent form and answers
@@ -21,6 +21,10 @@ public sealed partial class SimulatedParticipant : IDisposable
 
     [GeneratedRegex("name=\"Choice\" id=\"[^\"]+\" value=\"([^\"]*)\"")]
     private static partial Regex ChoiceField();
+
+    /// <summary>The signed time the question was shown (the site's ShownStamps), posted back with the answer.</summary>
+    [GeneratedRegex("<input type=\"hidden\" name=\"Shown\" value=\"([^\"]+)\"")]
+    private static partial Regex ShownField();
 
     private readonly HttpClient client;
     private readonly CookieContainer cookies = new();
@@ -122,7 +126,7 @@ public sealed partial class SimulatedParticipant : IDisposable
         }
         var options = ChoiceField().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToArray();
         return (new QuestionForm(int.Parse(position.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), options,
-            AntiforgeryField().Match(html).Groups[1].Value), null);
+            AntiforgeryField().Match(html).Groups[1].Value, ShownField().Match(html).Groups[1].Value), null);
     }
 
     /// <summary>POSTs an answer; returns the redirect target when the server acknowledged it with a 302.</summary>
@@ -133,6 +137,7 @@ public sealed partial class SimulatedParticipant : IDisposable
             new("Position", form.Position.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("Choice", choice),
             new("__RequestVerificationToken", form.Antiforgery),
+            new("Shown", form.Shown),
         ]), cancellationToken);
         return response.StatusCode == HttpStatusCode.Redirect ? response.Headers.Location?.OriginalString : null;
     }

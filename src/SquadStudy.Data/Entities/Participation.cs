@@ -58,8 +58,6 @@ public sealed class PlanItem
     public string? AttentionAnswer { get; set; }
     /// <summary>The instructed-response options as a JSON array of strings, in display order.</summary>
     public string? AttentionOptions { get; set; }
-    /// <summary>When the item was first shown, for response time.</summary>
-    public DateTime? ShownUtc { get; set; }
     public Stimulus? Stimulus { get; set; }
 }
 
@@ -75,7 +73,9 @@ public sealed class Answer
     public bool? IsCorrect { get; set; }
     /// <summary>Trust: score for model A (+2 … −2); comparison: +1 A, 0 same, −1 B.</summary>
     public int? Score { get; set; }
+    /// <summary><see cref="AnsweredUtc"/> − <see cref="ShownUtc"/>, server-measured.</summary>
     public int ResponseMs { get; set; }
+    /// <summary>When the page this answer was given on was rendered (a signed time in the form, docs/participants.md).</summary>
     public DateTime ShownUtc { get; set; }
     public DateTime AnsweredUtc { get; set; }
 }

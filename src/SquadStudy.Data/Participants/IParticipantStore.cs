@@ -20,7 +20,7 @@ public sealed record StimulusView(
 
 /// <summary>One plan position with what is needed to show and check it.</summary>
 public sealed record PlanItemView(
-    long Id, int Position, string Kind, bool Swapped, DateTime? ShownUtc,
+    long Id, int Position, string Kind, bool Swapped,
     string? AttentionPrompt, string? AttentionAnswer, string? AttentionOptions, StimulusView? Stimulus);
 
 /// <summary>An answer to store: what <see cref="ParticipantSql.RecordAnswerAsync"/> writes in one transaction.</summary>
@@ -65,9 +65,6 @@ public interface IParticipantStore
     /// Returns once the transaction has committed.
     /// </summary>
     Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken);
-
-    /// <summary>Records the first time a plan item was shown (later views keep it) and when the participant was last seen.</summary>
-    Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken);
 
     /// <summary>
     /// Enrols a consenting participant: frees the study's abandoned plans, draws the whole plan

@@ -17,8 +17,6 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     private DbCommand? advance;
     private DbCommand? complete;
     private DbCommand? insertAnswer;
-    private DbCommand? markShown;
-    private DbCommand? touch;
     private DbCommand? find;
 
     /// <summary>The balance counts, changed in the same transactions as the rows they count.</summary>
@@ -60,14 +58,6 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         return RecordOutcome.Recorded;
     }
 
-    public async Task MarkShownAsync(DbTransaction transaction, long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken)
-    {
-        await ExecuteAsync(Kept(connection, ref markShown, "UPDATE plan_items SET shown_utc = @now WHERE id = @item AND participant_id = @participant AND shown_utc IS NULL"),
-            transaction, cancellationToken, ("@now", nowUtc), ("@item", planItemId), ("@participant", participantId));
-        await ExecuteAsync(Kept(connection, ref touch, "UPDATE participants SET last_seen_utc = @now WHERE id = @participant"),
-            transaction, cancellationToken, ("@now", nowUtc), ("@participant", participantId));
-    }
-
     /// <summary>
     /// The participant holding <paramref name="token"/> in the study, with the plan item at their
     /// current position (null once the plan is done): one query for what every question page needs.
@@ -76,7 +66,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
     {
         var read = Kept(connection, ref find, """
             SELECT p.id, p.status, p.current_position, p.plan_length, p.withdrawal_code, p.source, p.mturk_assignment_id, p.mturk_sandbox,
-                i.id, i.kind, i.swapped, i.shown_utc, i.attention_prompt, i.attention_answer, i.attention_options,
+                i.id, i.kind, i.swapped, i.attention_prompt, i.attention_answer, i.attention_options,
                 s.id, s.experiment, s.image_id, s.target_class, s.distractor_class, s.model_a_id, s.model_b_id, s.method_a, s.method_b
             FROM participants p
             LEFT JOIN plan_items i ON i.participant_id = p.id AND i.position = p.current_position
@@ -97,12 +87,10 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         {
             return (participant, null);
         }
-        var stimulus = r.IsDBNull(15) ? null : new StimulusView(r.GetInt64(15), r.GetString(16), r.GetInt64(17), r.GetInt32(18),
-            r.IsDBNull(19) ? null : r.GetInt32(19), r.GetInt64(20), r.IsDBNull(21) ? null : r.GetInt64(21), r.GetString(22), Text(23));
-        // SQLite returns stored times without a kind; every time in the schema is UTC.
-        var shown = r.IsDBNull(11) ? (DateTime?)null : DateTime.SpecifyKind(r.GetDateTime(11), DateTimeKind.Utc);
-        var item = new PlanItemView(r.GetInt64(8), participant.CurrentPosition, r.GetString(9), r.GetBoolean(10), shown,
-            Text(12), Text(13), Text(14), stimulus);
+        var stimulus = r.IsDBNull(14) ? null : new StimulusView(r.GetInt64(14), r.GetString(15), r.GetInt64(16), r.GetInt32(17),
+            r.IsDBNull(18) ? null : r.GetInt32(18), r.GetInt64(19), r.IsDBNull(20) ? null : r.GetInt64(20), r.GetString(21), Text(22));
+        var item = new PlanItemView(r.GetInt64(8), participant.CurrentPosition, r.GetString(9), r.GetBoolean(10),
+            Text(11), Text(12), Text(13), stimulus);
         return (participant, item);
     }
 
@@ -297,7 +285,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
 
     public void Dispose()
     {
-        foreach (var command in new[] { advance, complete, insertAnswer, markShown, touch, find })
+        foreach (var command in new[] { advance, complete, insertAnswer, find })
         {
             command?.Dispose();
         }

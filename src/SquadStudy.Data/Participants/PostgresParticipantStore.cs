@@ -35,13 +35,6 @@ public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticip
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         InTransactionAsync((sql, transaction) => sql.RecordAnswerAsync(transaction, answer, CancellationToken.None));
 
-    public Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken) =>
-        InTransactionAsync(async (sql, transaction) =>
-        {
-            await sql.MarkShownAsync(transaction, participantId, planItemId, nowUtc, CancellationToken.None);
-            return true;
-        });
-
     // Every instance takes the study's lock first, so a recruiter id cannot be enrolled twice
     // between the check and the insert; the unique index would refuse it if it were.
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>

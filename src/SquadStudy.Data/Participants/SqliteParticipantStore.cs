@@ -80,9 +80,6 @@ public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQu
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         writer.RecordAnswerAsync(answer, cancellationToken);
 
-    public Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken) =>
-        writer.MarkShownAsync(participantId, planItemId, nowUtc, cancellationToken);
-
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
         writer.EnrolAsync(enrolment, cancellationToken);
 

@@ -90,13 +90,6 @@ public sealed class SqliteWriteQueue : IHostedService
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         EnqueueAsync<RecordOutcome>((sql, transaction) => sql.RecordAnswerAsync(transaction, answer, CancellationToken.None), cancellationToken);
 
-    public Task MarkShownAsync(long participantId, long planItemId, DateTime nowUtc, CancellationToken cancellationToken) =>
-        EnqueueAsync<bool>(async (sql, transaction) =>
-        {
-            await sql.MarkShownAsync(transaction, participantId, planItemId, nowUtc, CancellationToken.None);
-            return true;
-        }, cancellationToken);
-
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
         EnqueueAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), cancellationToken, heavy: true);
 

@@ -18,6 +18,7 @@ public static class ParticipationExtensions
         builder.Services.AddSingleton<StudyContent>();
         builder.Services.AddScoped<ParticipationService>();
         builder.Services.AddSingleton<ParticipantAntiforgery>();
+        builder.Services.AddSingleton<ShownStamps>();
         builder.Services.AddHostedService<AbandonmentService>();
         return builder;
     }

@@ -80,27 +80,16 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
             now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)), cancellationToken);
     }
 
-    /// <summary>Records when the item was first shown (for the response time); later views keep the first time.</summary>
-    public async Task<DateTime> MarkShownAsync(ParticipantState participant, PlanItemView item, CancellationToken cancellationToken)
-    {
-        if (item.ShownUtc is DateTime shown)
-        {
-            return shown;
-        }
-        var now = Now;
-        await store.MarkShownAsync(participant.Id, item.Id, now, cancellationToken);
-        return now;
-    }
-
     /// <summary>
     /// Stores the answer for the participant's current position and advances it, in one transaction.
     /// The position advances only if it still equals the item's (so a repeated or concurrent POST
     /// stores nothing); the unique indexes on answers are the last line of defence.
     /// </summary>
-    public async Task<RecordOutcome> RecordAnswerAsync(ParticipantState participant, PlanItemView item, EvaluatedAnswer answer, CancellationToken cancellationToken)
+    public async Task<RecordOutcome> RecordAnswerAsync(ParticipantState participant, PlanItemView item, EvaluatedAnswer answer, DateTime shown, CancellationToken cancellationToken)
     {
         var now = Now;
-        var shown = item.ShownUtc ?? now;
+        // A little ahead when another instance's clock runs ahead (ShownStamps.MaxClockSkew): never before it was shown.
+        shown = shown > now ? now : shown;
         var write = new AnswerWrite(participant.Id, item.Id, item.Position, item.Position + 1 >= participant.PlanLength, item.Stimulus?.Id,
             answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now);
         try

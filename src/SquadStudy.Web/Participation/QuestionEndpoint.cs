@@ -49,10 +49,9 @@ public static class QuestionEndpoint
             return;
         }
         var current = item ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {participant.CurrentPosition}.");
-        var service = Service(context);
-        var shown = await service.MarkShownAsync(participant, current, context.RequestAborted);
-        var view = await service.BuildViewAsync(study, current with { ShownUtc = shown }, participant.PlanLength, context.RequestAborted);
-        await RenderFormAsync(context, study, view, error: null);
+        // Nothing is written on a GET: the time it was shown travels, signed, in the form.
+        var view = await Service(context).BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
+        await RenderFormAsync(context, study, view, error: null, Stamps(context).Issue(participant.Id, current.Id));
     }
 
     private static async Task PostAsync(HttpContext context)
@@ -91,15 +90,26 @@ public static class QuestionEndpoint
         }
         // Position equals the current position here, so the current item is the one answered.
         var current = item ?? throw new InvalidOperationException($"Participant {participant.Id} has no plan item at position {position}.");
-        var answer = Questions.Evaluate(current, form["Choice"].ToString());
         var service = Service(context);
+        var stamp = form[ShownStamps.FieldName].ToString();
+        if (Stamps(context).Verify(stamp, participant.Id, current.Id) is not DateTime shown)
+        {
+            // No genuine stamp of this question's page: a tampered or hand-made form. Nothing is
+            // stored; the question is shown again, with a stamp of its own.
+            var again = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
+            await RenderFormAsync(context, study, again, "This page was out of date. Please answer the question again.",
+                Stamps(context).Issue(participant.Id, current.Id), StatusCodes.Status400BadRequest);
+            return;
+        }
+        var answer = Questions.Evaluate(current, form["Choice"].ToString());
         if (answer is null)
         {
             var view = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
-            await RenderFormAsync(context, study, view, "Please choose one of the options before going on.");
+            // The same stamp: the question has been on screen since then.
+            await RenderFormAsync(context, study, view, "Please choose one of the options before going on.", stamp);
             return;
         }
-        await service.RecordAnswerAsync(participant, current, answer, context.RequestAborted);
+        await service.RecordAnswerAsync(participant, current, answer, shown, context.RequestAborted);
         context.Response.Redirect(position + 1 >= participant.PlanLength
             ? ParticipantUrls.Done(context.Request, study.Slug)
             : ParticipantUrls.Question(context.Request, study.Slug));
@@ -130,11 +140,11 @@ public static class QuestionEndpoint
         return (study, f.Participant, f.Current);
     }
 
-    private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error)
+    private static Task RenderFormAsync(HttpContext context, StudyInfo study, QuestionView view, string? error, string shownStamp, int status = StatusCodes.Status200OK)
     {
         var tokens = Antiforgery(context).GetAndStoreTokens(context);
         return RenderAsync(context, study, document => new QuestionPageModel(document,
-            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs)));
+            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs, shownStamp)), status);
     }
 
     private static async Task RenderAsync(HttpContext context, StudyInfo? study, Func<ParticipantDocumentModel, QuestionPageModel> page, int status = StatusCodes.Status200OK)
@@ -151,6 +161,8 @@ public static class QuestionEndpoint
     }
 
     private static ParticipationService Service(HttpContext context) => context.RequestServices.GetRequiredService<ParticipationService>();
+
+    private static ShownStamps Stamps(HttpContext context) => context.RequestServices.GetRequiredService<ShownStamps>();
 
     private static ParticipantAntiforgery Antiforgery(HttpContext context) => context.RequestServices.GetRequiredService<ParticipantAntiforgery>();
 }

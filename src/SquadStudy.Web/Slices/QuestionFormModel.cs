@@ -5,9 +5,10 @@ namespace SquadStudy.Web.Slices;
 
 /// <summary>
 /// The model of <c>QuestionForm.cshtml</c>: one question, its progress, an error after an invalid
-/// POST, where the form posts to, the antiforgery token it carries, and the URL of its keyboard script.
+/// POST, where the form posts to, the antiforgery token it carries, the URL of its keyboard script,
+/// and the signed time it was shown (<see cref="ShownStamps"/>; none in the researcher's preview).
 /// </summary>
-public sealed record QuestionFormModel(QuestionView View, string? Error, string Action, AntiforgeryTokenSet Antiforgery, string ScriptUrl)
+public sealed record QuestionFormModel(QuestionView View, string? Error, string Action, AntiforgeryTokenSet Antiforgery, string ScriptUrl, string? ShownStamp = null)
 {
     public int Number => View.Position + 1;
     public int ProgressPercent => View.PlanLength == 0 ? 100 : View.Position * 100 / View.PlanLength;

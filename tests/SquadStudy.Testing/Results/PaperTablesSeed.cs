@@ -135,10 +135,10 @@ public static class PaperTablesSeed
                     CurrentPosition = plans[p].Count + 1,
                 };
                 participant.Plan.AddRange(plans[p].Select((q, position) =>
-                    new PlanItem { Position = position, Kind = PlanItemKind.Question, StimulusId = q.Stimulus.Id, ShownUtc = start }));
+                    new PlanItem { Position = position, Kind = PlanItemKind.Question, StimulusId = q.Stimulus.Id }));
                 participant.Plan.Add(new PlanItem
                 {
-                    Position = plans[p].Count, Kind = PlanItemKind.Attention, ShownUtc = start,
+                    Position = plans[p].Count, Kind = PlanItemKind.Attention,
                     AttentionPrompt = "Choose \"Neither\".", AttentionAnswer = "Neither", AttentionOptions = "[\"Cat\",\"Neither\"]",
                 });
                 participants.Add(participant);

@@ -5,8 +5,8 @@ using AngleSharp.Html.Parser;
 
 namespace SquadStudy.Web.Tests.Participation;
 
-/// <summary>A question page as the bot read it: the form's position, options and antiforgery token.</summary>
-public sealed record QuestionPage(int Position, IReadOnlyList<string> Options, IReadOnlyList<string> ImageUrls, string Prompt, string AntiforgeryToken, IDocument Document);
+/// <summary>A question page as the bot read it: the form's position, options, antiforgery token and signed shown time.</summary>
+public sealed record QuestionPage(int Position, IReadOnlyList<string> Options, IReadOnlyList<string> ImageUrls, string Prompt, string AntiforgeryToken, string? ShownStamp, IDocument Document);
 
 /// <summary>
 /// Drives the participant pages as a browser would: GETs pages, reads forms (AngleSharp), POSTs them
@@ -80,16 +80,31 @@ public sealed class ParticipantBot(HttpClient client, string slug)
         var position = int.Parse(form.QuerySelector("input[name=Position]")!.GetAttribute("value")!, System.Globalization.CultureInfo.InvariantCulture);
         var options = form.QuerySelectorAll("input[name=Choice]").Select(i => i.GetAttribute("value")!).ToList();
         var images = document.QuerySelectorAll("img.question-image").Select(i => i.GetAttribute("src")!).ToList();
-        return new QuestionPage(position, options, images, form.QuerySelector("legend")!.TextContent.Trim(), Token(document, "#question-form"), document);
+        return new QuestionPage(position, options, images, form.QuerySelector("legend")!.TextContent.Trim(), Token(document, "#question-form"),
+            form.QuerySelector("input[name=Shown]")?.GetAttribute("value"), document);
     }
 
     public Task<HttpResponseMessage> AnswerAsync(QuestionPage page, string choice, int? position = null, string? token = null) =>
-        PostAsync(QuestionUrl,
+        PostAsync(QuestionUrl, AnswerFields(page, choice, position, token));
+
+    /// <summary>The question form's fields as a browser posts them (the page's own, unless overridden).</summary>
+    public static List<KeyValuePair<string, string>> AnswerFields(QuestionPage page, string? choice, int? position = null, string? token = null)
+    {
+        List<KeyValuePair<string, string>> fields =
         [
             new("Position", (position ?? page.Position).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("Choice", choice),
             new("__RequestVerificationToken", token ?? page.AntiforgeryToken),
-        ]);
+        ];
+        if (choice is not null)
+        {
+            fields.Add(new("Choice", choice));
+        }
+        if (page.ShownStamp is not null)
+        {
+            fields.Add(new("Shown", page.ShownStamp));
+        }
+        return fields;
+    }
 
     /// <summary>Answers every question with a random option; returns the (position, choice) pairs acknowledged by a redirect.</summary>
     public async Task<List<(int Position, string Choice)>> WalkToEndAsync(Random random)

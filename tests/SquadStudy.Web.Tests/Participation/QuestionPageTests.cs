@@ -73,7 +73,7 @@ public sealed class QuestionPageTests(SquadStudyWebFactory factory) : Participat
         var (page, _) = await bot.GetQuestionAsync();
         using var post = new HttpRequestMessage(HttpMethod.Post, bot.QuestionUrl)
         {
-            Content = new FormUrlEncodedContent([new("Position", "0"), new("Choice", page!.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)]),
+            Content = new FormUrlEncodedContent(ParticipantBot.AnswerFields(page!, page!.Options[0])),
         };
         post.Headers.Add(ParticipantAntiforgery.FetchSiteHeader, "cross-site");
         (await bot.Client.SendAsync(post)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
@@ -128,13 +128,60 @@ public sealed class QuestionPageTests(SquadStudyWebFactory factory) : Participat
         var study = await AddStudyAsync();
         var bot = await EnrolledBotAsync(study);
         var (page, _) = await bot.GetQuestionAsync();
-        var response = await bot.PostAsync(bot.QuestionUrl, [new("Position", "0"), new("__RequestVerificationToken", page!.AntiforgeryToken)]);
+        var response = await bot.PostAsync(bot.QuestionUrl, ParticipantBot.AnswerFields(page!, choice: null));
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var again = ParticipantBot.Read(await ParticipantBot.ParseAsync(response));
+        // Still the time it was first shown: the question has been on screen since.
+        again.ShownStamp.ShouldBe(page!.ShownStamp);
         again.Position.ShouldBe(0);
         again.Options.ShouldBe(page.Options);
         again.Document.QuerySelector("#choice-error")!.TextContent.ShouldContain("Please choose one of the options");
         (await AnswersAsync(study.Id)).ShouldBe(0);
         (await bot.AnswerAsync(again, again.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("tampered")]
+    [InlineData("another participant's")]
+    [InlineData("another question's")]
+    public async Task Post_WithoutAGenuineShownStamp_Returns400_RecordsNothing_AndAsksAgain(string stamp)
+    {
+        var study = await AddStudyAsync();
+        var bot = await EnrolledBotAsync(study);
+        var (first, _) = await bot.GetQuestionAsync();
+        var page = first!;
+        switch (stamp)
+        {
+            case "another participant's":
+                var other = await EnrolledBotAsync(study);
+                page = page with { ShownStamp = (await other.GetQuestionAsync()).Page!.ShownStamp };
+                break;
+            case "another question's":
+                (await bot.AnswerAsync(first!, first!.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+                page = (await bot.GetQuestionAsync()).Page! with { ShownStamp = first.ShownStamp };
+                break;
+            case "tampered":
+                var chars = first!.ShownStamp!.ToCharArray();
+                chars[chars.Length / 2] = chars[chars.Length / 2] == 'A' ? 'B' : 'A';
+                page = first with { ShownStamp = new string(chars) };
+                break;
+            default:
+                page = first! with { ShownStamp = null };
+                break;
+        }
+        var answersBefore = await AnswersAsync(study.Id);
+
+        var response = await bot.PostAsync(bot.QuestionUrl, ParticipantBot.AnswerFields(page, page.Options[0]));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await AnswersAsync(study.Id)).ShouldBe(answersBefore);
+        var again = ParticipantBot.Read(await ParticipantBot.ParseAsync(response));
+        again.Position.ShouldBe(page.Position);
+        again.Document.QuerySelector("#choice-error")!.TextContent.ShouldContain("out of date");
+        // The page it shows again carries a stamp of its own, with which the answer is stored.
+        again.ShownStamp.ShouldNotBeNull();
+        (await bot.AnswerAsync(again, again.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await AnswersAsync(study.Id)).ShouldBe(answersBefore + 1);
     }
 }

@@ -5,7 +5,7 @@ namespace SquadStudy.Web.Tests.Participation;
 
 public sealed class QuestionsTests
 {
-    private static PlanItemView Item(string experiment, bool swapped) => new(1, 0, PlanItemKind.Question, swapped, null, null, null, null,
+    private static PlanItemView Item(string experiment, bool swapped) => new(1, 0, PlanItemKind.Question, swapped, null, null, null,
         new StimulusView(1, experiment, 1, 2, 4, 10, 11, "gradcam", "squadcam"));
 
     [Theory]

@@ -128,7 +128,7 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
         var stimulus = drawn.StimulusId is long id
             ? await Service.StimulusAsync(Study!.Id, id, cancellationToken) ?? throw new InvalidOperationException($"Stimulus {id} of the preview plan no longer exists.")
             : null;
-        return new PlanItemView(0, session.Position, drawn.Kind, drawn.Swapped, null, drawn.AttentionPrompt, drawn.AttentionAnswer,
+        return new PlanItemView(0, session.Position, drawn.Kind, drawn.Swapped, drawn.AttentionPrompt, drawn.AttentionAnswer,
             drawn.AttentionOptionsJson, stimulus);
     }
 
