@@ -6,10 +6,17 @@ namespace SquadStudy.Data;
 /// Content-addressed files in the data directory: <c>store/ab/abcdef….ext</c>, named by the SHA-256
 /// of their bytes. The same bytes are stored once; a file is written to a temporary name and renamed,
 /// so a crash never leaves a half-written file under a final name, and a restart can trust what exists.
+/// With <paramref name="shared"/> (PostgreSQL, several machines) every file is stored there first,
+/// and a file missing from this machine's data directory is fetched from there when resolved: the
+/// data directory is then a cache, and no machine needs another's disk.
 /// </summary>
-public sealed class ContentStore(string dataDirectory)
+public sealed class ContentStore(string dataDirectory, SharedContent? shared = null)
 {
     public string DataDirectory { get; } = Path.GetFullPath(dataDirectory);
+
+    /// <summary>The store of this provider: files alone with SQLite, files cached from the database with PostgreSQL.</summary>
+    public static ContentStore For(DatabaseSettings settings) =>
+        new(settings.DataDirectory, settings.Provider == DatabaseProvider.Postgres ? new SharedContent(settings.ConnectionString) : null);
 
     /// <summary>Stores the bytes and returns the path relative to the data directory.</summary>
     public string Put(ReadOnlySpan<byte> content, string extension)
@@ -20,8 +27,36 @@ public sealed class ContentStore(string dataDirectory)
         var full = Path.Combine(DataDirectory, relative);
         if (File.Exists(full))
         {
+            // Here already: stored by this machine (shared first) or fetched from the shared copy.
             return relative;
         }
+        shared?.Put(Path.GetFileName(full), content);
+        Write(full, content);
+        return relative;
+    }
+
+    /// <summary>
+    /// The full path of a stored file (fetched into this data directory from the shared copy when
+    /// only that has it), or null when the relative path is not a store path. The file may not
+    /// exist when nobody stored it.
+    /// </summary>
+    public string? Resolve(string relativePath)
+    {
+        var full = Path.GetFullPath(Path.Combine(DataDirectory, relativePath));
+        var root = Path.Combine(DataDirectory, "store") + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(root, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        if (shared is not null && !File.Exists(full) && shared.Get(Path.GetFileName(full)) is { } content)
+        {
+            Write(full, content);
+        }
+        return full;
+    }
+
+    private static void Write(string full, ReadOnlySpan<byte> content)
+    {
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = $"{full}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -30,15 +65,6 @@ public sealed class ContentStore(string dataDirectory)
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, full, overwrite: true);
-        return relative;
-    }
-
-    /// <summary>The full path of a stored file, or null when the relative path is not a store path.</summary>
-    public string? Resolve(string relativePath)
-    {
-        var full = Path.GetFullPath(Path.Combine(DataDirectory, relativePath));
-        var root = Path.Combine(DataDirectory, "store") + Path.DirectorySeparatorChar;
-        return full.StartsWith(root, StringComparison.Ordinal) ? full : null;
     }
 
     /// <summary>The store path for a hash (64 lower-case hex digits) and extension.</summary>

@@ -14,7 +14,7 @@ public static class StudiesServiceCollectionExtensions
     public static IServiceCollection AddStudyServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new ContentStore(sp.GetRequiredService<DatabaseSettings>().DataDirectory));
+        services.TryAddSingleton(sp => ContentStore.For(sp.GetRequiredService<DatabaseSettings>()));
         services.AddScoped<StudyImporter>();
         services.AddScoped<StudyLifecycle>();
         services.AddSingleton<Precomputer>();

@@ -42,7 +42,7 @@ public static class Seeder
             TrustQuestions = perExperiment,
             ComparisonQuestions = perExperiment,
             AttentionChecks = [new(10, "Choose \"Neither\".", "Neither")],
-        }.BuildAsync(db, new ContentStore(settings.DataDirectory));
+        }.BuildAsync(db, ContentStore.For(settings));
         Console.WriteLine($"Seeded study '{study.Slug}' (id {study.Id}) with {questions + 1} positions per participant in {settings.DataDirectory}.");
     }
 }

@@ -29,7 +29,7 @@ public static partial class MediaEndpoint
 
     public static IEndpointRouteBuilder MapMedia(this IEndpointRouteBuilder app)
     {
-        app.MapGet(Prefix + "{file}", (string file, DatabaseSettings settings, HttpContext context) =>
+        app.MapGet(Prefix + "{file}", (string file, ContentStore store, HttpContext context) =>
         {
             var match = FileName().Match(file);
             if (!match.Success)
@@ -37,7 +37,6 @@ public static partial class MediaEndpoint
                 return Results.NotFound();
             }
             var extension = match.Groups[1].Value;
-            var store = new ContentStore(settings.DataDirectory);
             var full = store.Resolve(ContentStore.RelativePath(file[..64], extension));
             if (full is null || !File.Exists(full))
             {

@@ -2,10 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 using SquadStudy.Testing;
+using SquadStudy.Web.Participation;
 using SquadStudy.Web.Tests.Participation;
 using SquadStudy.Web.Tests.Foundation;
 using SquadStudy.Web.Tests.FirstRun;
@@ -139,6 +141,37 @@ public sealed class StartupTests(PostgresFixture postgres)
         {
             Directory.Delete(certificateFolder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task ContentStoredThroughOneInstance_IsServedAndResolvedByAnother_WithoutASharedDisk()
+    {
+        var connectionString = await postgres.NewDatabaseAsync();
+        // Separate data directories: nothing shared but the database.
+        using var first = new InstanceFactory(connectionString);
+        using var second = new InstanceFactory(connectionString);
+        var firstStore = first.Services.GetRequiredService<ContentStore>();
+        await first.WithDbAsync(db => new TestStudyBuilder { Slug = "shared-media", Images = 3 }.BuildAsync(db, firstStore));
+        var stored = await first.WithDbAsync(db => db.Explanations.AsNoTracking().Select(e => e.PngPath).FirstAsync());
+        var bytes = await File.ReadAllBytesAsync(firstStore.Resolve(stored)!);
+
+        // A participant's image request lands on the other instance, which has never seen the file.
+        var secondStore = second.Services.GetRequiredService<ContentStore>();
+        File.Exists(Path.Combine(secondStore.DataDirectory, stored)).ShouldBeFalse();
+        var media = await second.CreateClient().GetAsync(MediaEndpoint.UrlFor(stored));
+        media.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await media.Content.ReadAsByteArrayAsync()).ShouldBe(bytes);
+        media.Headers.CacheControl!.ToString().ShouldContain("immutable");
+        // Kept in its data directory from then on, as a cache of the database's copy.
+        (await File.ReadAllBytesAsync(Path.Combine(secondStore.DataDirectory, stored))).ShouldBe(bytes);
+
+        // A worker on the second machine finds a model the first imported.
+        var onnx = RandomNumberGenerator.GetBytes(4096);
+        var model = firstStore.Put(onnx, "onnx");
+        (await File.ReadAllBytesAsync(secondStore.Resolve(model)!)).ShouldBe(onnx);
+        // Nobody stored this one: not found on either.
+        var missing = ContentStore.RelativePath(new string('0', 64), "png");
+        (await second.CreateClient().GetAsync(MediaEndpoint.UrlFor(missing))).StatusCode.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]
