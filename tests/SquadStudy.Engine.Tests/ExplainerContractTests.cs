@@ -65,6 +65,51 @@ public class ExplainerContractTests
     }
 
     [Fact]
+    public void ReluTransformOfHiResCam_EqualsLayerCam()
+    {
+        // Element-wise weights take the transform per activation: ReLU(g) ⊙ A is Layer-CAM (Jiang et al. Eq. 5).
+        var (model, input) = Resnet.Value;
+        var rectified = MethodSpec.Parse("hirescam") with { Transform = WeightTransform.Of(WeightTransformStep.Relu) };
+        var bundle = model.Explain(input, 1, [rectified, MethodSpec.Parse("layercam"), MethodSpec.Parse("hirescam")]);
+        bundle["hirescam+relu"].Data.ShouldBe(bundle["layercam"].Data, 1e-6f);
+        bundle["hirescam"].Data.ShouldNotBe(bundle["layercam"].Data);
+    }
+
+    [Fact]
+    public void EigenCam_IsTheSameForEveryClass_AndScoreCamIsNot()
+    {
+        var (model, input) = Resnet.Value;
+        var methods = new[] { MethodSpec.Parse("eigencam"), MethodSpec.Parse("scorecam") };
+        var bundles = model.Explain([input], [[0, 1, 2]], methods)[0];
+        bundles[1]["eigencam"].Data.ShouldBe(bundles[0]["eigencam"].Data);
+        bundles[2]["eigencam"].Data.ShouldBe(bundles[0]["eigencam"].Data);
+        bundles[0]["eigencam"].Data.ShouldContain(v => v > 0f);
+        bundles[1]["scorecam"].Data.ShouldNotBe(bundles[0]["scorecam"].Data);
+    }
+
+    [Fact]
+    public void ForwardOnlyMethods_ReportEachBatchOfForwardPasses_OthersReportNothing()
+    {
+        // resnetlike_op17 has a dynamic batch: 32 channels are 2 batches of 16 masked inputs, 1 of 32 ablated copies.
+        var (model, input) = Resnet.Value;
+        var reports = new List<ForwardPassProgress>();
+        var progress = new ListProgress(reports);
+        model.Explain(input, 3, [MethodSpec.Parse("gradcam"), MethodSpec.Parse("guidedbp"), MethodSpec.Parse("eigencam")], progress);
+        reports.ShouldBeEmpty();
+
+        model.Explain([input, input], [[3], [5]], [MethodSpec.Parse("scorecam"), MethodSpec.Parse("guided-scorecam"), MethodSpec.Parse("ablationcam")], progress);
+        reports.ShouldBe([
+            new("scorecam", 0, 3, 16, 32), new("scorecam", 0, 3, 32, 32), new("ablationcam", 0, 3, 32, 32),
+            new("scorecam", 1, 5, 16, 32), new("scorecam", 1, 5, 32, 32), new("ablationcam", 1, 5, 32, 32),
+        ]);
+    }
+
+    private sealed class ListProgress(List<ForwardPassProgress> reports) : IProgress<ForwardPassProgress>
+    {
+        public void Report(ForwardPassProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public void WeightTransforms_Compose_LeftToRight()
     {
         float[] w = [-2f, 3f];

@@ -299,7 +299,7 @@ public sealed class ExplanationModel : IDisposable
                     else inputs = new CamInputs(k, h, w, a, gi!, c)
                     {
                         LinearWeights = linear?.WeightRow(c),
-                        Forward = new CamForward(this, Pixel(batch), c, logits[i][c], m.Name, progress),
+                        Forward = new CamForward(this, Pixel(batch), i, c, m.Name, progress),
                     };
                     return camCache[key] = CamExplainer.For(m.Method).Explain(inputs, m.Transform);
                 }
@@ -378,12 +378,20 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ForwardPassProgress}?)"/> call.</summary>
-    private sealed class CamForward(ExplanationModel model, float[] image, int classIndex, float score, string method,
+    private sealed class CamForward(ExplanationModel model, float[] image, int imageIndex, int classIndex, string method,
         IProgress<ForwardPassProgress>? progress) : ICamForward
     {
+        private float? _score;
+
         public int InputHeight => model.InputHeight;
         public int InputWidth => model.InputWidth;
-        public float Score => score;
+
+        /// <summary>
+        /// y^c from a no-grad pass of the image alone, not from the call's batched forward pass: y and
+        /// the y_k it is compared with then come from passes of the same kind, and a map does not
+        /// depend on which other images share the call (batch sizes change libtorch's rounding).
+        /// </summary>
+        public float Score => _score ??= model.VariantScores(1, 1, classIndex, (_, _) => model.Input(image, 1), ablate: false, _ => { })[0];
 
         public float[] MaskedScores(int count, Func<int, int, TorchTensor> masks, int batchSize)
         {
@@ -399,7 +407,7 @@ public sealed class ExplanationModel : IDisposable
             return model.VariantScores(model.TargetShape[0], batchSize, classIndex, (_, n) => x.repeat(n, 1, 1, 1), ablate: true, Report(model.TargetShape[0]));
         }
 
-        private Action<int> Report(int total) => done => progress?.Report(new ForwardPassProgress(method, classIndex, done, total));
+        private Action<int> Report(int total) => done => progress?.Report(new ForwardPassProgress(method, imageIndex, classIndex, done, total));
     }
 
     /// <summary>
@@ -561,7 +569,8 @@ public sealed class ExplanationModel : IDisposable
 }
 
 /// <summary>
-/// Progress of a forward-only method (Score-CAM, Ablation-CAM) on one (image, class): <paramref name="Done"/>
-/// of its <paramref name="Total"/> masked or ablated forward passes.
+/// Progress of a forward-only method (Score-CAM, Ablation-CAM) on one (image, class) of an
+/// <c>Explain</c> call (<paramref name="Image"/> indexes its images): <paramref name="Done"/> of its
+/// <paramref name="Total"/> masked or ablated forward passes.
 /// </summary>
-public sealed record ForwardPassProgress(string Method, int ClassIndex, int Done, int Total);
+public sealed record ForwardPassProgress(string Method, int Image, int ClassIndex, int Done, int Total);
