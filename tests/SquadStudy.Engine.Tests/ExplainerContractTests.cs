@@ -104,6 +104,20 @@ public class ExplainerContractTests
         ]);
     }
 
+    [Fact]
+    public void ForwardOnlyProgress_OnAFixedBatchExport_NamesEachImageOfTheCall()
+    {
+        // resnetlike_op13 declares a batch of 1: images run one by one, and so do the 32 ablated copies.
+        using var model = ExplanationModel.Load(FixturePaths.Engine("resnetlike_op13", "model.onnx"));
+        var input = Resnet.Value.Input;
+        var reports = new List<ForwardPassProgress>();
+        model.Explain([input, input], [[3], [5]], [MethodSpec.Parse("ablationcam")], new ListProgress(reports));
+        reports.Count.ShouldBe(64);
+        reports.Take(32).ShouldAllBe(r => r.Image == 0 && r.ClassIndex == 3);
+        reports.Skip(32).ShouldAllBe(r => r.Image == 1 && r.ClassIndex == 5);
+        reports.Select(r => r.Done).ShouldBe(Enumerable.Range(1, 32).Concat(Enumerable.Range(1, 32)));
+    }
+
     private sealed class ListProgress(List<ForwardPassProgress> reports) : IProgress<ForwardPassProgress>
     {
         public void Report(ForwardPassProgress value) => reports.Add(value);

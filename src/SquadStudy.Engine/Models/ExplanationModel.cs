@@ -237,7 +237,7 @@ public sealed class ExplanationModel : IDisposable
             if (c < 0 || c >= ClassCount) throw new ExplanationException($"class index {c} is out of range (the model has {ClassCount} classes, 0..{ClassCount - 1})");
         if (methods.Count == 0) throw new ExplanationException("no methods requested");
         if (n > 1 && _singleImageBatches)
-            return images.Select((image, i) => Explain([image], [classes[i]], methods, progress)[0]).ToArray();
+            return images.Select((image, i) => Explain([image], [classes[i]], methods, progress is null ? null : new ImageProgress(progress, i))[0]).ToArray();
 
         var plan = Plan(n);
         using var scope = torch.NewDisposeScope();
@@ -408,6 +408,12 @@ public sealed class ExplanationModel : IDisposable
         }
 
         private Action<int> Report(int total) => done => progress?.Report(new ForwardPassProgress(method, imageIndex, classIndex, done, total));
+    }
+
+    /// <summary>Reports an image-by-image call's progress under the image's index in the caller's batch.</summary>
+    private sealed class ImageProgress(IProgress<ForwardPassProgress> inner, int image) : IProgress<ForwardPassProgress>
+    {
+        public void Report(ForwardPassProgress value) => inner.Report(value with { Image = image });
     }
 
     /// <summary>
