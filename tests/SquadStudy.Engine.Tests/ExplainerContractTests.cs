@@ -105,6 +105,16 @@ public class ExplainerContractTests
     }
 
     [Fact]
+    public void EigenCam_OrientsTheComponent_SoTheActivatedPositionIsPositive()
+    {
+        // Two maps active only at position 0 (10 and 5): the first component is (2, 1)/√5 up to its sign;
+        // the centred maps project to 18.75/√5 there and −6.25/√5 elsewhere, which the ReLU removes.
+        float[] a = [10f, 0f, 0f, 0f, 5f, 0f, 0f, 0f];
+        var map = CamExplainer.For(ExplanationMethod.EigenCam).Explain(new CamInputs(2, 2, 2, a, new float[8], 0), WeightTransform.Identity);
+        map.ShouldBe([18.75f / MathF.Sqrt(5f), 0f, 0f, 0f], 1e-5f);
+    }
+
+    [Fact]
     public void ForwardOnlyProgress_OnAFixedBatchExport_NamesEachImageOfTheCall()
     {
         // resnetlike_op13 declares a batch of 1: images run one by one, and so do the 32 ablated copies.
