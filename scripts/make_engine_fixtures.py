@@ -34,6 +34,13 @@ SMOOTH_N = 8
 SMOOTH_SIGMA_FRACTION = 0.15
 NUM_CLASSES = 10
 CAM_METHODS = ("gradcam", "counterfactual-gradcam", "squadcam", "gradcampp", "smooth-gradcampp")
+# The methods re-implemented from jacobgil/pytorch-grad-cam (pgc_* below). Their guided products are
+# stored for the four CNNs' top-1 class only (guided- is the same product as for the methods above),
+# which keeps the committed fixtures small.
+PGC_METHODS = ("xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "ablationcam")
+# pytorch-grad-cam's default batch sizes: ScoreCAM's BATCH_SIZE, AblationCAM's batch_size.
+SCORECAM_BATCH = 16
+ABLATIONCAM_BATCH = 32
 
 
 # --------------------------------------------------------------------------------------------
@@ -526,6 +533,105 @@ def gradcampp_weights(g, g2, g3, A):
     return (a * relu_np(g)).sum(axis=(1, 2))
 
 
+# --------------------------------------------------------------------------------------------
+# jacobgil/pytorch-grad-cam's arithmetic, re-implemented line for line on float32 arrays (A, g:
+# K x h x w; base_cam's batch axis added back where its code has one). pgc_cam is base_cam's
+# get_cam_image + the ReLU of compute_cam_per_layer, without its upsampling and min-max scaling.
+# --------------------------------------------------------------------------------------------
+def pgc_cam(weights, activations):
+    return np.maximum((weights[:, :, None, None] * activations).sum(axis=1), 0)[0]
+
+
+def pgc_xgradcam(A, g):
+    activations, grads = A[None], g[None]
+    sum_activations = np.sum(activations, axis=(2, 3))
+    eps = 1e-7
+    weights = grads * activations / (sum_activations[:, :, None, None] + eps)
+    return pgc_cam(weights.sum(axis=(2, 3)), activations)
+
+
+def pgc_layercam(A, g):
+    return np.maximum((np.maximum(g[None], 0) * A[None]).sum(axis=1), 0)[0]
+
+
+def pgc_hirescam(A, g):
+    return np.maximum((g[None] * A[None]).sum(axis=1), 0)[0]
+
+
+def pgc_eigencam(A):
+    """svd_on_activations.get_2d_projection, then base_cam's ReLU. The SVD's sign is LAPACK's
+    choice there; here (as in the engine) the projection is oriented to correlate non-negatively
+    with sum_k A^k. Returns (map, whether numpy's sign was flipped)."""
+    activations = A.copy()
+    activations[np.isnan(activations)] = 0
+    reshaped = activations.reshape(activations.shape[0], -1).transpose()
+    reshaped = reshaped - reshaped.mean(axis=0)
+    _, _, VT = np.linalg.svd(reshaped, full_matrices=True)
+    projection = reshaped @ VT[0, :]
+    flipped = float((projection.astype(np.float64) * activations.sum(axis=0).ravel()).sum()) < 0
+    if flipped:
+        projection = -projection
+    return np.maximum(projection.reshape(activations.shape[1:]), 0), flipped
+
+
+def pgc_scorecam(model, x, A, cls):
+    """score_cam.py: each map upsampled (UpsamplingBilinear2d, align_corners=True) to the input,
+    min-max normalised (+1e-8), multiplied into the input; the masked images' logits for cls,
+    BATCH_SIZE at a time, softmaxed over the channels as the weights."""
+    with torch.no_grad():
+        upsample = torch.nn.UpsamplingBilinear2d(size=x.shape[-2:])
+        activation_tensor = torch.from_numpy(A[None])
+        upsampled = upsample(activation_tensor)
+        maxs = upsampled.view(upsampled.size(0), upsampled.size(1), -1).max(dim=-1)[0]
+        mins = upsampled.view(upsampled.size(0), upsampled.size(1), -1).min(dim=-1)[0]
+        maxs, mins = maxs[:, :, None, None], mins[:, :, None, None]
+        upsampled = (upsampled - mins) / (maxs - mins + 1e-8)
+        input_tensors = x[:, None, :, :] * upsampled[:, :, None, :, :]
+        scores = []
+        for tensor in input_tensors:
+            for i in range(0, tensor.size(0), SCORECAM_BATCH):
+                batch = tensor[i: i + SCORECAM_BATCH, :]
+                scores.extend([o[cls].cpu().item() for o in model(batch)])
+        scores = torch.Tensor(scores).view(1, A.shape[0])
+        weights = torch.nn.Softmax(dim=-1)(scores).numpy()
+    return pgc_cam(weights, A[None])
+
+
+def pgc_ablationcam(model, spec, x, A, cls):
+    """ablation_cam.py with ratio_channels_to_ablate = 1: the input repeated batch_size times, the
+    target module's output replaced by the clean activations with channel i+j of copy j set to 0
+    (a token tensor: feature i+j of every token, AblationLayerVit); weights (y - y_k) / y.
+    pytorch-grad-cam zeroes only when the layer's minimum is 0 (else min - 1e7, growing with the
+    copy's place in the batch); the paper's zero is kept everywhere, see ablation_note."""
+    module = model.get_submodule(spec.target)
+    with torch.no_grad():
+        original = np.float32([model(x)[0, cls].cpu().item()])
+    n_channels = A.shape[0]
+    new_scores = []
+    for i in range(0, n_channels, ABLATIONCAM_BATCH):
+        n = min(ABLATIONCAM_BATCH, n_channels - i)
+
+        def ablate(_m, _inp, out, i=i, n=n):
+            out = out[:1].repeat(n, *([1] * (out.dim() - 1)))
+            for j in range(n):
+                if out.dim() == 3:
+                    out[j, :, i + j] = 0
+                else:
+                    out[j, i + j] = 0
+            return out
+
+        handle = module.register_forward_hook(ablate)
+        try:
+            with torch.no_grad():
+                new_scores.extend([o[cls].cpu().item() for o in model(x.repeat(n, 1, 1, 1))])
+        finally:
+            handle.remove()
+    weights = np.float32(new_scores).reshape(1, n_channels)
+    original_scores = original[:, None]
+    weights = (original_scores - weights) / original_scores
+    return pgc_cam(weights, A[None])
+
+
 def upsample_normalise(L, hw):
     t = torch.from_numpy(L.astype(np.float32))[None, None]
     up = F.interpolate(t, size=hw, mode="bilinear", align_corners=False)[0, 0].double().numpy()
@@ -533,8 +639,9 @@ def upsample_normalise(L, hw):
     return up / m if m > 0 else np.zeros_like(up)
 
 
-def explain(model, spec, x, cls, noise):
-    """All maps for one class. Returns {method: float64 array}, plus target tensors."""
+def explain(model, spec, x, cls, noise, pgc_guided=False):
+    """All maps for one class. Returns {method: float64 array}, plus target tensors and notes.
+    With pgc_guided the PGC_METHODS' guided products are added too."""
     target = spec.target
     hw = spec.input_hw
     grid = getattr(spec, "token_grid", None)
@@ -576,7 +683,24 @@ def explain(model, spec, x, cls, noise):
         L_norm = upsample_normalise(L, hw)
         maps["guided-" + name] = maps["guidedbp"] * L_norm[None]
         maps["deconv-" + name] = maps["deconv"] * L_norm[None]
-    return maps, logits, A, g
+
+    A32, g32 = A.numpy(), g.numpy()
+    eigen, flipped = pgc_eigencam(A32)
+    pgc = {
+        "xgradcam": pgc_xgradcam(A32, g32),
+        "layercam": pgc_layercam(A32, g32),
+        "hirescam": pgc_hirescam(A32, g32),
+        "eigencam": eigen,
+        "scorecam": pgc_scorecam(model, x, A32, cls),
+        "ablationcam": pgc_ablationcam(model, spec, x, A32, cls),
+    }
+    assert tuple(pgc) == PGC_METHODS
+    maps.update(pgc)
+    if pgc_guided:
+        for name, L in pgc.items():
+            maps["guided-" + name] = maps["guidedbp"] * upsample_normalise(L, hw)[None]
+    notes = {"eigencam_numpy_sign_flipped": flipped, "target_min": float(A.min())}
+    return maps, logits, A, g, notes
 
 
 # --------------------------------------------------------------------------------------------
@@ -849,8 +973,9 @@ def make_model(name, seed, out_root):
     target_index = relus.index(spec.target) if spec.target in relus else None
     map_entries = []
     target_info = None
+    pgc_notes = {}
     for cls in classes:
-        maps, lg, A, g = explain(model, spec, x, cls, noise)
+        maps, lg, A, g, pgc_notes[str(cls)] = explain(model, spec, x, cls, noise, pgc_guided=name in MODELS and cls == classes[0])
         assert torch.allclose(lg, logits, atol=1e-6)
         save_npy(os.path.join(data_dir, "maps", f"target_grad.{cls}.npy"), g.numpy())
         if target_info is None:
@@ -921,6 +1046,18 @@ def make_model(name, seed, out_root):
                 "noise_note": "noise.npy holds the additive noise already scaled by sigma: copy i is x + noise[i]",
                 "averaging": ("g, g^2, g^3 AND the activations A are averaged over the n copies (the "
                               "clean input is not one of them); then Grad-CAM++ with ReLU(mean g)"),
+            },
+            "pytorch_grad_cam": {
+                "methods": list(PGC_METHODS),
+                "source": "jacobgil/pytorch-grad-cam's arithmetic re-implemented in this script (pgc_*)",
+                "scorecam_batch": SCORECAM_BATCH,
+                "ablationcam_batch": ABLATIONCAM_BATCH,
+                "eigencam_sign": ("projection oriented so that sum(projection * sum_k A^k) >= 0; "
+                                  "eigencam_numpy_sign_flipped says where numpy's SVD sign was the other one"),
+                "ablation_note": ("ablated channels are set to 0 (the paper); pytorch-grad-cam does so only when "
+                                  "the layer's minimum is 0, as target_min says where it applies"),
+                "per_class": pgc_notes,
+                "guided_products": "guided-<method> for the top-1 class of the four CNNs only",
             },
             "guided_relu_note": ("guided/deconv rules replace only Relu nodes; Clip (ReLU6) keeps "
                                  "its ordinary gradient, as the reference code swaps nn.ReLU modules only"),

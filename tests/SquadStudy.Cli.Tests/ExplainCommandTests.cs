@@ -63,4 +63,22 @@ public class ExplainCommandTests : CliTestBase
         reference.TargetShape[1..].ShouldNotBe([4, 5]);
         Npy.ReadFile(Path.Combine(outDir, "a.gradcam.0.npy")).Shape.ShouldBe(reference.TargetShape[1..]);
     }
+
+    [Fact]
+    public void Explain_ForwardOnlyMethods_ReportTheirForwardPassesOnStderr()
+    {
+        // resnetlike's target layer has 32 channels: Score-CAM runs 32 masked inputs, Ablation-CAM 32 ablated copies.
+        string image = Image("cat.png");
+        string outDir = Path.Combine(Temp, "out");
+        var result = Run("explain", "--model", ResnetModel, "--image", image, "--method", "scorecam,ablationcam,guided-scorecam",
+            "--target", "4", "--out", outDir, "--raw");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.ErrorLines.ShouldContain("cat.png scorecam class 4: 32/32 forward passes");
+        result.ErrorLines.ShouldContain("cat.png ablationcam class 4: 32/32 forward passes");
+        result.ErrorLines.ShouldAllBe(l => l.StartsWith("cat.png ") && l.EndsWith(" forward passes"));
+        Npy.ReadFile(Path.Combine(outDir, "cat.scorecam.4.npy")).Shape.ShouldBe([4, 5]);
+        Npy.ReadFile(Path.Combine(outDir, "cat.guided-scorecam.4.npy")).Shape.ShouldBe([3, 32, 40]);
+        File.Exists(Path.Combine(outDir, "cat.ablationcam.4.png")).ShouldBeTrue();
+    }
 }

@@ -65,6 +65,75 @@ public class ExplainerContractTests
     }
 
     [Fact]
+    public void ReluTransformOfHiResCam_EqualsLayerCam()
+    {
+        // Element-wise weights take the transform per activation: ReLU(g) ⊙ A is Layer-CAM (Jiang et al. Eq. 5).
+        var (model, input) = Resnet.Value;
+        var rectified = MethodSpec.Parse("hirescam") with { Transform = WeightTransform.Of(WeightTransformStep.Relu) };
+        var bundle = model.Explain(input, 1, [rectified, MethodSpec.Parse("layercam"), MethodSpec.Parse("hirescam")]);
+        bundle["hirescam+relu"].Data.ShouldBe(bundle["layercam"].Data, 1e-6f);
+        bundle["hirescam"].Data.ShouldNotBe(bundle["layercam"].Data);
+    }
+
+    [Fact]
+    public void EigenCam_IsTheSameForEveryClass_AndScoreCamIsNot()
+    {
+        var (model, input) = Resnet.Value;
+        var methods = new[] { MethodSpec.Parse("eigencam"), MethodSpec.Parse("scorecam") };
+        var bundles = model.Explain([input], [[0, 1, 2]], methods)[0];
+        bundles[1]["eigencam"].Data.ShouldBe(bundles[0]["eigencam"].Data);
+        bundles[2]["eigencam"].Data.ShouldBe(bundles[0]["eigencam"].Data);
+        bundles[0]["eigencam"].Data.ShouldContain(v => v > 0f);
+        bundles[1]["scorecam"].Data.ShouldNotBe(bundles[0]["scorecam"].Data);
+    }
+
+    [Fact]
+    public void ForwardOnlyMethods_ReportEachBatchOfForwardPasses_OthersReportNothing()
+    {
+        // resnetlike_op17 has a dynamic batch: 32 channels are 2 batches of 16 masked inputs, 1 of 32 ablated copies.
+        var (model, input) = Resnet.Value;
+        var reports = new List<ForwardPassProgress>();
+        var progress = new ListProgress(reports);
+        model.Explain(input, 3, [MethodSpec.Parse("gradcam"), MethodSpec.Parse("guidedbp"), MethodSpec.Parse("eigencam")], progress);
+        reports.ShouldBeEmpty();
+
+        model.Explain([input, input], [[3], [5]], [MethodSpec.Parse("scorecam"), MethodSpec.Parse("guided-scorecam"), MethodSpec.Parse("ablationcam")], progress);
+        reports.ShouldBe([
+            new("scorecam", 0, 3, 16, 32), new("scorecam", 0, 3, 32, 32), new("ablationcam", 0, 3, 32, 32),
+            new("scorecam", 1, 5, 16, 32), new("scorecam", 1, 5, 32, 32), new("ablationcam", 1, 5, 32, 32),
+        ]);
+    }
+
+    [Fact]
+    public void EigenCam_OrientsTheComponent_SoTheActivatedPositionIsPositive()
+    {
+        // Two maps active only at position 0 (10 and 5): the first component is (2, 1)/√5 up to its sign;
+        // the centred maps project to 18.75/√5 there and −6.25/√5 elsewhere, which the ReLU removes.
+        float[] a = [10f, 0f, 0f, 0f, 5f, 0f, 0f, 0f];
+        var map = CamExplainer.For(ExplanationMethod.EigenCam).Explain(new CamInputs(2, 2, 2, a, new float[8], 0), WeightTransform.Identity);
+        map.ShouldBe([18.75f / MathF.Sqrt(5f), 0f, 0f, 0f], 1e-5f);
+    }
+
+    [Fact]
+    public void ForwardOnlyProgress_OnAFixedBatchExport_NamesEachImageOfTheCall()
+    {
+        // resnetlike_op13 declares a batch of 1: images run one by one, and so do the 32 ablated copies.
+        using var model = ExplanationModel.Load(FixturePaths.Engine("resnetlike_op13", "model.onnx"));
+        var input = Resnet.Value.Input;
+        var reports = new List<ForwardPassProgress>();
+        model.Explain([input, input], [[3], [5]], [MethodSpec.Parse("ablationcam")], new ListProgress(reports));
+        reports.Count.ShouldBe(64);
+        reports.Take(32).ShouldAllBe(r => r.Image == 0 && r.ClassIndex == 3);
+        reports.Skip(32).ShouldAllBe(r => r.Image == 1 && r.ClassIndex == 5);
+        reports.Select(r => r.Done).ShouldBe(Enumerable.Range(1, 32).Concat(Enumerable.Range(1, 32)));
+    }
+
+    private sealed class ListProgress(List<ForwardPassProgress> reports) : IProgress<ForwardPassProgress>
+    {
+        public void Report(ForwardPassProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public void WeightTransforms_Compose_LeftToRight()
     {
         float[] w = [-2f, 3f];

@@ -113,7 +113,7 @@ public class ParityTests
         var flipped = new float[f.Input.Length];
         int w = f.Model.InputWidth;
         for (int i = 0; i < f.Input.Length; i++) flipped[i] = f.Input[i - i % w + (w - 1 - i % w)];
-        string[] names = ["gradcam", "gradcampp", "guidedbp", "guided-squadcam", "gradient", "deconv-gradcam"];
+        string[] names = ["gradcam", "gradcampp", "guidedbp", "guided-squadcam", "gradient", "deconv-gradcam", "scorecam", "ablationcam", "eigencam", "hirescam"];
         var methods = names.Select(MethodSpec.Parse).ToList();
 
         var batched = f.Model.Explain([f.Input, flipped], [f.Classes, [f.Classes[1]]], methods);
@@ -122,8 +122,17 @@ public class ParityTests
         foreach (var name in names)
         {
             for (int j = 0; j < 2; j++)
-                batched[0][j][name].Data.ShouldBe(singleA[j][name].Data, 1e-5f, $"{name} image 0 class {j}");
-            batched[1][0][name].Data.ShouldBe(singleB[name].Data, 1e-5f, $"{name} image 1");
+                batched[0][j][name].Data.ShouldBe(singleA[j][name].Data, Tolerance(name, singleA[j][name].Data), $"{name} image 0 class {j}");
+            batched[1][0][name].Data.ShouldBe(singleB[name].Data, Tolerance(name, singleB[name].Data), $"{name} image 1");
         }
     }
+
+    /// <summary>
+    /// 1e-5 absolute; for the pytorch-grad-cam methods 1e-5 of the map's largest value: their maps
+    /// are not scaled (Eigen-CAM's projection, Ablation-CAM's (y − y_k)/y weights reach tens), and
+    /// they carry the last-bit differences between A from a batch of two and from a batch of one
+    /// (oneDNN picks its kernels by batch size) at that scale.
+    /// </summary>
+    private static float Tolerance(string method, float[] reference) =>
+        method is "ablationcam" or "eigencam" or "scorecam" or "hirescam" ? 1e-5f * Math.Max(1f, reference.Max(MathF.Abs)) : 1e-5f;
 }

@@ -64,6 +64,27 @@ public sealed class RealEngineTests
     }
 
     [Fact]
+    public void Load_PackNamingTheNewCamMethods_Validates()
+    {
+        // The engine's method registry is what a pack's method names are checked against.
+        using var files = new RealEnginePack("\"scorecam\", \"guided-ablationcam\", \"xgradcam\", \"layercam\", \"hirescam\", \"eigencam\"");
+
+        using var pack = StudyPack.Load(files.Root, _engine);
+
+        pack.Definition.Experiments[0].Methods.ShouldBe(["scorecam", "guided-ablationcam", "xgradcam", "layercam", "hirescam", "eigencam"]);
+    }
+
+    [Fact]
+    public void Load_UnknownCamLikeMethod_IsReportedByName()
+    {
+        using var files = new RealEnginePack("\"scorecam\", \"score-cam\"");
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        problems.Single().Message.ShouldContain("unknown method 'score-cam'");
+    }
+
+    [Fact]
     public async Task Precompute_StoresDecodablePngsTheSizeOfTheImageWithMetrics()
     {
         using var files = new RealEnginePack();

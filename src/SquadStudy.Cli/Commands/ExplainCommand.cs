@@ -10,7 +10,8 @@ namespace SquadStudy.Cli.Commands;
 
 /// <summary>
 /// <c>squadstudy explain --model M.onnx --image IMG [...] --method LIST --target LIST [--layer NAME] --out DIR [--raw]</c>:
-/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png and, with --raw, the raw map as .npy.
+/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png and, with --raw, the raw map as .npy. The forward-only
+/// methods (scorecam, ablationcam) report their forward passes on stderr.
 /// </summary>
 internal static class ExplainCommand
 {
@@ -66,7 +67,8 @@ internal static class ExplainCommand
                 for (int i = 0; i < classes.Length; i++)
                     classes[i] ??= [ExplanationModel.ToPredictions(logits[i], 1)[0].ClassIndex];
             }
-            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods);
+            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods,
+                new ForwardPassReport(context.Error, paths));
             for (int i = 0; i < paths.Length; i++)
             {
                 var resized = Resize.Bilinear(decoded[i], model.InputWidth, model.InputHeight);
@@ -84,6 +86,23 @@ internal static class ExplainCommand
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// A forward-only method's progress as lines on stderr, "a.png scorecam class 3: 16/32 forward
+    /// passes", at each quarter of an (image, class) and at its end. Synchronous, unlike
+    /// <see cref="Progress{T}"/>, so the lines come in order and before the result.
+    /// </summary>
+    private sealed class ForwardPassReport(TextWriter error, string[] paths) : IProgress<ForwardPassProgress>
+    {
+        private int _lastQuarter = -1;
+
+        public void Report(ForwardPassProgress p)
+        {
+            int quarter = 4 * p.Done / Math.Max(1, p.Total);
+            if (p.Done != p.Total && quarter == _lastQuarter) return;
+            _lastQuarter = p.Done == p.Total ? -1 : quarter;
+            error.WriteLine($"{Path.GetFileName(paths[p.Image])} {p.Method} class {p.ClassIndex}: {p.Done}/{p.Total} forward passes");
+        }
+    }
 
     /// <summary>
     /// Per image: null for top1, else its class list. One value applies to all images; as many values as

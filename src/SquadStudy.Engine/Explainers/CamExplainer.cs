@@ -4,31 +4,46 @@ namespace SquadStudy.Engine.Explainers;
 
 /// <summary>
 /// The CAM pipeline shared by every class-activation method (after jacobgil/pytorch-grad-cam's
-/// base_cam.py): L^c = ReLU(Σ_k T(w_k)·A^k) at the target layer's resolution, where each method
-/// supplies only the channel weights w_k (<see cref="ComputeWeights"/>) and T is the requested
-/// <see cref="WeightTransform"/>. Upsampling and scaling happen later, when a map is rendered.
+/// base_cam.py): L^c = ReLU(Σ_k T(w_k) ⊙ A^k) at the target layer's resolution, where each method
+/// supplies only its weights (<see cref="ComputeWeights"/>) and T is the requested
+/// <see cref="WeightTransform"/>. The weights are either one per channel (w_k, K values: Grad-CAM
+/// and most of the family) or one per activation (w_kij, K·h·w values: HiRes-CAM, Layer-CAM), the
+/// latter multiplied element-wise. Upsampling and scaling happen later, when a map is rendered.
 /// </summary>
 public abstract class CamExplainer
 {
-    /// <summary>The method's channel weights w_k (K values) for one (image, class).</summary>
+    /// <summary>The method's weights for one (image, class): K channel weights w_k or K·h·w element weights w_kij.</summary>
     protected internal abstract float[] ComputeWeights(CamInputs inputs);
+
+    /// <summary>
+    /// Σ_k w_k ⊙ A^k over <see cref="CamInputs.FeatureMaps"/> (all maps when null), before the ReLU;
+    /// <paramref name="weights"/> already transformed. A method whose map is not a weighted sum of
+    /// the raw maps (Eigen-CAM projects the centred maps) overrides this.
+    /// </summary>
+    protected internal virtual float[] Combine(CamInputs inputs, float[] weights)
+    {
+        int plane = inputs.Plane;
+        bool elementWise = weights.Length != inputs.Channels;
+        var map = new float[plane];
+        foreach (int k in inputs.FeatureMaps ?? Enumerable.Range(0, inputs.Channels).ToArray())
+        {
+            if ((uint)k >= (uint)inputs.Channels)
+                throw new ArgumentOutOfRangeException(nameof(inputs), $"feature map {k} does not exist (the layer has {inputs.Channels})");
+            var a = inputs.Activations.AsSpan(k * plane, plane);
+            if (elementWise) TensorPrimitives.MultiplyAdd(a, weights.AsSpan(k * plane, plane), map, map);
+            else if (weights[k] != 0f) TensorPrimitives.MultiplyAdd(a, weights[k], map, map);
+        }
+        return map;
+    }
 
     /// <summary>The raw map L^c (h×w), after the ReLU.</summary>
     public float[] Explain(CamInputs inputs, WeightTransform transform)
     {
         var weights = ComputeWeights(inputs);
-        if (weights.Length != inputs.Channels) throw new InvalidOperationException($"{GetType().Name} returned {weights.Length} weights for {inputs.Channels} maps.");
+        if (weights.Length != inputs.Channels && weights.Length != inputs.Channels * inputs.Plane)
+            throw new InvalidOperationException($"{GetType().Name} returned {weights.Length} weights for {inputs.Channels} maps of {inputs.Plane} positions.");
         transform.Apply(weights);
-        int plane = inputs.Plane;
-        var map = new float[plane];
-        var channels = inputs.FeatureMaps ?? Enumerable.Range(0, inputs.Channels).ToArray();
-        foreach (int k in channels)
-        {
-            if ((uint)k >= (uint)inputs.Channels)
-                throw new ArgumentOutOfRangeException(nameof(inputs), $"feature map {k} does not exist (the layer has {inputs.Channels})");
-            if (weights[k] == 0f) continue;
-            TensorPrimitives.MultiplyAdd(inputs.Activations.AsSpan(k * plane, plane), weights[k], map, map);
-        }
+        var map = Combine(inputs, weights);
         TensorPrimitives.Max(map, 0f, map);
         return map;
     }

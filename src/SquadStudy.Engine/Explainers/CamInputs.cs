@@ -45,6 +45,9 @@ public sealed class CamInputs
     /// <summary>Restricts Σ_k in the map to these feature maps.</summary>
     public IReadOnlyList<int>? FeatureMaps { get; init; }
 
+    /// <summary>The model's forward passes, for the forward-only methods (Score-CAM, Ablation-CAM).</summary>
+    internal ICamForward? Forward { get; init; }
+
     public int Plane => Height * Width;
 
     public bool InRegion(int i, int j) =>

@@ -20,6 +20,12 @@ public enum ExplanationMethod
     SquadCam,
     GradCamPlusPlus,
     SmoothGradCamPlusPlus,
+    XGradCam,
+    LayerCam,
+    HiResCam,
+    EigenCam,
+    ScoreCam,
+    AblationCam,
 }
 
 /// <summary>For a CAM method X: none (X itself), Guided X or Deconv X.</summary>
@@ -172,6 +178,12 @@ public static class MethodRegistry
         new("squadcam", ExplanationMethod.SquadCam, () => new SquadCam()),
         new("gradcampp", ExplanationMethod.GradCamPlusPlus, () => new GradCamPlusPlus()),
         new("smooth-gradcampp", ExplanationMethod.SmoothGradCamPlusPlus, () => new SmoothGradCamPlusPlus()),
+        new("xgradcam", ExplanationMethod.XGradCam, () => new XGradCam()),
+        new("layercam", ExplanationMethod.LayerCam, () => new LayerCam()),
+        new("hirescam", ExplanationMethod.HiResCam, () => new HiResCam()),
+        new("eigencam", ExplanationMethod.EigenCam, () => new EigenCam()),
+        new("scorecam", ExplanationMethod.ScoreCam, () => new ScoreCam()),
+        new("ablationcam", ExplanationMethod.AblationCam, () => new AblationCam()),
     ];
 
     public static Entry Get(ExplanationMethod method) =>

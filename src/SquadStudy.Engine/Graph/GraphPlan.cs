@@ -142,7 +142,15 @@ internal sealed class GraphPlan
     /// every other activation is released as soon as its last reader has run (autograd keeps what
     /// its backward passes need), so a pass holds about the live activations, not all of them.
     /// </summary>
-    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording, params ReadOnlySpan<int> keep)
+    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording, params ReadOnlySpan<int> keep) =>
+        Forward(input, recording, null, keep);
+
+    /// <summary>
+    /// <see cref="Forward(TorchSharp.torch.Tensor, bool, ReadOnlySpan{int})"/> with one activation
+    /// replaced: <paramref name="substitute"/>'s slot takes the value its function makes of the
+    /// layer's output, and the pass continues from there (Ablation-CAM's ablated target maps).
+    /// </summary>
+    public ExecutionState Forward(TorchSharp.torch.Tensor input, bool recording, ActivationSubstitute? substitute, params ReadOnlySpan<int> keep)
     {
         var state = new ExecutionState(SlotCount, recording);
         state.Values[InputSlot] = input;
@@ -158,6 +166,7 @@ internal sealed class GraphPlan
             if (!y.shape.Select(d => (int)d).SequenceEqual(layer.OutputShape))
                 throw new InvalidOperationException(
                     $"{layer.Label}: libtorch produced {ShapeUtil.Format(y.shape.Select(d => (int)d).ToArray())}, the plan {ShapeUtil.Format(layer.OutputShape)}");
+            if (substitute is not null && layer.Output == substitute.Slot) y = substitute.Replace(y);
             state.Values[layer.Output] = y;
             foreach (var o in layer.Operands)
                 if (o.IsRuntime && !kept[o.Slot] && _lastUse[o.Slot] == layer.Index && state.Values[o.Slot] is { } done)
@@ -170,3 +179,6 @@ internal sealed class GraphPlan
         return state;
     }
 }
+
+/// <summary>The value of <paramref name="Slot"/> in a forward pass: <paramref name="Replace"/> of what its layer computed.</summary>
+internal sealed record ActivationSubstitute(int Slot, Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Replace);

@@ -218,15 +218,18 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>Every requested method's map for one (image, class).</summary>
-    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods) =>
-        Explain([chw], [[classIndex]], methods)[0][0];
+    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods, IProgress<ForwardPassProgress>? progress = null) =>
+        Explain([chw], [[classIndex]], methods, progress)[0][0];
 
     /// <summary>
     /// Maps for several images and classes: one batched forward pass, then per class round one
     /// normal backward pass (all CAM maps and the gradient) and one guided and one deconvolution
-    /// pass when a method needs them. Result [i][j] is image i's bundle for classes[i][j].
+    /// pass when a method needs them. Result [i][j] is image i's bundle for classes[i][j]. The
+    /// forward-only methods (Score-CAM, Ablation-CAM) add their batches of masked or ablated forward
+    /// passes per (image, class) and report them to <paramref name="progress"/>.
     /// </summary>
-    public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods)
+    public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods,
+        IProgress<ForwardPassProgress>? progress = null)
     {
         int n = CheckBatch(images);
         if (classes.Count != n) throw new ExplanationException($"{classes.Count} class lists for {n} images");
@@ -234,7 +237,7 @@ public sealed class ExplanationModel : IDisposable
             if (c < 0 || c >= ClassCount) throw new ExplanationException($"class index {c} is out of range (the model has {ClassCount} classes, 0..{ClassCount - 1})");
         if (methods.Count == 0) throw new ExplanationException("no methods requested");
         if (n > 1 && _singleImageBatches)
-            return images.Select((image, i) => Explain([image], [classes[i]], methods)[0]).ToArray();
+            return images.Select((image, i) => Explain([image], [classes[i]], methods, progress is null ? null : new ImageProgress(progress, i))[0]).ToArray();
 
         var plan = Plan(n);
         using var scope = torch.NewDisposeScope();
@@ -293,7 +296,11 @@ public sealed class ExplanationModel : IDisposable
                             FeatureMaps = m.Smooth.FeatureMaps, Region = m.Smooth.Region,
                         };
                     }
-                    else inputs = new CamInputs(k, h, w, a, gi!, c) { LinearWeights = linear?.WeightRow(c) };
+                    else inputs = new CamInputs(k, h, w, a, gi!, c)
+                    {
+                        LinearWeights = linear?.WeightRow(c),
+                        Forward = new CamForward(this, Pixel(batch), i, c, m.Name, progress),
+                    };
                     return camCache[key] = CamExplainer.For(m.Method).Explain(inputs, m.Transform);
                 }
 
@@ -329,6 +336,84 @@ public sealed class ExplanationModel : IDisposable
         state.ReluMode.Mode = rule;
         var grads = torch.autograd.grad([output], wrt, [seed], retain_graph: true, allow_unused: true);
         return wrt.Select((t, j) => grads[j] ?? torch.zeros_like(t)).ToArray();
+    }
+
+    /// <summary>
+    /// y^c for <paramref name="count"/> variants of one image, <paramref name="batchSize"/> per forward
+    /// pass without gradients (one at a time for a fixed-batch export): <paramref name="input"/>(start, n)
+    /// is the n×C×H×W batch of variants start … start+n−1, and with <paramref name="ablate"/> variant j
+    /// also has the target layer's channel j set to 0 (for a token tensor: feature j of every token,
+    /// as pytorch-grad-cam's AblationLayerVit).
+    /// </summary>
+    private float[] VariantScores(int count, int batchSize, int classIndex, Func<int, int, TorchTensor> input, bool ablate, Action<int> done)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), "a batch holds at least one variant");
+        int step = _singleImageBatches ? 1 : batchSize;
+        var scores = new float[count];
+        using var noGrad = torch.no_grad();
+        for (int start = 0; start < count; start += step)
+        {
+            int n = Math.Min(step, count - start);
+            using var scope = torch.NewDisposeScope();
+            var plan = Plan(n);
+            var substitute = ablate ? new ActivationSubstitute(_targetSlot, t => ZeroChannels(t, start, n)) : null;
+            var state = plan.Forward(input(start, n), recording: false, substitute);
+            var y = state.Values[plan.OutputSlot]!.reshape(n, -1)[.., classIndex];
+            ToArray(y).CopyTo(scores, start);
+            done(start + n);
+        }
+        return scores;
+    }
+
+    /// <summary>The target tensor with channel start + j of batch member j set to 0 (the channel axis: 1 for maps, 2 for tokens).</summary>
+    private TorchTensor ZeroChannels(TorchTensor t, int start, int n)
+    {
+        int axis = _tokenGrid is null ? 1 : 2;
+        var shape = Enumerable.Repeat(1L, (int)t.dim()).ToArray();
+        shape[0] = n;
+        shape[axis] = t.shape[axis];
+        var channel = torch.arange(start, start + n, dtype: torch.int64).unsqueeze(1);
+        var mask = torch.zeros(n, t.shape[axis], dtype: torch.@bool).scatter_(1, channel, torch.ones(n, 1, dtype: torch.@bool));
+        return t.masked_fill(mask.reshape(shape), 0f);
+    }
+
+    /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ForwardPassProgress}?)"/> call.</summary>
+    private sealed class CamForward(ExplanationModel model, float[] image, int imageIndex, int classIndex, string method,
+        IProgress<ForwardPassProgress>? progress) : ICamForward
+    {
+        private float? _score;
+
+        public int InputHeight => model.InputHeight;
+        public int InputWidth => model.InputWidth;
+
+        /// <summary>
+        /// y^c from a no-grad pass of the image alone, not from the call's batched forward pass: y and
+        /// the y_k it is compared with then come from passes of the same kind, and a map does not
+        /// depend on which other images share the call (batch sizes change libtorch's rounding).
+        /// </summary>
+        public float Score => _score ??= model.VariantScores(1, 1, classIndex, (_, _) => model.Input(image, 1), ablate: false, _ => { })[0];
+
+        public float[] MaskedScores(int count, Func<int, int, TorchTensor> masks, int batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = model.Input(image, 1);
+            return model.VariantScores(count, batchSize, classIndex, (start, n) => x * masks(start, n), ablate: false, Report(count));
+        }
+
+        public float[] AblatedScores(int batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = model.Input(image, 1);
+            return model.VariantScores(model.TargetShape[0], batchSize, classIndex, (_, n) => x.repeat(n, 1, 1, 1), ablate: true, Report(model.TargetShape[0]));
+        }
+
+        private Action<int> Report(int total) => done => progress?.Report(new ForwardPassProgress(method, imageIndex, classIndex, done, total));
+    }
+
+    /// <summary>Reports an image-by-image call's progress under the image's index in the caller's batch.</summary>
+    private sealed class ImageProgress(IProgress<ForwardPassProgress> inner, int image) : IProgress<ForwardPassProgress>
+    {
+        public void Report(ForwardPassProgress value) => inner.Report(value with { Image = image });
     }
 
     /// <summary>
@@ -488,3 +573,10 @@ public sealed class ExplanationModel : IDisposable
         _plans.Clear();
     }
 }
+
+/// <summary>
+/// Progress of a forward-only method (Score-CAM, Ablation-CAM) on one (image, class) of an
+/// <c>Explain</c> call (<paramref name="Image"/> indexes its images): <paramref name="Done"/> of its
+/// <paramref name="Total"/> masked or ablated forward passes.
+/// </summary>
+public sealed record ForwardPassProgress(string Method, int Image, int ClassIndex, int Done, int Total);
