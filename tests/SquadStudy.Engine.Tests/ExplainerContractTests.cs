@@ -21,13 +21,21 @@ public class ExplainerContractTests
     public void EveryMethod_HasItsShape_IsFinite_AndDeterministic(string name)
     {
         var (model, input) = Resnet.Value;
-        var spec = MethodSpec.Parse(name) with { Smooth = new SmoothOptions(Samples: 3, Seed: 7) };
+        var spec = MethodSpec.Parse(name) with
+        {
+            Smooth = new SmoothOptions(Samples: 3, Seed: 7),
+            IntegratedGradients = new IntegratedGradientsOptions(Steps: 8),
+            SmoothGrad = new SmoothGradOptions(Samples: 3, Seed: 7),
+            Rise = new RiseOptions(Masks: 50, Seed: 7),
+        };
         var first = model.Explain(input, 2, [spec])[name];
         var second = model.Explain(input, 2, [spec])[name];
 
         int[] expectedShape = spec.IsCamFamily && spec.Guidance == PixelGuidance.None
             ? model.TargetShape[1..]
-            : [model.Channels, model.InputHeight, model.InputWidth];
+            : spec.Method is ExplanationMethod.Occlusion or ExplanationMethod.Rise
+                ? [model.InputHeight, model.InputWidth]
+                : [model.Channels, model.InputHeight, model.InputWidth];
         first.Shape.ShouldBe(expectedShape);
         first.Data.Length.ShouldBe(ShapeUtil.Size(expectedShape));
         first.Data.ShouldAllBe(v => float.IsFinite(v));

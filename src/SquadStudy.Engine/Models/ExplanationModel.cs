@@ -19,7 +19,7 @@ namespace SquadStudy.Engine.Models;
 /// loaded graph is immutable; each call records its own activations in its own dispose scope.
 /// </para>
 /// </summary>
-public sealed class ExplanationModel : IDisposable
+public sealed class ExplanationModel : IDisposable, IAttributionModel
 {
     private readonly OnnxModel _model;
     private readonly ConcurrentDictionary<int, Lazy<GraphPlan>> _plans = new();
@@ -218,15 +218,18 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>Every requested method's map for one (image, class).</summary>
-    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods) =>
-        Explain([chw], [[classIndex]], methods)[0][0];
+    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods, IProgress<ExplainProgress>? progress = null) =>
+        Explain([chw], [[classIndex]], methods, progress)[0][0];
 
     /// <summary>
     /// Maps for several images and classes: one batched forward pass, then per class round one
     /// normal backward pass (all CAM maps and the gradient) and one guided and one deconvolution
-    /// pass when a method needs them. Result [i][j] is image i's bundle for classes[i][j].
+    /// pass when a method needs them. Pixel attributions (<see cref="MethodSpec.IsPixelAttribution"/>)
+    /// run their own batched passes per (image, class) and report them to <paramref name="progress"/>.
+    /// Result [i][j] is image i's bundle for classes[i][j].
     /// </summary>
-    public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods)
+    public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods,
+        IProgress<ExplainProgress>? progress = null)
     {
         int n = CheckBatch(images);
         if (classes.Count != n) throw new ExplanationException($"{classes.Count} class lists for {n} images");
@@ -234,7 +237,7 @@ public sealed class ExplanationModel : IDisposable
             if (c < 0 || c >= ClassCount) throw new ExplanationException($"class index {c} is out of range (the model has {ClassCount} classes, 0..{ClassCount - 1})");
         if (methods.Count == 0) throw new ExplanationException("no methods requested");
         if (n > 1 && _singleImageBatches)
-            return images.Select((image, i) => Explain([image], [classes[i]], methods)[0]).ToArray();
+            return images.Select((image, i) => Explain([image], [classes[i]], methods, progress)[0]).ToArray();
 
         var plan = Plan(n);
         using var scope = torch.NewDisposeScope();
@@ -303,6 +306,9 @@ public sealed class ExplanationModel : IDisposable
                     int[] shape = [Channels, InputHeight, InputWidth];
                     switch (m.Method)
                     {
+                        case var _ when m.IsPixelAttribution:
+                            (data, shape) = Attribute(m, batch.AsSpan(i * inputLength, inputLength).ToArray(), c, progress);
+                            break;
                         case ExplanationMethod.Gradient: data = Pixel(gradient!); break;
                         case ExplanationMethod.GuidedBackprop: data = Pixel(guided!); break;
                         case ExplanationMethod.Deconvolution: data = Pixel(deconv!); break;
@@ -317,6 +323,55 @@ public sealed class ExplanationModel : IDisposable
             }
         }
         return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
+    }
+
+    /// <summary>One pixel attribution's map of one image and class, reporting each chunk of model evaluations.</summary>
+    private (float[] Data, int[] Shape) Attribute(MethodSpec method, float[] chw, int classIndex, IProgress<ExplainProgress>? progress)
+    {
+        using var scope = torch.NewDisposeScope();
+        var attribution = MethodRegistry.Get(method.Method).Attribution!(method);
+        Action<int, int>? report = progress is null ? null : (done, total) => progress.Report(new ExplainProgress(method.Name, classIndex, done, total));
+        var map = attribution.Attribute(this, torch.tensor(chw, [Channels, InputHeight, InputWidth]), classIndex, report);
+        return (ToArray(map), map.shape.Select(d => (int)d).ToArray());
+    }
+
+    TorchTensor IAttributionModel.Logits(TorchTensor inputs, int batchSize, Action<int>? done)
+    {
+        using var noGrad = torch.no_grad();
+        return Chunked(inputs, batchSize, done, chunk =>
+        {
+            var plan = Plan((int)chunk.shape[0]);
+            return plan.Forward(chunk, recording: false).Values[plan.OutputSlot]!;
+        });
+    }
+
+    TorchTensor IAttributionModel.InputGradients(TorchTensor inputs, int classIndex, int batchSize, Action<int>? done) =>
+        Chunked(inputs, batchSize, done, chunk =>
+        {
+            int n = (int)chunk.shape[0];
+            var plan = Plan(n);
+            var input = chunk.detach().clone().requires_grad_(true);
+            var state = plan.Forward(input, recording: true);
+            var seed = Seed(plan, n, Enumerable.Repeat<IReadOnlyList<int>>([classIndex], n).ToArray(), 0);
+            return Gradients(state, ReluBackwardMode.Normal, state.Values[plan.OutputSlot]!, seed, [input])[0];
+        });
+
+    /// <summary>
+    /// <paramref name="run"/> on consecutive chunks of at most <paramref name="batchSize"/> rows (one
+    /// for a fixed-batch model), each in its own dispose scope, the results concatenated in the caller's.
+    /// </summary>
+    private TorchTensor Chunked(TorchTensor inputs, int batchSize, Action<int>? done, Func<TorchTensor, TorchTensor> run)
+    {
+        int n = (int)inputs.shape[0], size = _singleImageBatches ? 1 : Math.Max(1, batchSize);
+        var parts = new List<TorchTensor>();
+        for (int start = 0; start < n; start += size)
+        {
+            using var scope = torch.NewDisposeScope();
+            var chunk = inputs.narrow(0, start, Math.Min(size, n - start)).contiguous();
+            parts.Add(run(chunk).detach().clone().MoveToOuterDisposeScope());
+            done?.Invoke(start + (int)chunk.shape[0]);
+        }
+        return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
     }
 
     /// <summary>

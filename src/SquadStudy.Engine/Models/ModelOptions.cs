@@ -28,7 +28,8 @@ public sealed record Prediction(int ClassIndex, float Logit, float Probability);
 
 /// <summary>
 /// One raw map: <see cref="Shape"/> is h×w for CAM methods (target-layer resolution, after the
-/// ReLU) and 3×H×W for gradient, deconv, guidedbp and the guided-X / deconv-X products.
+/// ReLU), 3×H×W for gradient, deconv, guidedbp, the guided-X / deconv-X products, integrated-gradients
+/// and smoothgrad, and H×W (input resolution) for occlusion and rise.
 /// </summary>
 public sealed record ExplanationMap(string Method, int ClassIndex, int[] Shape, float[] Data);
 
@@ -37,3 +38,9 @@ public sealed record ExplanationBundle(int ClassIndex, float[] Logits, IReadOnly
 {
     public ExplanationMap this[string method] => Maps[method];
 }
+
+/// <summary>
+/// Progress of a slow method inside <c>Explain</c>: <paramref name="Done"/> of <paramref name="Total"/>
+/// model evaluations (path points, noisy copies, occluded or masked inputs) for one class.
+/// </summary>
+public sealed record ExplainProgress(string Method, int ClassIndex, int Done, int Total);
