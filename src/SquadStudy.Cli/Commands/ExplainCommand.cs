@@ -53,6 +53,8 @@ internal static class ExplainCommand
         var targets = ParseTargets(targetList, images.Length, model.ClassCount);
         Directory.CreateDirectory(outDir);
 
+        // integrated-gradients, smoothgrad, occlusion and rise run many model evaluations per map.
+        var progress = methods.Any(m => m.IsPixelAttribution) ? new ProgressLines(context.Error) : null;
         int written = 0;
         for (int start = 0; start < images.Length; start += BatchSize)
         {
@@ -66,7 +68,7 @@ internal static class ExplainCommand
                 for (int i = 0; i < classes.Length; i++)
                     classes[i] ??= [ExplanationModel.ToPredictions(logits[i], 1)[0].ClassIndex];
             }
-            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods);
+            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods, progress);
             for (int i = 0; i < paths.Length; i++)
             {
                 var resized = Resize.Bilinear(decoded[i], model.InputWidth, model.InputHeight);
@@ -84,6 +86,23 @@ internal static class ExplainCommand
         return ExitCodes.Ok;
     }
 
+
+    /// <summary>
+    /// The progress of a slow method on stderr: a line "&lt;method&gt; class &lt;c&gt;: done/total model
+    /// evaluations" at every further tenth of one map and at its end (reported on the calling thread).
+    /// </summary>
+    private sealed class ProgressLines(TextWriter error) : IProgress<ExplainProgress>
+    {
+        private int _tenth = -1;
+
+        public void Report(ExplainProgress value)
+        {
+            int tenth = (int)(10L * value.Done / Math.Max(1, value.Total));
+            if (value.Done < value.Total && tenth <= _tenth) return;
+            _tenth = value.Done >= value.Total ? -1 : tenth;
+            error.WriteLine($"{value.Method} class {value.ClassIndex}: {value.Done}/{value.Total} model evaluations");
+        }
+    }
 
     /// <summary>
     /// Per image: null for top1, else its class list. One value applies to all images; as many values as
