@@ -74,8 +74,9 @@ public class AttributionTests(ITestOutputHelper output)
             var map = model.Explain(input, c, [spec])[method];
             map.Shape.ShouldBe(shape, $"{method}.{c} shape");
             double err = Numeric.MaxAbsDifference(map.Data, reference);
-            output.WriteLine($"{fixture} {method} {p} class {c}: max abs error {err:G3}, range {reference.Max() - reference.Min():G3}");
-            Numeric.ShouldMatchMap(map.Data, reference, $"{fixture} {method}.{c} {p}");
+            string parameters = JsonSerializer.Serialize(p);
+            output.WriteLine($"{fixture} {method} {parameters} class {c}: max abs error {err:G3}, range {reference.Max() - reference.Min():G3}");
+            Numeric.ShouldMatchMap(map.Data, reference, $"{fixture} {method}.{c} {parameters}");
         }
     }
 
