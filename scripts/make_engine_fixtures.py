@@ -1102,6 +1102,148 @@ def describe_family(manifest, spec, opset, relu_count):
 
 
 # --------------------------------------------------------------------------------------------
+# Attribution and perturbation references (Integrated Gradients, SmoothGrad, Occlusion, RISE),
+# plain PyTorch loops over the committed ONNX export of the data opset, run by the interpreter
+# above with autograd: the engine and the reference see the very same weights even where a
+# retrained model would differ in the last bits on another CPU. Only the four CNNs carry them.
+# --------------------------------------------------------------------------------------------
+ATTRIBUTION_SEED_OFFSET = 500
+IG_STEPS = 32
+OCCLUSION = {"window": 7, "stride": 3, "baseline": -0.5}
+RISE = {"masks": 64, "grid": 4, "p": 0.5}
+# The engine's default normalisation for 3-channel models (ModelOptions.ImageNetMean/Std).
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def onnx_logits(proto, x):
+    return run_onnx(proto, x)[0][0]
+
+
+def onnx_input_grad(proto, x, cls):
+    x = x.clone().requires_grad_(True)
+    onnx_logits(proto, x)[cls].backward()
+    return x.grad.detach()
+
+
+def integrated_gradients(proto, x, cls, baseline, steps):
+    """Sundararajan et al. 2017, Eq. 1, trapezoid rule on `steps` intervals: alpha_k = k/m,
+    weights 1/(2m) at both ends and 1/m between; float64 sum of float32 gradients."""
+    total = torch.zeros(x.shape[1:], dtype=torch.float64)
+    for k in range(steps + 1):
+        weight = (0.5 if k in (0, steps) else 1.0) / steps
+        point = baseline + (k / steps) * (x - baseline)
+        total += weight * onnx_input_grad(proto, point, cls)[0].double()
+    return ((x - baseline)[0].double() * total).numpy()
+
+
+def smoothgrad(proto, x, cls, noise):
+    """Smilkov et al. 2017, Eq. 1: the mean input gradient over the copies x + noise[i]."""
+    grads = [onnx_input_grad(proto, x + torch.from_numpy(noise[i])[None], cls)[0].double() for i in range(noise.shape[0])]
+    return torch.stack(grads).mean(0).numpy()
+
+
+def occlusion(proto, x, cls, window, stride, baseline):
+    """Captum's Occlusion with sliding_window_shapes (3, k, k), strides (3, s, s), a scalar baseline:
+    floor((H - k)/s) + 1 windows per axis; per pixel the mean over the windows covering it of
+    y_c(x) - y_c(occluded), 0 where none covers it. H x W (the same for every channel)."""
+    h, w = x.shape[2:]
+    with torch.no_grad():
+        clean = float(onnx_logits(proto, x)[cls])
+        total = np.zeros((h, w))
+        count = np.zeros((h, w))
+        for top in range(0, h - window + 1, stride):
+            for left in range(0, w - window + 1, stride):
+                xo = x.clone()
+                xo[:, :, top:top + window, left:left + window] = baseline
+                total[top:top + window, left:left + window] += clean - float(onnx_logits(proto, xo)[cls])
+                count[top:top + window, left:left + window] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
+def rise_masks(grids, shifts, hw):
+    """Petsiuk et al. 2018, section 3.2: each s x s grid upsampled bilinearly (align_corners=False)
+    to (s+1)*ceil(H/s) x (s+1)*ceil(W/s) and cropped to H x W at its shift (dy, dx)."""
+    (h, w), s = hw, grids.shape[1]
+    ch, cw = -(-h // s), -(-w // s)
+    up = F.interpolate(torch.from_numpy(grids)[:, None], size=((s + 1) * ch, (s + 1) * cw),
+                       mode="bilinear", align_corners=False)[:, 0]
+    return torch.stack([up[i, dy:dy + h, dx:dx + w] for i, (dy, dx) in enumerate(shifts.astype(np.int64))])
+
+
+def rise(proto, x, cls, masks, p):
+    """Petsiuk et al. 2018, Eq. 6: sum_i P_c(x * M_i) M_i / (N p), P_c the softmax probability."""
+    total = torch.zeros(masks.shape[1:], dtype=torch.float64)
+    with torch.no_grad():
+        for m in masks:
+            prob = torch.softmax(onnx_logits(proto, x * m[None, None]).double(), 0)[cls]
+            total += prob * m.double()
+    return (total / (masks.shape[0] * p)).numpy()
+
+
+def make_attributions(name, seed, out_root):
+    """Writes the four methods' reference maps into <name>_op13/ and lists them in every opset's manifest."""
+    spec = MODELS[name]
+    data_dir_name = f"{name}_op{DATA_OPSET}"
+    data_dir = os.path.join(out_root, data_dir_name)
+    with open(os.path.join(data_dir, "manifest.json")) as f:
+        classes = json.load(f)["classes"]
+    proto = onnx.load(os.path.join(data_dir, "model.onnx"))
+    x = torch.from_numpy(np.load(os.path.join(data_dir, "input.npy")))
+    noise = np.load(os.path.join(data_dir, "noise.npy"))
+    rng = np.random.default_rng(seed * 1000 + ATTRIBUTION_SEED_OFFSET + sorted(MODELS).index(name))
+    s = RISE["grid"]
+    grids = (rng.random((RISE["masks"], s, s)) < RISE["p"]).astype(np.float32)
+    h, w = spec.input_hw
+    shifts = np.stack([rng.integers(0, -(-h // s), RISE["masks"]), rng.integers(0, -(-w // s), RISE["masks"])], 1)
+    save_npy(os.path.join(data_dir, "rise_grids.npy"), grids)
+    save_npy(os.path.join(data_dir, "rise_shifts.npy"), shifts)
+    masks = rise_masks(grids, shifts, spec.input_hw)
+    black = torch.tensor([(-m / sd) for m, sd in zip(IMAGENET_MEAN, IMAGENET_STD)]).reshape(1, 3, 1, 1).expand_as(x)
+    runs = [
+        ("integrated-gradients", {"steps": IG_STEPS, "baseline": "zero"},
+         lambda c: integrated_gradients(proto, x, c, torch.zeros_like(x), IG_STEPS)),
+        ("integrated-gradients", {"steps": IG_STEPS, "baseline": "black"},
+         lambda c: integrated_gradients(proto, x, c, black, IG_STEPS)),
+        ("smoothgrad", {"n": int(noise.shape[0]), "noise": "noise.npy"}, lambda c: smoothgrad(proto, x, c, noise)),
+        ("occlusion", dict(OCCLUSION), lambda c: occlusion(proto, x, c, **OCCLUSION)),
+        ("rise", dict(RISE, grids="rise_grids.npy", shifts="rise_shifts.npy"), lambda c: rise(proto, x, c, masks, RISE["p"])),
+    ]
+    entries = []
+    for method, params, run in runs:
+        for c in classes:
+            arr = run(c)
+            variant = f".{params['baseline']}" if method == "integrated-gradients" else ""
+            fname = f"{method}{variant}.{c}.npy"
+            save_npy(os.path.join(data_dir, "maps", fname), arr)
+            entries.append({"method": method, "class": c, "params": params, "shape": list(arr.shape),
+                            "file": f"maps/{fname}", "max": float(arr.max()), "min": float(arr.min())})
+    logit_x = {c: float(onnx_logits(proto, x)[c]) for c in classes}
+    for opset in OPSETS:
+        folder = os.path.join(out_root, f"{name}_op{opset}")
+        path = os.path.join(folder, "manifest.json")
+        with open(path) as f:
+            manifest = json.load(f)
+        rel = manifest["data_dir"]
+        manifest["attributions"] = {
+            "note": ("plain PyTorch loops on the data opset's ONNX export (the script's interpreter): "
+                     "integrated-gradients by the trapezoid rule on `steps` intervals from the baseline "
+                     "(zero, or black = -mean/std per channel); smoothgrad on noise.npy; occlusion as "
+                     "Captum's with a 3 x window x window patch; rise with the written grids and shifts "
+                     "and the softmax probability. Files and grids/shifts paths are relative to the data dir"),
+            "rise_grids": f"{rel}/rise_grids.npy",
+            "rise_shifts": f"{rel}/rise_shifts.npy",
+            "smoothgrad_noise": f"{rel}/noise.npy",
+            "logits": {str(c): v for c, v in logit_x.items()},
+            "maps": [dict(e, file=f"{rel}/{e['file']}") for e in entries],
+        }
+        with open(path, "w") as f:
+            json.dump(manifest, f, indent=1)
+            f.write("\n")
+    print(f"{name}: attribution references for classes {classes}")
+
+
+# --------------------------------------------------------------------------------------------
 # Malformed ONNX files: each should be rejected with a clear error, never a crash or OOM.
 # --------------------------------------------------------------------------------------------
 def _tiny_conv_model(opset=13, elem_type=onnx.TensorProto.FLOAT):
@@ -1205,15 +1347,23 @@ def main():
                                                    "..", "tests", "fixtures", "engine"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--models", nargs="*", default=list(MODELS) + list(FAMILIES), choices=list(MODELS) + list(FAMILIES))
+    ap.add_argument("--attributions-only", action="store_true",
+                    help="only (re)write the attribution references of the four CNNs from their committed exports")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     out = os.path.normpath(args.out)
+    if args.attributions_only:
+        for name in (m for m in args.models if m in MODELS):
+            make_attributions(name, args.seed, out)
+        return
     for name in args.models:
         folder = out if name in MODELS else os.path.join(out, FAMILY_DIR)
         for opset in OPSETS:
             shutil.rmtree(os.path.join(folder, f"{name}_op{opset}"), ignore_errors=True)
         make_model(name, args.seed, out)
+        if name in MODELS:
+            make_attributions(name, args.seed, out)
     make_malformed(out)
 
 

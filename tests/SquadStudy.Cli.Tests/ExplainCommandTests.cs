@@ -33,6 +33,33 @@ public class ExplainCommandTests : CliTestBase
     }
 
     [Fact]
+    public void Explain_PixelAttributions_WriteTheirMaps_AndReportProgressOnStderr()
+    {
+        string image = Image("cat.png");
+        string outDir = Path.Combine(Temp, "out");
+        var result = Run("explain", "--model", ResnetModel, "--image", image, "--method", "occlusion,integrated-gradients",
+            "--target", "4", "--out", outDir, "--raw");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        // Defaults: 3×4 positions of a 16-pixel window at stride 8 plus the clean input; 50 steps, 51 points.
+        result.ErrorLines.ShouldContain("cat.png occlusion class 4: 13/13 model evaluations");
+        result.ErrorLines.ShouldContain("cat.png integrated-gradients class 4: 51/51 model evaluations");
+        result.ErrorLines.ShouldAllBe(l => l.StartsWith("cat.png ") && l.EndsWith(" model evaluations"));
+        foreach (var m in new[] { "occlusion", "integrated-gradients" })
+        {
+            var png = ImageDecoder.DecodeFile(Path.Combine(outDir, $"cat.{m}.4.png"));
+            (png.Width, png.Height).ShouldBe((40, 32));
+        }
+        var (occlusion, shape) = Npy.ReadFile(Path.Combine(outDir, "cat.occlusion.4.npy"));
+        shape.ShouldBe([32, 40]);
+        Npy.ReadFile(Path.Combine(outDir, "cat.integrated-gradients.4.npy")).Shape.ShouldBe([3, 32, 40]);
+
+        using var model = ExplanationModel.Load(ResnetModel);
+        var input = Preprocessing.ToTensor(ImageDecoder.DecodeFile(image), new PreprocessOptions(40, 32));
+        occlusion.ShouldBe(model.Explain(input, 4, [MethodSpec.Parse("occlusion")])["occlusion"].Data);
+    }
+
+    [Fact]
     public void Explain_Top1AndPerImageTargets_NameFilesByClass()
     {
         string a = Image("a.png", seed: 1), b = Image("b.png", seed: 2);
@@ -74,9 +101,9 @@ public class ExplainCommandTests : CliTestBase
             "--target", "4", "--out", outDir, "--raw");
 
         result.ExitCode.ShouldBe(0, result.Error);
-        result.ErrorLines.ShouldContain("cat.png scorecam class 4: 32/32 forward passes");
-        result.ErrorLines.ShouldContain("cat.png ablationcam class 4: 32/32 forward passes");
-        result.ErrorLines.ShouldAllBe(l => l.StartsWith("cat.png ") && l.EndsWith(" forward passes"));
+        result.ErrorLines.ShouldContain("cat.png scorecam class 4: 32/32 model evaluations");
+        result.ErrorLines.ShouldContain("cat.png ablationcam class 4: 32/32 model evaluations");
+        result.ErrorLines.ShouldAllBe(l => l.StartsWith("cat.png ") && l.EndsWith(" model evaluations"));
         Npy.ReadFile(Path.Combine(outDir, "cat.scorecam.4.npy")).Shape.ShouldBe([4, 5]);
         Npy.ReadFile(Path.Combine(outDir, "cat.guided-scorecam.4.npy")).Shape.ShouldBe([3, 32, 40]);
         File.Exists(Path.Combine(outDir, "cat.ablationcam.4.png")).ShouldBeTrue();

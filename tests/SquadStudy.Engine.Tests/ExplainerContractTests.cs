@@ -21,13 +21,21 @@ public class ExplainerContractTests
     public void EveryMethod_HasItsShape_IsFinite_AndDeterministic(string name)
     {
         var (model, input) = Resnet.Value;
-        var spec = MethodSpec.Parse(name) with { Smooth = new SmoothOptions(Samples: 3, Seed: 7) };
+        var spec = MethodSpec.Parse(name) with
+        {
+            Smooth = new SmoothOptions(Samples: 3, Seed: 7),
+            IntegratedGradients = new IntegratedGradientsOptions(Steps: 8),
+            SmoothGrad = new SmoothGradOptions(Samples: 3, Seed: 7),
+            Rise = new RiseOptions(Masks: 50, Seed: 7),
+        };
         var first = model.Explain(input, 2, [spec])[name];
         var second = model.Explain(input, 2, [spec])[name];
 
         int[] expectedShape = spec.IsCamFamily && spec.Guidance == PixelGuidance.None
             ? model.TargetShape[1..]
-            : [model.Channels, model.InputHeight, model.InputWidth];
+            : spec.Method is ExplanationMethod.Occlusion or ExplanationMethod.Rise
+                ? [model.InputHeight, model.InputWidth]
+                : [model.Channels, model.InputHeight, model.InputWidth];
         first.Shape.ShouldBe(expectedShape);
         first.Data.Length.ShouldBe(ShapeUtil.Size(expectedShape));
         first.Data.ShouldAllBe(v => float.IsFinite(v));
@@ -92,7 +100,7 @@ public class ExplainerContractTests
     {
         // resnetlike_op17 has a dynamic batch: 32 channels are 2 batches of 16 masked inputs, 1 of 32 ablated copies.
         var (model, input) = Resnet.Value;
-        var reports = new List<ForwardPassProgress>();
+        var reports = new List<ExplainProgress>();
         var progress = new ListProgress(reports);
         model.Explain(input, 3, [MethodSpec.Parse("gradcam"), MethodSpec.Parse("guidedbp"), MethodSpec.Parse("eigencam")], progress);
         reports.ShouldBeEmpty();
@@ -120,7 +128,7 @@ public class ExplainerContractTests
         // resnetlike_op13 declares a batch of 1: images run one by one, and so do the 32 ablated copies.
         using var model = ExplanationModel.Load(FixturePaths.Engine("resnetlike_op13", "model.onnx"));
         var input = Resnet.Value.Input;
-        var reports = new List<ForwardPassProgress>();
+        var reports = new List<ExplainProgress>();
         model.Explain([input, input], [[3], [5]], [MethodSpec.Parse("ablationcam")], new ListProgress(reports));
         reports.Count.ShouldBe(64);
         reports.Take(32).ShouldAllBe(r => r.Image == 0 && r.ClassIndex == 3);
@@ -128,9 +136,9 @@ public class ExplainerContractTests
         reports.Select(r => r.Done).ShouldBe(Enumerable.Range(1, 32).Concat(Enumerable.Range(1, 32)));
     }
 
-    private sealed class ListProgress(List<ForwardPassProgress> reports) : IProgress<ForwardPassProgress>
+    private sealed class ListProgress(List<ExplainProgress> reports) : IProgress<ExplainProgress>
     {
-        public void Report(ForwardPassProgress value) => reports.Add(value);
+        public void Report(ExplainProgress value) => reports.Add(value);
     }
 
     [Fact]

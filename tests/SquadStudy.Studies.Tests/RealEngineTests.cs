@@ -85,6 +85,17 @@ public sealed class RealEngineTests
     }
 
     [Fact]
+    public void Load_PackNamingTheAttributionMethods_Validates()
+    {
+        using var files = new RealEnginePack("\"integrated-gradients\", \"smoothgrad\", \"occlusion\", \"rise\"");
+
+        using var pack = StudyPack.Load(files.Root, _engine);
+
+        _engine.IsKnownMethod("integrated-gradients").ShouldBeTrue();
+        _engine.IsKnownMethod("guided-integrated-gradients").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Precompute_StoresDecodablePngsTheSizeOfTheImageWithMetrics()
     {
         using var files = new RealEnginePack();

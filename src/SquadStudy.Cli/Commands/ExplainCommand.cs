@@ -10,8 +10,8 @@ namespace SquadStudy.Cli.Commands;
 
 /// <summary>
 /// <c>squadstudy explain --model M.onnx --image IMG [...] --method LIST --target LIST [--layer NAME] --out DIR [--raw]</c>:
-/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png and, with --raw, the raw map as .npy. The forward-only
-/// methods (scorecam, ablationcam) report their forward passes on stderr.
+/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png and, with --raw, the raw map as .npy. The slow methods
+/// (scorecam, ablationcam and the pixel attributions) report their model evaluations on stderr.
 /// </summary>
 internal static class ExplainCommand
 {
@@ -67,8 +67,7 @@ internal static class ExplainCommand
                 for (int i = 0; i < classes.Length; i++)
                     classes[i] ??= [ExplanationModel.ToPredictions(logits[i], 1)[0].ClassIndex];
             }
-            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods,
-                new ForwardPassReport(context.Error, paths));
+            var bundles = model.Explain(tensors, classes.Select(c => (IReadOnlyList<int>)c!).ToArray(), methods, new ProgressLines(context.Error, paths));
             for (int i = 0; i < paths.Length; i++)
             {
                 var resized = Resize.Bilinear(decoded[i], model.InputWidth, model.InputHeight);
@@ -87,20 +86,21 @@ internal static class ExplainCommand
     }
 
     /// <summary>
-    /// A forward-only method's progress as lines on stderr, "a.png scorecam class 3: 16/32 forward
-    /// passes", at each quarter of an (image, class) and at its end. Synchronous, unlike
-    /// <see cref="Progress{T}"/>, so the lines come in order and before the result.
+    /// A slow method's progress as lines on stderr, "a.png scorecam class 3: 16/32 model evaluations"
+    /// (Score-CAM's and Ablation-CAM's forward passes; the pixel attributions' path points, noisy
+    /// copies, occluded or masked inputs), at every further tenth of an (image, class) and at its end.
+    /// Synchronous, unlike <see cref="Progress{T}"/>, so the lines come in order and before the result.
     /// </summary>
-    private sealed class ForwardPassReport(TextWriter error, string[] paths) : IProgress<ForwardPassProgress>
+    private sealed class ProgressLines(TextWriter error, string[] paths) : IProgress<ExplainProgress>
     {
-        private int _lastQuarter = -1;
+        private int _tenth = -1;
 
-        public void Report(ForwardPassProgress p)
+        public void Report(ExplainProgress value)
         {
-            int quarter = 4 * p.Done / Math.Max(1, p.Total);
-            if (p.Done != p.Total && quarter == _lastQuarter) return;
-            _lastQuarter = p.Done == p.Total ? -1 : quarter;
-            error.WriteLine($"{Path.GetFileName(paths[p.Image])} {p.Method} class {p.ClassIndex}: {p.Done}/{p.Total} forward passes");
+            int tenth = (int)(10L * value.Done / Math.Max(1, value.Total));
+            if (value.Done < value.Total && tenth <= _tenth) return;
+            _tenth = value.Done >= value.Total ? -1 : tenth;
+            error.WriteLine($"{Path.GetFileName(paths[value.Image])} {value.Method} class {value.ClassIndex}: {value.Done}/{value.Total} model evaluations");
         }
     }
 

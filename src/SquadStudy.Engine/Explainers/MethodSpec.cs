@@ -26,6 +26,18 @@ public enum ExplanationMethod
     EigenCam,
     ScoreCam,
     AblationCam,
+
+    /// <summary>Path integral of the input gradient from a baseline (Sundararajan et al. 2017).</summary>
+    IntegratedGradients,
+
+    /// <summary>Input gradient averaged over noisy copies (Smilkov et al. 2017).</summary>
+    SmoothGrad,
+
+    /// <summary>Drop of the class score when a sliding window is occluded (Zeiler &amp; Fergus 2014).</summary>
+    Occlusion,
+
+    /// <summary>Class probability under random masks, averaged per pixel (Petsiuk et al. 2018).</summary>
+    Rise,
 }
 
 /// <summary>For a CAM method X: none (X itself), Guided X or Deconv X.</summary>
@@ -120,6 +132,18 @@ public sealed record MethodSpec(ExplanationMethod Method, PixelGuidance Guidance
 
     public SmoothOptions Smooth { get; init; } = new();
 
+    /// <summary>Options of <c>integrated-gradients</c>, <c>smoothgrad</c>, <c>occlusion</c> and <c>rise</c>.</summary>
+    public IntegratedGradientsOptions IntegratedGradients { get; init; } = new();
+
+    public SmoothGradOptions SmoothGrad { get; init; } = new();
+
+    public OcclusionOptions Occlusion { get; init; } = new();
+
+    public RiseOptions Rise { get; init; } = new();
+
+    /// <summary>A pixel-space method computed from many model evaluations (<see cref="PixelAttribution"/>).</summary>
+    public bool IsPixelAttribution => MethodRegistry.Get(Method).Attribution is not null;
+
     private static IReadOnlyList<MethodRegistry.Entry> BaseNames => MethodRegistry.Entries;
 
     /// <summary>A class-activation method (an explainer computes its channel weights).</summary>
@@ -165,7 +189,8 @@ public sealed record MethodSpec(ExplanationMethod Method, PixelGuidance Guidance
 /// </summary>
 public static class MethodRegistry
 {
-    public sealed record Entry(string Name, ExplanationMethod Method, Func<CamExplainer>? Explainer);
+    /// <summary>A method's name, member and either its CAM explainer or its pixel attribution (made from the spec's options).</summary>
+    public sealed record Entry(string Name, ExplanationMethod Method, Func<CamExplainer>? Explainer, Func<MethodSpec, PixelAttribution>? Attribution = null);
 
     public static IReadOnlyList<Entry> Entries { get; } =
     [
@@ -184,6 +209,10 @@ public static class MethodRegistry
         new("eigencam", ExplanationMethod.EigenCam, () => new EigenCam()),
         new("scorecam", ExplanationMethod.ScoreCam, () => new ScoreCam()),
         new("ablationcam", ExplanationMethod.AblationCam, () => new AblationCam()),
+        new("integrated-gradients", ExplanationMethod.IntegratedGradients, null, s => new IntegratedGradients(s.IntegratedGradients)),
+        new("smoothgrad", ExplanationMethod.SmoothGrad, null, s => new SmoothGrad(s.SmoothGrad)),
+        new("occlusion", ExplanationMethod.Occlusion, null, s => new Occlusion(s.Occlusion)),
+        new("rise", ExplanationMethod.Rise, null, s => new Rise(s.Rise)),
     ];
 
     public static Entry Get(ExplanationMethod method) =>

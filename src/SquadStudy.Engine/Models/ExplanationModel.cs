@@ -19,7 +19,7 @@ namespace SquadStudy.Engine.Models;
 /// loaded graph is immutable; each call records its own activations in its own dispose scope.
 /// </para>
 /// </summary>
-public sealed class ExplanationModel : IDisposable
+public sealed class ExplanationModel : IDisposable, IAttributionModel
 {
     private readonly OnnxModel _model;
     private readonly ConcurrentDictionary<int, Lazy<GraphPlan>> _plans = new();
@@ -218,7 +218,7 @@ public sealed class ExplanationModel : IDisposable
     }
 
     /// <summary>Every requested method's map for one (image, class).</summary>
-    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods, IProgress<ForwardPassProgress>? progress = null) =>
+    public ExplanationBundle Explain(float[] chw, int classIndex, IReadOnlyList<MethodSpec> methods, IProgress<ExplainProgress>? progress = null) =>
         Explain([chw], [[classIndex]], methods, progress)[0][0];
 
     /// <summary>
@@ -226,10 +226,11 @@ public sealed class ExplanationModel : IDisposable
     /// normal backward pass (all CAM maps and the gradient) and one guided and one deconvolution
     /// pass when a method needs them. Result [i][j] is image i's bundle for classes[i][j]. The
     /// forward-only methods (Score-CAM, Ablation-CAM) add their batches of masked or ablated forward
-    /// passes per (image, class) and report them to <paramref name="progress"/>.
+    /// passes per (image, class), and pixel attributions (<see cref="MethodSpec.IsPixelAttribution"/>)
+    /// their own batched passes; both report them to <paramref name="progress"/>.
     /// </summary>
     public ExplanationBundle[][] Explain(IReadOnlyList<float[]> images, IReadOnlyList<IReadOnlyList<int>> classes, IReadOnlyList<MethodSpec> methods,
-        IProgress<ForwardPassProgress>? progress = null)
+        IProgress<ExplainProgress>? progress = null)
     {
         int n = CheckBatch(images);
         if (classes.Count != n) throw new ExplanationException($"{classes.Count} class lists for {n} images");
@@ -310,6 +311,9 @@ public sealed class ExplanationModel : IDisposable
                     int[] shape = [Channels, InputHeight, InputWidth];
                     switch (m.Method)
                     {
+                        case var _ when m.IsPixelAttribution:
+                            (data, shape) = Attribute(m, batch.AsSpan(i * inputLength, inputLength).ToArray(), i, c, progress);
+                            break;
                         case ExplanationMethod.Gradient: data = Pixel(gradient!); break;
                         case ExplanationMethod.GuidedBackprop: data = Pixel(guided!); break;
                         case ExplanationMethod.Deconvolution: data = Pixel(deconv!); break;
@@ -324,6 +328,55 @@ public sealed class ExplanationModel : IDisposable
             }
         }
         return maps.Select((perImage, i) => perImage.Select((d, j) => new ExplanationBundle(classes[i][j], logits[i], d)).ToArray()).ToArray();
+    }
+
+    /// <summary>One pixel attribution's map of one image and class, reporting each chunk of model evaluations.</summary>
+    private (float[] Data, int[] Shape) Attribute(MethodSpec method, float[] chw, int imageIndex, int classIndex, IProgress<ExplainProgress>? progress)
+    {
+        using var scope = torch.NewDisposeScope();
+        var attribution = MethodRegistry.Get(method.Method).Attribution!(method);
+        Action<int, int>? report = progress is null ? null : (done, total) => progress.Report(new ExplainProgress(method.Name, imageIndex, classIndex, done, total));
+        var map = attribution.Attribute(this, torch.tensor(chw, [Channels, InputHeight, InputWidth]), classIndex, report);
+        return (ToArray(map), map.shape.Select(d => (int)d).ToArray());
+    }
+
+    TorchTensor IAttributionModel.Logits(TorchTensor inputs, int batchSize, Action<int>? done)
+    {
+        using var noGrad = torch.no_grad();
+        return Chunked(inputs, batchSize, done, chunk =>
+        {
+            var plan = Plan((int)chunk.shape[0]);
+            return plan.Forward(chunk, recording: false).Values[plan.OutputSlot]!;
+        });
+    }
+
+    TorchTensor IAttributionModel.InputGradients(TorchTensor inputs, int classIndex, int batchSize, Action<int>? done) =>
+        Chunked(inputs, batchSize, done, chunk =>
+        {
+            int n = (int)chunk.shape[0];
+            var plan = Plan(n);
+            var input = chunk.detach().clone().requires_grad_(true);
+            var state = plan.Forward(input, recording: true);
+            var seed = Seed(plan, n, Enumerable.Repeat<IReadOnlyList<int>>([classIndex], n).ToArray(), 0);
+            return Gradients(state, ReluBackwardMode.Normal, state.Values[plan.OutputSlot]!, seed, [input])[0];
+        });
+
+    /// <summary>
+    /// <paramref name="run"/> on consecutive chunks of at most <paramref name="batchSize"/> rows (one
+    /// for a fixed-batch model), each in its own dispose scope, the results concatenated in the caller's.
+    /// </summary>
+    private TorchTensor Chunked(TorchTensor inputs, int batchSize, Action<int>? done, Func<TorchTensor, TorchTensor> run)
+    {
+        int n = (int)inputs.shape[0], size = _singleImageBatches ? 1 : Math.Max(1, batchSize);
+        var parts = new List<TorchTensor>();
+        for (int start = 0; start < n; start += size)
+        {
+            using var scope = torch.NewDisposeScope();
+            var chunk = inputs.narrow(0, start, Math.Min(size, n - start)).contiguous();
+            parts.Add(run(chunk).detach().clone().MoveToOuterDisposeScope());
+            done?.Invoke(start + (int)chunk.shape[0]);
+        }
+        return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
     }
 
     /// <summary>
@@ -377,9 +430,9 @@ public sealed class ExplanationModel : IDisposable
         return t.masked_fill(mask.reshape(shape), 0f);
     }
 
-    /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ForwardPassProgress}?)"/> call.</summary>
+    /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ExplainProgress}?)"/> call.</summary>
     private sealed class CamForward(ExplanationModel model, float[] image, int imageIndex, int classIndex, string method,
-        IProgress<ForwardPassProgress>? progress) : ICamForward
+        IProgress<ExplainProgress>? progress) : ICamForward
     {
         private float? _score;
 
@@ -407,13 +460,13 @@ public sealed class ExplanationModel : IDisposable
             return model.VariantScores(model.TargetShape[0], batchSize, classIndex, (_, n) => x.repeat(n, 1, 1, 1), ablate: true, Report(model.TargetShape[0]));
         }
 
-        private Action<int> Report(int total) => done => progress?.Report(new ForwardPassProgress(method, imageIndex, classIndex, done, total));
+        private Action<int> Report(int total) => done => progress?.Report(new ExplainProgress(method, imageIndex, classIndex, done, total));
     }
 
     /// <summary>Reports an image-by-image call's progress under the image's index in the caller's batch.</summary>
-    private sealed class ImageProgress(IProgress<ForwardPassProgress> inner, int image) : IProgress<ForwardPassProgress>
+    private sealed class ImageProgress(IProgress<ExplainProgress> inner, int image) : IProgress<ExplainProgress>
     {
-        public void Report(ForwardPassProgress value) => inner.Report(value with { Image = image });
+        public void Report(ExplainProgress value) => inner.Report(value with { Image = image });
     }
 
     /// <summary>
@@ -575,8 +628,9 @@ public sealed class ExplanationModel : IDisposable
 }
 
 /// <summary>
-/// Progress of a forward-only method (Score-CAM, Ablation-CAM) on one (image, class) of an
-/// <c>Explain</c> call (<paramref name="Image"/> indexes its images): <paramref name="Done"/> of its
-/// <paramref name="Total"/> masked or ablated forward passes.
+/// Progress of a slow method on one (image, class) of an <c>Explain</c> call (<paramref name="Image"/>
+/// indexes its images): <paramref name="Done"/> of its <paramref name="Total"/> model evaluations —
+/// the masked or ablated forward passes of Score-CAM and Ablation-CAM, the path points, noisy copies,
+/// occluded or masked inputs of the pixel attributions.
 /// </summary>
-public sealed record ForwardPassProgress(string Method, int Image, int ClassIndex, int Done, int Total);
+public sealed record ExplainProgress(string Method, int Image, int ClassIndex, int Done, int Total);

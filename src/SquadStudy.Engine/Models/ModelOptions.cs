@@ -28,7 +28,8 @@ public sealed record Prediction(int ClassIndex, float Logit, float Probability);
 
 /// <summary>
 /// One raw map: <see cref="Shape"/> is h×w for CAM methods (target-layer resolution, after the
-/// ReLU) and 3×H×W for gradient, deconv, guidedbp and the guided-X / deconv-X products.
+/// ReLU), 3×H×W for gradient, deconv, guidedbp, the guided-X / deconv-X products, integrated-gradients
+/// and smoothgrad, and H×W (input resolution) for occlusion and rise.
 /// </summary>
 public sealed record ExplanationMap(string Method, int ClassIndex, int[] Shape, float[] Data);
 

@@ -176,14 +176,15 @@ public static class Render
 
     /// <summary>
     /// How every method's map is shown, the one rendering path of the site and the CLI: a CAM map
-    /// (h×w) as a heatmap over <paramref name="image"/>; <c>gradient</c> as its saliency image; the
+    /// (h×w, or H×W for occlusion and rise) as a heatmap over <paramref name="image"/>; <c>gradient</c>,
+    /// <c>integrated-gradients</c> and <c>smoothgrad</c> as saliency images; the
     /// other pixel-space maps (guided backpropagation, deconvolution, guided-X) as guided images;
     /// a pixel-space picture of another size than the image is resized to it (bilinear).
     /// </summary>
     public static RgbImage Picture(RgbImage image, SquadStudy.Engine.Models.ExplanationMap map)
     {
         if (map.Shape.Length == 2) return Overlay(image, map.Data, map.Shape[0], map.Shape[1]);
-        var picture = map.Method == "gradient"
+        var picture = map.Method is "gradient" or "integrated-gradients" or "smoothgrad"
             ? GradientImage(map.Data, map.Shape[1], map.Shape[2])
             : GuidedImage(map.Data, map.Shape[1], map.Shape[2]);
         return picture.Width == image.Width && picture.Height == image.Height ? picture : Resize.Bilinear(picture, image.Width, image.Height);
