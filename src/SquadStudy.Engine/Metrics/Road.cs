@@ -3,8 +3,11 @@ namespace SquadStudy.Engine.Metrics;
 /// <summary>Options of <see cref="Road"/>.</summary>
 public sealed record RoadOptions
 {
-    /// <summary>Fractions of the pixels removed, each in [0, 1); the paper's 10 % … 90 % by default.</summary>
-    public IReadOnlyList<double> Fractions { get; init; } = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    /// <summary>
+    /// Fractions of the pixels removed, each in [0, 1). By default every other one of the paper's
+    /// 10 %, 20 %, … 90 %: each fraction costs two sparse solves per channel, the metric's main cost.
+    /// </summary>
+    public IReadOnlyList<double> Fractions { get; init; } = [0.1, 0.3, 0.5, 0.7, 0.9];
 
     /// <summary>Standard deviation of the Gaussian noise added to each imputed value (normalised units); 0.01 as in the authors' code.</summary>
     public double Noise { get; init; } = 0.01;
@@ -15,8 +18,11 @@ public sealed record RoadOptions
     /// <summary>Perturbed inputs per forward pass.</summary>
     public int BatchSize { get; init; } = 16;
 
-    /// <summary>Relative residual at which the conjugate-gradient solve of the imputation stops.</summary>
-    public double Tolerance { get; init; } = 1e-8;
+    /// <summary>
+    /// Relative residual at which the conjugate-gradient solve of the imputation stops: by default
+    /// 1e-5, which leaves an error well below the imputation's own noise (0.01).
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-5;
 }
 
 /// <summary>
@@ -111,7 +117,7 @@ public static class Road
     /// imputation; <paramref name="random"/> is needed otherwise.
     /// </summary>
     public static float[] Impute(ReadOnlySpan<float> image, int channels, int height, int width, ReadOnlySpan<bool> removed,
-        double noise = 0.01, Random? random = null, double tolerance = 1e-8)
+        double noise = 0.01, Random? random = null, double tolerance = 1e-5)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -138,6 +144,39 @@ public static class Road
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "Must be positive.");
         }
 
+        if (removed.IndexOf(false) < 0)
+        {
+            throw new ArgumentException("Every pixel is removed: linear imputation needs at least one known pixel.", nameof(removed));
+        }
+
+        var result = Solve(image, channels, height, width, removed.ToArray(), tolerance);
+        var unknown = new List<int>();
+        for (var p = 0; p < plane; p++)
+        {
+            if (removed[p])
+            {
+                unknown.Add(p);
+            }
+        }
+
+        if (noise > 0)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                foreach (var p in unknown)
+                {
+                    result[c * plane + p] += (float)(noise * Gaussian(random!));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The linear imputation (no noise) of the removed pixels, solved to <paramref name="tolerance"/>.</summary>
+    private static float[] Solve(ReadOnlySpan<float> image, int channels, int height, int width, bool[] removed, double tolerance)
+    {
+        var plane = height * width;
         var result = image.ToArray();
         var unknownOf = new int[plane];
         var unknown = new List<int>();
@@ -156,10 +195,6 @@ public static class Road
             return result;
         }
 
-        if (n == plane)
-        {
-            throw new ArgumentException("Every pixel is removed: linear imputation needs at least one known pixel.", nameof(removed));
-        }
 
         // The system's rows: the diagonal W_i, the removed neighbours (index, weight) as a compressed
         // sparse row matrix, and the known neighbours (pixel, weight) that make the right-hand side.
@@ -209,21 +244,11 @@ public static class Road
                 b[u] = s;
             }
 
+            Array.Clear(solution);
             ConjugateGradient(diagonal, coupled, b, solution, tolerance);
             for (var u = 0; u < n; u++)
             {
                 result[offset + unknown[u]] = (float)solution[u];
-            }
-        }
-
-        if (noise > 0)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                foreach (var p in unknown)
-                {
-                    result[c * plane + p] += (float)(noise * Gaussian(random!));
-                }
             }
         }
 
@@ -232,18 +257,29 @@ public static class Road
 
     /// <summary>
     /// Solves <c>(D − C) x = b</c> (D diagonal, C the coupling weights) by Jacobi-preconditioned
-    /// conjugate gradients from x = 0, until <c>‖r‖ ≤ tolerance·‖b‖</c>.
+    /// conjugate gradients from the x given, until <c>‖r‖ ≤ tolerance·‖b‖</c>.
     /// </summary>
     private static void ConjugateGradient(double[] diagonal, SparseRows coupled, double[] b, double[] x, double tolerance)
     {
         var n = b.Length;
-        Array.Clear(x);
-        var r = (double[])b.Clone();
+        var r = new double[n];
         var z = new double[n];
         var p = new double[n];
         var ap = new double[n];
-        var normB = Math.Sqrt(b.Sum(v => v * v));
+        Multiply(diagonal, coupled, x, r);
+        for (var i = 0; i < n; i++)
+        {
+            r[i] = b[i] - r[i];
+        }
+
+        var normB = Math.Sqrt(Dot(b, b));
         if (normB == 0)
+        {
+            Array.Clear(x);
+            return;
+        }
+
+        if (Math.Sqrt(Dot(r, r)) <= tolerance * normB)
         {
             return;
         }
@@ -260,16 +296,7 @@ public static class Road
         var limit = 10 * n + 100;
         for (var iteration = 0; iteration < limit; iteration++)
         {
-            for (var i = 0; i < n; i++)
-            {
-                var s = diagonal[i] * p[i];
-                for (var k = coupled.Start[i]; k < coupled.Start[i + 1]; k++)
-                {
-                    s -= coupled.Weights[k] * p[coupled.Columns[k]];
-                }
-
-                ap[i] = s;
-            }
+            Multiply(diagonal, coupled, p, ap);
 
             var alpha = rz / Dot(p, ap);
             double rr = 0;
@@ -300,6 +327,20 @@ public static class Road
         }
 
         throw new InvalidOperationException($"The ROAD imputation did not converge in {limit} conjugate-gradient iterations ({n} removed pixels).");
+    }
+
+    private static void Multiply(double[] diagonal, SparseRows coupled, double[] v, double[] destination)
+    {
+        for (var i = 0; i < v.Length; i++)
+        {
+            var s = diagonal[i] * v[i];
+            for (var k = coupled.Start[i]; k < coupled.Start[i + 1]; k++)
+            {
+                s -= coupled.Weights[k] * v[coupled.Columns[k]];
+            }
+
+            destination[i] = s;
+        }
     }
 
     private static double Dot(double[] a, double[] b)
