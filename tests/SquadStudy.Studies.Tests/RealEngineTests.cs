@@ -12,7 +12,7 @@ namespace SquadStudy.Studies.Tests;
 /// <summary>Validation and precomputation through the platform's own engine, on the engine parity models.</summary>
 public sealed class RealEngineTests
 {
-    private readonly SquadStudyEngine _engine = new();
+    private readonly SquadStudyEngine _engine = new(metrics: EngineMetricOptions.All);
 
     [Fact]
     public void Load_ModelWhoseInputDoesNotMatchItsMetadata_NamesTheModel()

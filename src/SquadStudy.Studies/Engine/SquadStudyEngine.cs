@@ -134,9 +134,10 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
             bool? hit = classBoxes.Count > 0 ? PointingGame.IsHit(upsampled, rgb.Height, rgb.Width, classBoxes) : null;
             var faithfulness = Faithfulness.Score(rgb, _preprocess, map, mapHeight, mapWidth, classIndex, model.Logits);
             var (c, h, w) = (model.Channels, model.InputHeight, model.InputWidth);
-            var deletion = DeletionInsertion.Deletion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, settings.DeletionInsertion);
-            var insertion = DeletionInsertion.Insertion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, settings.DeletionInsertion);
-            var road = Road.Evaluate(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, settings.Road);
+            var curves = settings.DeletionInsertion;
+            var deletion = curves is null ? null : DeletionInsertion.Deletion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
+            var insertion = curves is null ? null : DeletionInsertion.Insertion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
+            var road = settings.Road is { } roadOptions ? Road.Evaluate(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, roadOptions) : null;
             return new ExplanationMetrics(
                 box is { } found ? [found.X0, found.Y0, found.X1, found.Y1] : null,
                 iou,
@@ -145,15 +146,15 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
                 faithfulness.Original,
                 faithfulness.ExplanationMasked,
                 faithfulness.TopRemoved,
-                deletion.Auc,
-                insertion.Auc,
-                deletion.Probabilities,
-                insertion.Probabilities,
-                road.MostRelevantFirstMean,
-                road.LeastRelevantFirstMean,
-                road.Fractions,
-                road.MostRelevantFirst,
-                road.LeastRelevantFirst);
+                deletion?.Auc,
+                insertion?.Auc,
+                deletion?.Probabilities,
+                insertion?.Probabilities,
+                road?.MostRelevantFirstMean,
+                road?.LeastRelevantFirstMean,
+                road?.Fractions,
+                road?.MostRelevantFirst,
+                road?.LeastRelevantFirst);
         }
 
         private static RgbImage ToRgb(DecodedImage image) => new(image.Width, image.Height, image.Rgb);
@@ -172,17 +173,31 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
 
 /// <summary>
 /// Settings of the metrics the precompute worker stores beside each map: deletion/insertion steps and
-/// substrates, ROAD's fractions, noise and seed, and how many layers the model-randomisation sanity
-/// check re-initialises (0 turns it off) with which seed. All are deterministic for their seeds, so a
-/// resumed precompute stores the same metrics.
+/// substrates (null: none), ROAD's fractions, noise and seed (null: no ROAD), and how many layers the
+/// model-randomisation sanity check re-initialises (0: no sanity check) with which seed. All are
+/// deterministic for their seeds, so a resumed precompute stores the same metrics.
+/// <para>
+/// All are opt-in (<see cref="All"/>, or the site's <c>SquadStudy:Metrics</c> switches): deletion and
+/// insertion cost 42 forward passes per map, ROAD two sparse solves per fraction and channel (about a
+/// second per map at 128²), the sanity check an explanation pass per randomised layer; on by default
+/// they made the demo pack's first run several times slower.
+/// </para>
 /// </summary>
 public sealed record EngineMetricOptions
 {
-    public DeletionInsertionOptions DeletionInsertion { get; init; } = new();
+    /// <summary>Every metric with its default settings: 20 deletion/insertion steps, ROAD on five fractions, the sanity check over three layers.</summary>
+    public static EngineMetricOptions All { get; } = new()
+    {
+        DeletionInsertion = new DeletionInsertionOptions(),
+        Road = new RoadOptions(),
+        RandomisationDepth = SanityCheck.DefaultDepth,
+    };
 
-    public RoadOptions Road { get; init; } = new();
+    public DeletionInsertionOptions? DeletionInsertion { get; init; }
 
-    public int RandomisationDepth { get; init; } = SanityCheck.DefaultDepth;
+    public RoadOptions? Road { get; init; }
+
+    public int RandomisationDepth { get; init; }
 
     public int RandomisationSeed { get; init; }
 }
