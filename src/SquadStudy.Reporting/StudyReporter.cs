@@ -11,8 +11,15 @@ namespace SquadStudy.Reporting;
 /// Means of the automated metrics of one model × method over its precomputed explanations. Every
 /// numeric top-level property of <see cref="Explanation.MetricsJson"/> is a metric (booleans such as
 /// a pointing-game hit count as 1 or 0, so their mean is the hit rate); nested objects (boxes) are not.
+/// <see cref="Curves"/> are the element-wise means of the numeric arrays whose name ends in
+/// <c>Curve</c> or <c>Fractions</c> (deletion, insertion and ROAD curves, the sanity check's
+/// correlations per step, ROAD's fractions): per element over the maps that have a number there, and
+/// only over maps whose array has the length the first map's had (a study precomputed under one setting).
 /// </summary>
-public sealed record MetricsRow(string Model, string Method, int Explanations, IReadOnlyDictionary<string, double> Means, IReadOnlyDictionary<string, int> Counts);
+public sealed record MetricsRow(string Model, string Method, int Explanations, IReadOnlyDictionary<string, double> Means, IReadOnlyDictionary<string, int> Counts)
+{
+    public IReadOnlyDictionary<string, double[]> Curves { get; init; } = new Dictionary<string, double[]>();
+}
 
 /// <summary>The results of a study as the dashboard shows them and <c>results.json</c> / <c>squadstudy report --json</c> print them.</summary>
 public sealed record StudyResultsDocument(
@@ -125,43 +132,93 @@ public static class StudyReporter
 
     public static IReadOnlyList<MetricsRow> Metrics(IEnumerable<(string Model, string Method, string MetricsJson)> explanations)
     {
-        var cells = new SortedDictionary<(string Model, string Method), (int Count, SortedDictionary<string, (double Sum, int N)> Values)>();
+        var cells = new SortedDictionary<(string Model, string Method), MetricsCell>();
         foreach (var (model, method, json) in explanations)
         {
             if (!cells.TryGetValue((model, method), out var cell))
             {
-                cell = (0, new SortedDictionary<string, (double, int)>(StringComparer.Ordinal));
+                cells[(model, method)] = cell = new MetricsCell();
             }
+            cell.Count++;
             using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                foreach (var property in document.RootElement.EnumerateObject())
+                continue;
+            }
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                double? value = property.Value.ValueKind switch
                 {
-                    double? value = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number => property.Value.GetDouble(),
-                        JsonValueKind.True => 1.0,
-                        JsonValueKind.False => 0.0,
-                        _ => null,
-                    };
-                    if (value is { } v && double.IsFinite(v))
-                    {
-                        var (sum, n) = cell.Values.GetValueOrDefault(property.Name);
-                        cell.Values[property.Name] = (sum + v, n + 1);
-                    }
+                    JsonValueKind.Number => property.Value.GetDouble(),
+                    JsonValueKind.True => 1.0,
+                    JsonValueKind.False => 0.0,
+                    _ => null,
+                };
+                if (value is { } v && double.IsFinite(v))
+                {
+                    cell.Add(property.Name, v);
                 }
-                foreach (var (name, v) in DerivedMetrics.Of(document.RootElement))
+                else if (property.Value.ValueKind == JsonValueKind.Array && IsCurve(property.Name))
                 {
-                    var (sum, n) = cell.Values.GetValueOrDefault(name);
-                    cell.Values[name] = (sum + v, n + 1);
+                    cell.AddCurve(property.Name, property.Value);
                 }
             }
-            cells[(model, method)] = (cell.Count + 1, cell.Values);
+            foreach (var (name, v) in DerivedMetrics.Of(document.RootElement))
+            {
+                cell.Add(name, v);
+            }
         }
         return cells.Select(c => new MetricsRow(c.Key.Model, c.Key.Method, c.Value.Count,
                 c.Value.Values.ToDictionary(v => v.Key, v => v.Value.Sum / v.Value.N, StringComparer.Ordinal),
-                c.Value.Values.ToDictionary(v => v.Key, v => v.Value.N, StringComparer.Ordinal)))
+                c.Value.Values.ToDictionary(v => v.Key, v => v.Value.N, StringComparer.Ordinal))
+        { Curves = c.Value.CurveMeans() })
             .ToList();
+    }
+
+    private static bool IsCurve(string name) =>
+        name.EndsWith("Curve", StringComparison.Ordinal) || name.EndsWith("Fractions", StringComparison.Ordinal);
+
+    /// <summary>One model × method's running sums.</summary>
+    private sealed class MetricsCell
+    {
+        public int Count { get; set; }
+
+        public SortedDictionary<string, (double Sum, int N)> Values { get; } = new(StringComparer.Ordinal);
+
+        private readonly SortedDictionary<string, (double[] Sum, int[] N)> _curves = new(StringComparer.Ordinal);
+
+        public void Add(string name, double value)
+        {
+            var (sum, n) = Values.GetValueOrDefault(name);
+            Values[name] = (sum + value, n + 1);
+        }
+
+        public void AddCurve(string name, JsonElement array)
+        {
+            var length = array.GetArrayLength();
+            if (!_curves.TryGetValue(name, out var curve))
+            {
+                _curves[name] = curve = (new double[length], new int[length]);
+            }
+            if (curve.Sum.Length != length)
+            {
+                return;
+            }
+            var i = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                if (element.ValueKind == JsonValueKind.Number && element.GetDouble() is var v && double.IsFinite(v))
+                {
+                    curve.Sum[i] += v;
+                    curve.N[i]++;
+                }
+                i++;
+            }
+        }
+
+        public IReadOnlyDictionary<string, double[]> CurveMeans() =>
+            _curves.Where(c => c.Value.N.Length > 0 && c.Value.N.All(n => n > 0))
+                .ToDictionary(c => c.Key, c => c.Value.Sum.Select((s, i) => s / c.Value.N[i]).ToArray(), StringComparer.Ordinal);
     }
 
     private static string ModelKey(StudySnapshot snapshot, long id) =>

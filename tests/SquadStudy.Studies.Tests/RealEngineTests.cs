@@ -12,7 +12,7 @@ namespace SquadStudy.Studies.Tests;
 /// <summary>Validation and precomputation through the platform's own engine, on the engine parity models.</summary>
 public sealed class RealEngineTests
 {
-    private readonly SquadStudyEngine _engine = new();
+    private readonly SquadStudyEngine _engine = new(metrics: EngineMetricOptions.All);
 
     [Fact]
     public void Load_ModelWhoseInputDoesNotMatchItsMetadata_NamesTheModel()
@@ -119,6 +119,20 @@ public sealed class RealEngineTests
             e.MetricsJson.ShouldNotBeNull();
             e.MetricsJson.ShouldContain("\"score\":");
             e.MetricsJson.ShouldContain("\"maskedScore\":");
+            var metrics = ExplanationMetricsJson.Parse(e.MetricsJson).ShouldNotBeNull();
+            // Deletion/insertion at 20 steps, ROAD at five fractions, the sanity check over three layers.
+            metrics.DeletionCurve.ShouldNotBeNull().Length.ShouldBe(21);
+            metrics.InsertionCurve.ShouldNotBeNull().Length.ShouldBe(21);
+            metrics.DeletionCurve[0].ShouldBe(metrics.Score!.Value, 1e-5, "nothing deleted yet: the original probability");
+            metrics.InsertionCurve[^1].ShouldBe(metrics.Score!.Value, 1e-5, "everything inserted: the original image");
+            metrics.DeletionAuc.ShouldNotBeNull().ShouldBe(Trapezoid(metrics.DeletionCurve), 1e-9);
+            metrics.InsertionAuc.ShouldNotBeNull().ShouldBe(Trapezoid(metrics.InsertionCurve), 1e-9);
+            metrics.RoadFractions.ShouldBe([0.1, 0.3, 0.5, 0.7, 0.9]);
+            metrics.RoadMorfCurve.ShouldNotBeNull().Length.ShouldBe(5);
+            metrics.RoadMorf.ShouldNotBeNull().ShouldBe(metrics.RoadMorfCurve.Average(), 1e-9);
+            metrics.RoadLerfCurve.ShouldNotBeNull().ShouldAllBe(p => p >= 0 && p <= 1);
+            metrics.RandomisationCurve.ShouldNotBeNull().Length.ShouldBe(3);
+            metrics.RandomisationSpearman.ShouldBe(metrics.RandomisationCurve[^1]);
             if (e.Method.StartsWith("guided-", StringComparison.Ordinal))
             {
                 e.RawPath.ShouldBeNull();
@@ -155,6 +169,10 @@ public sealed class RealEngineTests
 
         (await HashesAsync(resumed)).ShouldBe(await HashesAsync(whole));
     }
+
+    /// <summary>The trapezoid rule over 0, 1/n, …, 1.</summary>
+    private static double Trapezoid(double[] y) =>
+        Enumerable.Range(1, y.Length - 1).Sum(i => (y[i] + y[i - 1]) / 2) / (y.Length - 1);
 
     private sealed class StopAfter(int units, CancellationTokenSource source) : IProgress<PrecomputeProgress>
     {

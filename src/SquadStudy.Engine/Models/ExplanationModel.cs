@@ -19,7 +19,7 @@ namespace SquadStudy.Engine.Models;
 /// loaded graph is immutable; each call records its own activations in its own dispose scope.
 /// </para>
 /// </summary>
-public sealed class ExplanationModel : IDisposable, IAttributionModel
+public sealed partial class ExplanationModel : IDisposable, IAttributionModel
 {
     private readonly OnnxModel _model;
     private readonly ConcurrentDictionary<int, Lazy<GraphPlan>> _plans = new();

@@ -63,6 +63,18 @@ public sealed record RenderedExplanation(string Method, int ClassIndex, byte[] P
 /// the image and on the image times the map) are the inputs of Average Drop and Increase in
 /// Confidence (Grad-CAM++ §6.1); <see cref="TopRemovedScore"/> is the probability with the map's
 /// top 25 % of pixels removed.
+/// <para>
+/// Deletion and insertion (Petsiuk et al. 2018): the class probability as the map's pixels are
+/// removed (set to the dataset mean) or inserted (onto a blurred copy), most important first, at
+/// the fractions 0, 1/n, …, 1 (<see cref="DeletionCurve"/>, <see cref="InsertionCurve"/>) and the
+/// areas under them. ROAD (Rong et al. 2022): the probability with each of
+/// <see cref="RoadFractions"/> of the pixels removed by noisy linear imputation, most relevant first
+/// (<see cref="RoadMorfCurve"/>) and least relevant first (<see cref="RoadLerfCurve"/>), and the
+/// curves' means. Model randomisation (Adebayo et al. 2018): the Spearman correlation between the map
+/// and the same method's map with the top 1, 2, … layers re-initialised (<see cref="RandomisationCurve"/>;
+/// null where a map is constant), <see cref="RandomisationSpearman"/> the last. The fields added after
+/// the first seven are null in metrics stored before they existed.
+/// </para>
 /// </summary>
 public sealed record ExplanationMetrics(
     int[]? LocalisationBox,
@@ -71,7 +83,18 @@ public sealed record ExplanationMetrics(
     bool? PointingHit,
     double? Score,
     double? MaskedScore,
-    double? TopRemovedScore);
+    double? TopRemovedScore,
+    double? DeletionAuc = null,
+    double? InsertionAuc = null,
+    double[]? DeletionCurve = null,
+    double[]? InsertionCurve = null,
+    double? RoadMorf = null,
+    double? RoadLerf = null,
+    double[]? RoadFractions = null,
+    double[]? RoadMorfCurve = null,
+    double[]? RoadLerfCurve = null,
+    double? RandomisationSpearman = null,
+    double?[]? RandomisationCurve = null);
 
 /// <summary>A model or image the engine can not use; the message says what is wrong.</summary>
 public sealed class EngineInputException(string message, Exception? inner = null) : Exception(message, inner);

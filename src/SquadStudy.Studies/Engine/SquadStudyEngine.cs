@@ -16,8 +16,11 @@ namespace SquadStudy.Studies.Engine;
 /// libtorch's intra-op threads (process-wide). The precomputer already runs one worker per core, so
 /// one thread each avoids oversubscribing the cores.
 /// </param>
-public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
+/// <param name="metrics">The perturbation and randomisation metrics' settings; the defaults when null.</param>
+public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metrics = null) : IExplanationEngine
 {
+    private readonly EngineMetricOptions _metrics = metrics ?? new EngineMetricOptions();
+
     public DecodedImage Decode(byte[] data, string source)
     {
         try
@@ -39,7 +42,7 @@ public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
         };
         try
         {
-            return new EngineStudyModel(ExplanationModel.Load(onnxPath, options));
+            return new EngineStudyModel(ExplanationModel.Load(onnxPath, options), _metrics);
         }
         catch (ModelLoadException e)
         {
@@ -60,9 +63,12 @@ public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
         }
     }
 
-    private sealed class EngineStudyModel(ExplanationModel model) : IStudyModel
+    private sealed class EngineStudyModel(ExplanationModel model, EngineMetricOptions settings) : IStudyModel
     {
         private readonly PreprocessOptions _preprocess = new(model.InputWidth, model.InputHeight, [.. model.Mean], [.. model.Std]);
+
+        /// <summary>Made on first use, once for every image: workers explain concurrently on one model.</summary>
+        private readonly Lazy<RandomisationCascade> _cascade = new(() => model.RandomiseCascading(settings.RandomisationDepth, settings.RandomisationSeed));
 
         public int InputWidth => model.InputWidth;
         public int InputHeight => model.InputHeight;
@@ -75,47 +81,63 @@ public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
         {
             var rgb = ToRgb(image);
             var specs = methods.Select(MethodSpec.Parse).ToList();
-            var bundle = model.Explain(Preprocessing.ToTensor(rgb, _preprocess), classIndex, specs);
+            var input = Preprocessing.ToTensor(rgb, _preprocess);
+            var bundle = model.Explain(input, classIndex, specs);
+            // The sanity check needs each method's map on every randomised model: one pass per model for all methods.
+            var randomised = settings.RandomisationDepth > 0
+                ? _cascade.Value.Models.Select(m => m.Explain(input, classIndex, specs)).ToList()
+                : [];
             var classBoxes = boxes.Where(b => b.Class == classIndex).Select(b => PixelBox.FromVoc(b.XMin, b.YMin, b.XMax, b.YMax)).ToList();
             var results = new List<RenderedExplanation>(specs.Count);
             foreach (var spec in specs)
             {
                 var map = bundle[spec.Name];
                 var picture = Render.Picture(rgb, map);
-                float[] evidence;
-                byte[]? raw = null;
-                int evidenceHeight, evidenceWidth;
-                if (map.Shape.Length == 2)
+                var (evidence, evidenceHeight, evidenceWidth) = Evidence(map);
+                // CAM maps are a few hundred floats: kept for later analyses. Pixel-space maps
+                // (3×H×W) would multiply the store's size and are fully shown by their PNG.
+                var raw = map.Shape.Length == 2 ? Npy.Write(map.Data, map.Shape) : null;
+                var metrics = Measure(rgb, input, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes);
+                if (randomised.Count > 0 && evidence.Length >= 2)
                 {
-                    (evidenceHeight, evidenceWidth) = (map.Shape[0], map.Shape[1]);
-                    evidence = map.Data;
-                    // CAM maps are a few hundred floats: kept for later analyses. Pixel-space maps
-                    // (3×H×W) would multiply the store's size and are fully shown by their PNG.
-                    raw = Npy.Write(map.Data, map.Shape);
+                    var correlations = randomised.Select(b => RankCorrelation.Spearman(evidence, Evidence(b[spec.Name]).Map)).ToArray();
+                    metrics = metrics with
+                    {
+                        RandomisationCurve = [.. correlations.Select(Finite)],
+                        RandomisationSpearman = Finite(correlations[^1]),
+                    };
                 }
-                else
-                {
-                    (evidenceHeight, evidenceWidth) = (map.Shape[1], map.Shape[2]);
-                    evidence = Render.Saliency(map.Data, evidenceHeight, evidenceWidth);
-                }
-                var metrics = Measure(rgb, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes);
                 results.Add(new RenderedExplanation(spec.Name, classIndex, PngEncoder.Encode(picture), metrics, raw));
             }
             return results;
         }
 
+        /// <summary>The map the metrics read: a CAM as it is, a pixel-space map as its saliency (max |·| over channels).</summary>
+        private static (float[] Map, int Height, int Width) Evidence(ExplanationMap map) =>
+            map.Shape.Length == 2
+                ? (map.Data, map.Shape[0], map.Shape[1])
+                : (Render.Saliency(map.Data, map.Shape[1], map.Shape[2]), map.Shape[1], map.Shape[2]);
+
+        private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
         /// <summary>
-        /// Localisation box and IoU (Grad-CAM §3.1, 15 % threshold), pointing game (15 px tolerance)
-        /// and the class probability on the image, on the image times the map and with the map's top
-        /// 25 % removed (Grad-CAM++ §6.1 Average Drop / Increase in Confidence inputs).
+        /// Localisation box and IoU (Grad-CAM §3.1, 15 % threshold), pointing game (15 px tolerance),
+        /// the class probability on the image, on the image times the map and with the map's top
+        /// 25 % removed (Grad-CAM++ §6.1 Average Drop / Increase in Confidence inputs), and the
+        /// deletion, insertion and ROAD curves on the model-sized normalised <paramref name="input"/>.
         /// </summary>
-        private ExplanationMetrics Measure(RgbImage rgb, float[] map, int mapHeight, int mapWidth, int classIndex, List<PixelBox> classBoxes)
+        private ExplanationMetrics Measure(RgbImage rgb, float[] input, float[] map, int mapHeight, int mapWidth, int classIndex, List<PixelBox> classBoxes)
         {
             var upsampled = Resize.BilinearMap(map, mapHeight, mapWidth, rgb.Height, rgb.Width);
             var box = Localisation.BoxFromMap(upsampled, rgb.Height, rgb.Width);
             double? iou = box is { } b && classBoxes.Count > 0 ? classBoxes.Max(g => PixelBox.IoU(b, g)) : null;
             bool? hit = classBoxes.Count > 0 ? PointingGame.IsHit(upsampled, rgb.Height, rgb.Width, classBoxes) : null;
             var faithfulness = Faithfulness.Score(rgb, _preprocess, map, mapHeight, mapWidth, classIndex, model.Logits);
+            var (c, h, w) = (model.Channels, model.InputHeight, model.InputWidth);
+            var curves = settings.DeletionInsertion;
+            var deletion = curves is null ? null : DeletionInsertion.Deletion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
+            var insertion = curves is null ? null : DeletionInsertion.Insertion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
+            var road = settings.Road is { } roadOptions ? Road.Evaluate(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, roadOptions) : null;
             return new ExplanationMetrics(
                 box is { } found ? [found.X0, found.Y0, found.X1, found.Y1] : null,
                 iou,
@@ -123,11 +145,59 @@ public sealed class SquadStudyEngine(int threads = 1) : IExplanationEngine
                 hit,
                 faithfulness.Original,
                 faithfulness.ExplanationMasked,
-                faithfulness.TopRemoved);
+                faithfulness.TopRemoved,
+                deletion?.Auc,
+                insertion?.Auc,
+                deletion?.Probabilities,
+                insertion?.Probabilities,
+                road?.MostRelevantFirstMean,
+                road?.LeastRelevantFirstMean,
+                road?.Fractions,
+                road?.MostRelevantFirst,
+                road?.LeastRelevantFirst);
         }
 
         private static RgbImage ToRgb(DecodedImage image) => new(image.Width, image.Height, image.Rgb);
 
-        public void Dispose() => model.Dispose();
+        public void Dispose()
+        {
+            // The randomised models share the trained model's weights: freed first.
+            if (_cascade.IsValueCreated)
+            {
+                _cascade.Value.Dispose();
+            }
+            model.Dispose();
+        }
     }
+}
+
+/// <summary>
+/// Settings of the metrics the precompute worker stores beside each map: deletion/insertion steps and
+/// substrates (null: none), ROAD's fractions, noise and seed (null: no ROAD), and how many layers the
+/// model-randomisation sanity check re-initialises (0: no sanity check) with which seed. All are
+/// deterministic for their seeds, so a resumed precompute stores the same metrics.
+/// <para>
+/// All are opt-in (<see cref="All"/>, or the site's <c>SquadStudy:Metrics</c> switches): deletion and
+/// insertion cost 42 forward passes per map, ROAD two sparse solves per fraction and channel (about a
+/// second per map at 128²), the sanity check an explanation pass per randomised layer; on by default
+/// they made the demo pack's first run several times slower.
+/// </para>
+/// </summary>
+public sealed record EngineMetricOptions
+{
+    /// <summary>Every metric with its default settings: 20 deletion/insertion steps, ROAD on five fractions, the sanity check over three layers.</summary>
+    public static EngineMetricOptions All { get; } = new()
+    {
+        DeletionInsertion = new DeletionInsertionOptions(),
+        Road = new RoadOptions(),
+        RandomisationDepth = SanityCheck.DefaultDepth,
+    };
+
+    public DeletionInsertionOptions? DeletionInsertion { get; init; }
+
+    public RoadOptions? Road { get; init; }
+
+    public int RandomisationDepth { get; init; }
+
+    public int RandomisationSeed { get; init; }
 }

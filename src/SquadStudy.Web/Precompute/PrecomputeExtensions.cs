@@ -11,7 +11,7 @@ public static class PrecomputeExtensions
     public static WebApplicationBuilder AddPrecompute(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DemoStudyOptions>().BindConfiguration(SquadStudyOptions.Section);
-        builder.Services.AddSingleton<IExplanationEngine, SquadStudyEngine>();
+        builder.Services.AddSingleton<IExplanationEngine>(_ => new SquadStudyEngine(metrics: MetricOptions(builder.Configuration)));
         builder.Services.AddStudyServices();
         builder.Services.AddSingleton<PrecomputeSignal>();
         builder.Services.AddOptions<PrecomputeLeaseOptions>().BindConfiguration($"{SquadStudyOptions.Section}:PrecomputeLease");
@@ -23,5 +23,21 @@ public static class PrecomputeExtensions
         }
         builder.Services.AddSingleton<DemoStudySeeder>();
         return builder;
+    }
+
+    /// <summary>
+    /// Deletion/insertion, ROAD and the model-randomisation sanity check when
+    /// <c>SquadStudy:Metrics:DeletionInsertion</c>, <c>:Road</c> and <c>:SanityCheck</c> are true (each
+    /// multiplies the cost per map; see <see cref="EngineMetricOptions"/>).
+    /// </summary>
+    public static EngineMetricOptions MetricOptions(IConfiguration configuration)
+    {
+        var section = configuration.GetSection($"{SquadStudyOptions.Section}:Metrics");
+        return new EngineMetricOptions
+        {
+            DeletionInsertion = section.GetValue("DeletionInsertion", false) ? EngineMetricOptions.All.DeletionInsertion : null,
+            Road = section.GetValue("Road", false) ? EngineMetricOptions.All.Road : null,
+            RandomisationDepth = section.GetValue("SanityCheck", false) ? EngineMetricOptions.All.RandomisationDepth : 0,
+        };
     }
 }

@@ -94,6 +94,76 @@ public sealed record BarChart(string AriaLabel, string Fill, string Stroke, int 
     private static string Svg(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 }
 
+/// <summary>One line of a <see cref="CurveChart"/>: its polyline points and legend, in SVG user units.</summary>
+public sealed record CurveLine(string Label, string Points, string Stroke, string? Dash, string LegendY, string Title);
+
+/// <summary>
+/// Mean perturbation curves (deletion, insertion, ROAD), one line per model × method, the class
+/// probability (0–1, up) over the fraction of pixels changed (0–1, right), laid out for a
+/// server-rendered SVG (<c>_CurveChart.cshtml</c>; no script, so the strict Content-Security-Policy holds).
+/// </summary>
+public sealed record CurveChart(string Title, string AriaLabel, string Better, int Width, int Height, IReadOnlyList<CurveLine> Lines)
+{
+    /// <summary>The plot's frame: left, top, width and height in user units; the legend is to the right.</summary>
+    public const int Left = 40, Top = 10, PlotWidth = 260, PlotHeight = 160, LegendX = Left + PlotWidth + 16;
+
+    /// <summary>The frame's other edges and middles, where the view puts the axes and their 0, 0.5, 1 ticks.</summary>
+    public const int Right = Left + PlotWidth, Bottom = Top + PlotHeight, MiddleX = Left + PlotWidth / 2, MiddleY = Top + PlotHeight / 2,
+        TickLabelY = Bottom + 14, AxisTitleY = Bottom + 28, LegendTextX = LegendX + 22;
+
+    /// <summary>Colour-blind-safe strokes (Okabe–Ito), repeated with dashes past eight lines.</summary>
+    private static readonly string[] Strokes = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"];
+
+    /// <summary>The deletion and insertion curves (x: 0, 1/n, …, 1), then ROAD's (x: its fractions), where any row has them.</summary>
+    public static IReadOnlyList<CurveChart> Perturbation(IReadOnlyList<MetricsRow> rows) =>
+        new[]
+        {
+            Of("Deletion", "lower is better", "deletionCurve", null, rows),
+            Of("Insertion", "higher is better", "insertionCurve", null, rows),
+            Of("ROAD, most relevant first", "lower is better", "roadMorfCurve", "roadFractions", rows),
+            Of("ROAD, least relevant first", "higher is better", "roadLerfCurve", "roadFractions", rows),
+        }.OfType<CurveChart>().ToList();
+
+    public static CurveChart? Of(string title, string better, string curve, string? fractions, IReadOnlyList<MetricsRow> rows)
+    {
+        var lines = new List<CurveLine>();
+        foreach (var row in rows)
+        {
+            if (!row.Curves.TryGetValue(curve, out var y) || y.Length == 0)
+            {
+                continue;
+            }
+            double[] x;
+            if (fractions is null)
+            {
+                x = y.Length == 1 ? [0.0] : y.Select((_, i) => (double)i / (y.Length - 1)).ToArray();
+            }
+            else if (row.Curves.TryGetValue(fractions, out var f) && f.Length == y.Length)
+            {
+                x = f;
+            }
+            else
+            {
+                continue;
+            }
+            var i = lines.Count;
+            var points = string.Join(" ", x.Select((xi, j) => $"{Svg(Left + PlotWidth * Math.Clamp(xi, 0, 1))},{Svg(Top + PlotHeight * (1 - Math.Clamp(y[j], 0, 1)))}"));
+            var label = $"{row.Model} · {row.Method}";
+            var values = string.Join(", ", y.Select(v => ResultFormat.Number(v, 3)));
+            lines.Add(new CurveLine(label, points, Strokes[i % Strokes.Length], i >= Strokes.Length ? "5 3" : null, Svg(Top + 10 + i * 16),
+                $"{row.Model} {row.Method}: mean probability {values}"));
+        }
+        if (lines.Count == 0)
+        {
+            return null;
+        }
+        return new CurveChart(title, $"{title} curves: mean class probability over the fraction of pixels, per model and method", better,
+            LegendX + 200, Math.Max(AxisTitleY + 6, Top + 10 + lines.Count * 16), lines);
+    }
+
+    private static string Svg(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+}
+
 /// <summary>One bar of a server-rendered SVG histogram: attribute values in the SVG's user units, invariant culture.</summary>
 public sealed record SvgBar(string X, string Y, string Width, string Height, string LabelX, string Label, string Title)
 {

@@ -28,6 +28,9 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
     /// <summary>The automated metrics present in any model × method, in display order, each with its chart.</summary>
     public IReadOnlyList<(MetricInfo Metric, BarChart? Chart)> Metrics { get; private set; } = [];
 
+    /// <summary>The mean deletion, insertion and ROAD curves, one line per model × method (charts without data left out).</summary>
+    public IReadOnlyList<CurveChart> Curves { get; private set; } = [];
+
     public PowerRow? PowerFor(ComparisonRow comparison) =>
         Shown?.Power.FirstOrDefault(p => p.MethodA == comparison.MethodA && p.MethodB == comparison.MethodB && p.Model == comparison.Model);
 
@@ -66,6 +69,7 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
             TrustChart = BarChart.Trust(shown.Trust, shown.Settings.Confidence);
             Metrics = MetricInfo.InOrder(Results!.Metrics.SelectMany(m => m.Means.Keys))
                 .Select(metric => (metric, BarChart.Metric(metric, Results.Metrics))).ToList();
+            Curves = CurveChart.Perturbation(Results.Metrics);
         }
         // Absolute, with the path base the site runs under.
         DirectLink = Url.Page("/Participate/Landing", pageHandler: null, values: new { slug = Slug }, protocol: Request.Scheme)!;
