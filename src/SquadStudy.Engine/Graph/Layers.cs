@@ -41,9 +41,9 @@ internal sealed class ClipLayer(string label, Operand x, int[] shape, float min,
     public override TorchTensor Forward(ExecutionState s)
     {
         var input = Operands[0].Value(s);
-        if (float.IsFinite(min) && float.IsFinite(max)) return input.clamp(min, max);
-        if (float.IsFinite(min)) return input.clamp_min(min);
-        return float.IsFinite(max) ? input.clamp_max(max) : input.alias();
+        if (float.IsFinite(min) && float.IsFinite(max)) return KeptScalars.Clamp(input, min, max);
+        if (float.IsFinite(min)) return KeptScalars.ClampMin(input, min);
+        return float.IsFinite(max) ? KeptScalars.ClampMax(input, max) : input.alias();
     }
 }
 
@@ -99,7 +99,7 @@ internal sealed class BatchNormLayer(string label, Operand x, int[] shape, float
 
     private static int[] ChannelShape(int[] shape) => [shape[1], .. Enumerable.Repeat(1, shape.Length - 2)];
 
-    public override TorchTensor Forward(ExecutionState s) => torch.addcmul(_shift.Torch, Operands[0].Value(s), _scale.Torch, 1);
+    public override TorchTensor Forward(ExecutionState s) => KeptScalars.AddCmul(_shift.Torch, Operands[0].Value(s), _scale.Torch);
 }
 
 /// <summary>
@@ -130,8 +130,8 @@ internal sealed class GemmLayer(string label, Operand a, int m, int k, int n, bo
         var left = Operands[0].Value(s);
         if (transA) left = left.t();
         var y = left.matmul(transB ? b.Torch.t() : b.Torch);
-        if (alpha != 1f) y = y * alpha;
-        return _bias is null ? y : y + _bias.Torch;
+        if (alpha != 1f) y = KeptScalars.Mul(y, alpha);
+        return _bias is null ? y : KeptScalars.Add(y, _bias.Torch);
     }
 }
 
@@ -146,7 +146,7 @@ internal sealed class BinaryLayer(string label, string op, Operand a, Operand b,
     {
         return op switch
         {
-            "Add" => x + y,
+            "Add" => KeptScalars.Add(x, y),
             "Sub" => x - y,
             "Mul" => x * y,
             _ => x / y,
@@ -171,7 +171,7 @@ internal sealed class UnaryLayer(string label, string op, Operand x, int[] shape
             "Sigmoid" => input.sigmoid(),
             "Erf" => input.erf(),
             "HardSwish" => F.hardswish(input),
-            _ => (input * alpha + beta).clamp(0, 1),
+            _ => KeptScalars.HardSigmoid(input, alpha, beta),
         };
     }
 }
