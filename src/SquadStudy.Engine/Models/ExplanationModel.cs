@@ -300,7 +300,7 @@ public sealed partial class ExplanationModel : IDisposable, IAttributionModel
                     else inputs = new CamInputs(k, h, w, a, gi!, c)
                     {
                         LinearWeights = linear?.WeightRow(c),
-                        Forward = new CamForward(this, Pixel(batch), i, c, m.Name, progress),
+                        Forward = new CamForward(this, () => Pixel(batch), i, c, m.Name, progress),
                     };
                     return camCache[key] = CamExplainer.For(m.Method).Explain(inputs, m.Transform);
                 }
@@ -431,10 +431,14 @@ public sealed partial class ExplanationModel : IDisposable, IAttributionModel
     }
 
     /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ExplainProgress}?)"/> call.</summary>
-    private sealed class CamForward(ExplanationModel model, float[] image, int imageIndex, int classIndex, string method,
+    /// <remarks>The image is copied out of the call's batch only when a forward-only method asks for a pass.</remarks>
+    private sealed class CamForward(ExplanationModel model, Func<float[]> imageOf, int imageIndex, int classIndex, string method,
         IProgress<ExplainProgress>? progress) : ICamForward
     {
         private float? _score;
+        private float[]? _image;
+
+        private float[] Image => _image ??= imageOf();
 
         public int InputHeight => model.InputHeight;
         public int InputWidth => model.InputWidth;
@@ -444,19 +448,19 @@ public sealed partial class ExplanationModel : IDisposable, IAttributionModel
         /// the y_k it is compared with then come from passes of the same kind, and a map does not
         /// depend on which other images share the call (batch sizes change libtorch's rounding).
         /// </summary>
-        public float Score => _score ??= model.VariantScores(1, 1, classIndex, (_, _) => model.Input(image, 1), ablate: false, _ => { })[0];
+        public float Score => _score ??= model.VariantScores(1, 1, classIndex, (_, _) => model.Input(Image, 1), ablate: false, _ => { })[0];
 
         public float[] MaskedScores(int count, Func<int, int, TorchTensor> masks, int batchSize)
         {
             using var scope = torch.NewDisposeScope();
-            var x = model.Input(image, 1);
+            var x = model.Input(Image, 1);
             return model.VariantScores(count, batchSize, classIndex, (start, n) => x * masks(start, n), ablate: false, Report(count));
         }
 
         public float[] AblatedScores(int batchSize)
         {
             using var scope = torch.NewDisposeScope();
-            var x = model.Input(image, 1);
+            var x = model.Input(Image, 1);
             return model.VariantScores(model.TargetShape[0], batchSize, classIndex, (_, n) => x.repeat(n, 1, 1, 1), ablate: true, Report(model.TargetShape[0]));
         }
 
