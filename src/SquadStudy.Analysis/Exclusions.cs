@@ -3,7 +3,8 @@ namespace SquadStudy.Analysis;
 /// <summary>
 /// Participant exclusion rules, applied before any statistic and always reported:
 /// (1) more failed attention checks than <see cref="AnalysisOptions.MaxFailedAttentionChecks"/>;
-/// (2) median response time below <see cref="AnalysisOptions.MinMedianResponseMs"/> (skipped when either is null).
+/// (2) median response time below <see cref="AnalysisOptions.MinMedianResponseMs"/> (skipped when either is null);
+/// (3) a quality flag named in <see cref="AnalysisOptions.ExcludeFlags"/>, counted per flag.
 /// Participants who answered but have no <see cref="ParticipantInfo"/> are kept and counted as unknown.
 /// </summary>
 public static class Exclusions
@@ -25,8 +26,11 @@ public static class Exclusions
         bool TooFast(ParticipantInfo p) =>
             options.MinMedianResponseMs is { } min && p.MedianResponseMs is { } median && median < min;
 
+        bool Flagged(ParticipantInfo p, string flag) => p.Flags.Contains(flag, StringComparer.Ordinal);
+        bool ExcludingFlag(ParticipantInfo p) => options.ExcludeFlags.Any(flag => Flagged(p, flag));
+
         var excluded = new HashSet<string>(
-            data.Participants.Where(p => FailsAttention(p) || TooFast(p)).Select(p => p.ParticipantId),
+            data.Participants.Where(p => FailsAttention(p) || TooFast(p) || ExcludingFlag(p)).Select(p => p.ParticipantId),
             StringComparer.Ordinal);
         int answersBefore = data.Discrimination.Count + data.Trust.Count + data.Comparisons.Count;
 
@@ -49,7 +53,11 @@ public static class Exclusions
             AnswersBefore: answersBefore,
             AnswersAfter: kept.Discrimination.Count + kept.Trust.Count + kept.Comparisons.Count,
             MaxFailedAttentionChecks: options.MaxFailedAttentionChecks,
-            MinMedianResponseMs: options.MinMedianResponseMs);
+            MinMedianResponseMs: options.MinMedianResponseMs)
+        {
+            ByFlag = options.ExcludeFlags.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .ToDictionary(flag => flag, flag => data.Participants.Count(p => Flagged(p, flag)), StringComparer.Ordinal),
+        };
         return (kept, report);
     }
 }

@@ -23,7 +23,11 @@ public sealed record ComparisonAnswer(string ParticipantId, string ImageId, stri
 
 /// <summary>What the exclusion rules need to know about a participant.</summary>
 /// <param name="MedianResponseMs">Median time per answer in milliseconds; null when unknown (the speed rule then does not apply).</param>
-public sealed record ParticipantInfo(string ParticipantId, int FailedAttentionChecks, double? MedianResponseMs);
+public sealed record ParticipantInfo(string ParticipantId, int FailedAttentionChecks, double? MedianResponseMs)
+{
+    /// <summary>The quality flags raised for the participant (e.g. <c>fast_answers</c>); those in <see cref="AnalysisOptions.ExcludeFlags"/> exclude.</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+}
 
 /// <summary>Everything a study analysis reads, as plain records (no database types).</summary>
 public sealed record StudyData(
@@ -76,6 +80,9 @@ public sealed record AnalysisOptions
 
     /// <summary>A participant whose median response time is below this (ms) is excluded; null disables the rule.</summary>
     public double? MinMedianResponseMs { get; init; } = 1000.0;
+
+    /// <summary>Quality flags that exclude a participant who has them (none by default: flags are only reported).</summary>
+    public IReadOnlyList<string> ExcludeFlags { get; init; } = [];
 
     internal void Validate()
     {

@@ -40,7 +40,7 @@ public sealed record PreferenceRow(
     string MethodA, string MethodB, string? Model, int N, int APreferred, int BPreferred, int Same,
     double? SignP, double? HolmP, IReadOnlyList<string> Notes);
 
-/// <summary>Exclusion counts. A participant can break both rules, so the rule counts may overlap.</summary>
+/// <summary>Exclusion counts. A participant can break several rules, so the rule counts may overlap.</summary>
 public sealed record ExclusionReport(
     bool Applied,
     int ParticipantsBefore,
@@ -52,7 +52,11 @@ public sealed record ExclusionReport(
     int AnswersBefore,
     int AnswersAfter,
     int MaxFailedAttentionChecks,
-    double? MinMedianResponseMs);
+    double? MinMedianResponseMs)
+{
+    /// <summary>For each quality flag the study excludes by: how many participants have it (they may also break other rules).</summary>
+    public IReadOnlyDictionary<string, int> ByFlag { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>The settings the results were computed with, so that a JSON file documents itself.</summary>
 public sealed record AnalysisSettings(

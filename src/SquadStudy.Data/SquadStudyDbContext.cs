@@ -25,6 +25,7 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Answer> Answers => Set<Answer>();
     public DbSet<ResumeAttempt> ResumeAttempts => Set<ResumeAttempt>();
+    public DbSet<GateAttempt> GateAttempts => Set<GateAttempt>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -91,12 +92,19 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
             e.HasIndex(p => p.WithdrawalCode).IsUnique();
             e.HasIndex(p => new { p.StudyId, p.ProlificPid }).IsUnique();
             e.HasIndex(p => new { p.StudyId, p.MturkWorkerId }).IsUnique();
+            e.HasIndex(p => new { p.StudyId, p.DeviceHash });
             e.HasMany(p => p.Plan).WithOne().HasForeignKey(i => i.ParticipantId).OnDelete(DeleteBehavior.Cascade);
             e.HasMany(p => p.Answers).WithOne().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ResumeAttempt>(e =>
         {
             e.ToTable("resume_attempts");
+            e.HasOne<Participant>().WithMany().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<GateAttempt>(e =>
+        {
+            e.ToTable("gate_attempts");
+            e.HasIndex(a => new { a.ParticipantId, a.Attempt, a.Question }).IsUnique();
             e.HasOne<Participant>().WithMany().HasForeignKey(a => a.ParticipantId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<PlanItem>(e =>

@@ -62,12 +62,17 @@ public static partial class CsvExports
         new("shown_utc", ColumnType.Timestamp, "When the page the answer was given on was shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
         new("answered_utc", ColumnType.Timestamp, "When the answer was recorded (ISO 8601, UTC).", r => r.Answer.AnsweredUtc),
         new("participant_excluded", ColumnType.Boolean, "Whether the study's exclusion rules exclude this participant (see participants.csv).", r => r.Excluded),
+        new("page_hidden", ColumnType.Boolean, "The page was hidden (another tab, minimised) or lost focus while the item was shown.", r => r.Answer.Signals.HasFlag(InputSignals.Hidden)),
+        new("pasted", ColumnType.Boolean, "Something was pasted on the page while the item was shown.", r => r.Answer.Signals.HasFlag(InputSignals.Pasted)),
+        new("untrusted_input", ColumnType.Boolean, "An input event not made by the user (a script clicked or typed) was seen.", r => r.Answer.Signals.HasFlag(InputSignals.Untrusted)),
+        new("no_trusted_input", ColumnType.Boolean, "The answer was submitted without any key press or pointer event of the user's own (or without the page's script running).", r => r.Answer.Signals.HasFlag(InputSignals.NoTrustedInput)),
     ];
 
     public static IReadOnlyList<ExportColumn<ParticipantSummary>> ParticipantColumns { get; } =
     [
         new("participant", ColumnType.Text, "Anonymous participant identifier, as in answers.csv.", p => p.AnonymousId),
-        new("status", ColumnType.Text, "active (still answering), completed or abandoned (timed out).", p => p.Participant.Status),
+        new("status", ColumnType.Text, "active (still answering), completed, abandoned (idle past abandon_after_minutes; may resume), returned (chose \"return this study\"; answers kept), timed_out (past time_limit_minutes) or screened_out (failed the comprehension gate).", p => p.Participant.Status),
+        new("ended_utc", ColumnType.Timestamp, "When the participant returned, timed out or was screened out (ISO 8601, UTC); empty otherwise.", p => p.Participant.EndedUtc),
         new("source", ColumnType.Text, "How the participant arrived: prolific, mturk or direct.", p => p.Participant.Source),
         new("consented_utc", ColumnType.Timestamp, "When the participant gave consent and was enrolled (ISO 8601, UTC).", p => p.Participant.ConsentedUtc),
         new("last_seen_utc", ColumnType.Timestamp, "The participant's last request (ISO 8601, UTC).", p => p.Participant.LastSeenUtc),
@@ -79,7 +84,31 @@ public static partial class CsvExports
         new("attention_failures", ColumnType.Integer, "Attention checks failed.", p => p.AttentionFailures),
         new("median_response_ms", ColumnType.Decimal, "Median response time over all the participant's answers, in milliseconds.", p => p.MedianResponseMs),
         new("excluded", ColumnType.Boolean, "Whether the study's exclusion rules (study.json \"exclusions\") exclude the participant.", p => p.Excluded),
-        new("exclusion_reason", ColumnType.Text, "failed_attention or too_fast (median response below the study's minimum); empty when kept.", p => p.ExclusionReason),
+        new("exclusion_reason", ColumnType.Text, "failed_attention, too_fast (median response below the study's minimum) or the quality flag that excluded (one of exclusions.flags); empty when kept.", p => p.ExclusionReason),
+        new("gate_passed", ColumnType.Boolean, "Passed the comprehension gate (false also for a study without one).", p => p.Participant.GatePassed),
+        new("gate_attempts", ColumnType.Integer, "Comprehension-gate attempts made (gate_attempts.csv has each answer).", p => p.GateAttempts),
+        new("flags", ColumnType.Text, "The quality flags raised, separated by ';' (fast_answers, identical_run, page_hidden, scripted_input, duplicate_device); empty when none. Flags exclude only when exclusions.flags names them.", p => string.Join(';', p.Flags)),
+        new("flag_fast_answers", ColumnType.Boolean, "At least quality.fast_answer_count answers faster than quality.fast_answer_ms.", p => p.HasFlag(QualityFlags.FastAnswers)),
+        new("flag_identical_run", ColumnType.Boolean, "At least quality.identical_run answers in a row in the same screen position.", p => p.HasFlag(QualityFlags.IdenticalRun)),
+        new("flag_page_hidden", ColumnType.Boolean, "Some item was answered after the page was hidden or lost focus.", p => p.HasFlag(QualityFlags.PageHidden)),
+        new("flag_scripted_input", ColumnType.Boolean, "Some item had pasted or untrusted input, or no input of the user's own.", p => p.HasFlag(QualityFlags.ScriptedInput)),
+        new("flag_duplicate_device", ColumnType.Boolean, "Another participant of this study enrolled from the same browser (device cookie).", p => p.HasFlag(QualityFlags.DuplicateDevice)),
+        new("fast_answers", ColumnType.Integer, "Answers faster than quality.fast_answer_ms.", p => p.Evidence.FastAnswers),
+        new("longest_identical_run", ColumnType.Integer, "The longest run of consecutive answers in the same screen position.", p => p.Evidence.LongestIdenticalRun),
+        new("hidden_answers", ColumnType.Integer, "Answers given after the page was hidden or lost focus.", p => p.Evidence.HiddenAnswers),
+        new("scripted_answers", ColumnType.Integer, "Answers with pasted or untrusted input or none of the user's own.", p => p.Evidence.ScriptedAnswers),
+        new("same_device_participants", ColumnType.Integer, "Other participants of this study from the same browser.", p => p.Evidence.SameDevice),
+    ];
+
+    public static IReadOnlyList<ExportColumn<GateAttemptRow>> GateAttemptColumns { get; } =
+    [
+        new("participant", ColumnType.Text, "Anonymous participant identifier, as in participants.csv.", r => r.Participant),
+        new("attempt", ColumnType.Integer, "The attempt, from 1.", r => r.Attempt.Attempt),
+        new("question", ColumnType.Integer, "The question's number in study.json comprehension.questions, from 1.", r => r.Attempt.Question + 1),
+        new("prompt", ColumnType.Text, "The question as shown.", r => r.Prompt),
+        new("choice", ColumnType.Text, "The option chosen.", r => r.Attempt.Choice),
+        new("correct", ColumnType.Boolean, "Whether it was the right answer.", r => r.Attempt.IsCorrect),
+        new("answered_utc", ColumnType.Timestamp, "When the attempt was submitted (ISO 8601, UTC).", r => r.Attempt.AnsweredUtc),
     ];
 
     /// <summary>Recruiter identifiers: added to participants.csv only when the researcher asks (<c>include_ids=true</c>).</summary>
@@ -118,12 +147,15 @@ public static partial class CsvExports
 
     public static byte[] Stimuli(StudySnapshot snapshot) => Write(StimulusColumns, StimulusRow.From(snapshot));
 
+    public static byte[] GateAttempts(StudySnapshot snapshot) => Write(GateAttemptColumns, GateAttemptRow.From(snapshot));
+
     /// <summary>The codebook: every column of every export with its type and meaning.</summary>
     public static IReadOnlyList<(string File, IReadOnlyList<CodebookEntry> Columns)> Codebook() =>
     [
         ("answers.csv", Entries(AnswerColumns)),
         ("participants.csv", Entries([.. ParticipantColumns, .. RecruiterIdColumns])),
         ("stimuli.csv", Entries(StimulusColumns)),
+        ("gate_attempts.csv", Entries(GateAttemptColumns)),
     ];
 
     public static string CodebookMarkdown(string studyTitle)
@@ -246,6 +278,18 @@ public sealed record AnswerRow(
     }
 
     internal static string? ModelKey(StudySnapshot snapshot, long id) => snapshot.Models.TryGetValue(id, out var m) ? m.Key : null;
+}
+
+/// <summary>One answer to a comprehension-gate question, with the participant's anonymous id and the question's prompt.</summary>
+public sealed record GateAttemptRow(string Participant, GateAttempt Attempt, string? Prompt)
+{
+    public static IEnumerable<GateAttemptRow> From(StudySnapshot snapshot)
+    {
+        var participants = snapshot.Participants.ToDictionary(p => p.Participant.Id, p => p.AnonymousId);
+        var questions = StudyDefinition.Parse(snapshot.Study.DefinitionJson).Comprehension?.Questions ?? [];
+        return snapshot.GateAttempts.Select(a => new GateAttemptRow(participants[a.ParticipantId], a,
+            a.Question < questions.Count ? questions[a.Question].Prompt : null));
+    }
 }
 
 /// <summary>One stimulus with names resolved and its correct answers counted.</summary>

@@ -90,6 +90,7 @@ public static class StudyReporter
     {
         MaxFailedAttentionChecks = rules.FailAttention ? 0 : int.MaxValue,
         MinMedianResponseMs = rules.MinMedianResponseMs,
+        ExcludeFlags = rules.Flags ?? [],
     };
 
     /// <summary>
@@ -126,7 +127,7 @@ public static class StudyReporter
                     break;
             }
         }
-        var info = snapshot.Participants.Select(p => new ParticipantInfo(p.AnonymousId, p.AttentionFailures, p.MedianResponseMs)).ToList();
+        var info = snapshot.Participants.Select(p => new ParticipantInfo(p.AnonymousId, p.AttentionFailures, p.MedianResponseMs) { Flags = p.Flags }).ToList();
         return new StudyData(info, discrimination, trust, comparisons);
     }
 

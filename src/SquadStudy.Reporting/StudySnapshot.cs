@@ -17,7 +17,25 @@ public sealed record ParticipantSummary(
     string? ExclusionReason)
 {
     public bool Excluded => ExclusionReason is not null;
+
+    /// <summary>The quality flags raised (<see cref="QualityFlags"/>, in that order); shown and exported whether or not they exclude.</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
+    /// <summary>What the flags were raised on (participants.csv).</summary>
+    public QualityEvidence Evidence { get; init; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>Comprehension-gate attempts made.</summary>
+    public int GateAttempts { get; init; }
+
+    public bool HasFlag(string flag) => Flags.Contains(flag, StringComparer.Ordinal);
 }
+
+/// <summary>
+/// The counts behind a participant's quality flags: answers faster than the threshold, the longest
+/// run of answers in the same screen position, answers given while the page was hidden or blurred,
+/// answers with pasted or scripted input, and other participants of the study on the same device.
+/// </summary>
+public sealed record QualityEvidence(int FastAnswers, int LongestIdenticalRun, int HiddenAnswers, int ScriptedAnswers, int SameDevice);
 
 /// <summary>
 /// Everything about one study that the researcher pages read, loaded in a handful of queries.
@@ -34,6 +52,7 @@ public sealed class StudySnapshot
     public required IReadOnlyList<Answer> Answers { get; init; }
     public required IReadOnlyList<string> ClassNames { get; init; }
     public required ExclusionDefinition Rules { get; init; }
+    public required IReadOnlyList<GateAttempt> GateAttempts { get; init; }
 
     public string ClassName(int index) => StudyClassNames.Name(ClassNames, index);
 
@@ -76,11 +95,29 @@ public sealed class StudySnapshot
             .Where(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id))
             .OrderBy(a => a.ParticipantId).ThenBy(a => a.Position)
             .ToListAsync(cancellationToken);
+        var gateAttempts = await db.GateAttempts.AsNoTracking()
+            .Where(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id))
+            .OrderBy(a => a.ParticipantId).ThenBy(a => a.Attempt).ThenBy(a => a.Question)
+            .ToListAsync(cancellationToken);
         var classNames = await db.ClassNamesAsync(study.Id, cancellationToken);
-        var rules = StudyDefinition.Parse(study.DefinitionJson).Rules;
+        var definition = StudyDefinition.Parse(study.DefinitionJson);
+        var rules = definition.Rules;
 
         var byParticipant = answers.ToLookup(a => a.ParticipantId);
-        var summaries = participants.Select(p => Summarise(study.Id, p, byParticipant[p.Id], planItems, rules)).ToList();
+        var attemptsBy = gateAttempts.GroupBy(a => a.ParticipantId).ToDictionary(g => g.Key, g => g.Max(a => a.Attempt));
+        var devices = participants.Where(p => p.DeviceHash is not null).GroupBy(p => p.DeviceHash!).ToDictionary(g => g.Key, g => g.Count());
+        var summaries = participants.Select(p =>
+        {
+            var own = byParticipant[p.Id].ToList();
+            var evidence = QualityFlagRules.Evidence(own, planItems, stimuli, definition.Quality, p.DeviceHash is { } d ? devices[d] - 1 : 0);
+            var flags = QualityFlagRules.Flags(evidence, definition.Quality);
+            return Summarise(study.Id, p, own, planItems, rules, flags) with
+            {
+                Flags = flags,
+                Evidence = evidence,
+                GateAttempts = attemptsBy.GetValueOrDefault(p.Id),
+            };
+        }).ToList();
         return new StudySnapshot
         {
             Study = study,
@@ -92,6 +129,7 @@ public sealed class StudySnapshot
             Answers = answers,
             ClassNames = classNames,
             Rules = rules,
+            GateAttempts = gateAttempts,
         };
     }
 
@@ -103,7 +141,8 @@ public sealed class StudySnapshot
     public static bool PassedAttention(Answer answer, PlanItem item) =>
         answer.IsCorrect ?? string.Equals(answer.Choice.Trim(), item.AttentionAnswer?.Trim(), StringComparison.OrdinalIgnoreCase);
 
-    private static ParticipantSummary Summarise(long studyId, Participant participant, IEnumerable<Answer> answers, IReadOnlyDictionary<long, PlanItem> planItems, ExclusionDefinition rules)
+    private static ParticipantSummary Summarise(long studyId, Participant participant, IEnumerable<Answer> answers, IReadOnlyDictionary<long, PlanItem> planItems,
+        ExclusionDefinition rules, IReadOnlyList<string> flags)
     {
         int questions = 0, checks = 0, failures = 0;
         var times = new List<int>();
@@ -132,6 +171,11 @@ public sealed class StudySnapshot
         else if (rules.MinMedianResponseMs is { } min && median is { } m && m < min)
         {
             reason = "too_fast";
+        }
+        else if (rules.Flags?.FirstOrDefault(flags.Contains) is { } flag)
+        {
+            // A quality flag the researcher chose to exclude by (study.json exclusions.flags).
+            reason = flag;
         }
         return new ParticipantSummary(participant, AnonymousId(studyId, participant.Id), questions, checks, failures, median, reason);
     }

@@ -40,6 +40,16 @@ public sealed class TestStudyBuilder
     public int AbandonAfterMinutes { get; init; } = 90;
     public string ConsentMarkdown { get; init; } = "# Consent\n\nYou will rate **explanations**. <script>alert('x')</script>";
     public string? InstructionsMarkdown { get; init; } = "Look at each picture *carefully*.";
+    /// <summary>study.json <c>completion.screened_out</c> and <c>completion.no_code</c>.</summary>
+    public string? ScreenedOutCode { get; init; }
+    public string? NoCode { get; init; }
+    public int? TimeLimitMinutes { get; init; }
+    /// <summary>study.json <c>comprehension</c> (questions with prompt, options, answer, feedback; max_attempts), as JSON-serialisable objects.</summary>
+    public object? Comprehension { get; init; }
+    /// <summary>study.json <c>quality</c> thresholds.</summary>
+    public object? Quality { get; init; }
+    /// <summary>study.json <c>exclusions</c>.</summary>
+    public object? Exclusions { get; init; }
 
     public async Task<TestStudy> BuildAsync(SquadStudyDbContext db, ContentStore store, CancellationToken cancellationToken = default)
     {
@@ -65,9 +75,13 @@ public sealed class TestStudyBuilder
             models = ModelKeys,
             experiments,
             attention_checks = AttentionChecks.Select(c => new { after = c.After, prompt = c.Prompt, answer = c.Answer }),
-            completion = new { code = CompletionCode, redirect = Redirect },
+            completion = new { code = CompletionCode, redirect = Redirect, screened_out = ScreenedOutCode, no_code = NoCode },
             abandon_after_minutes = AbandonAfterMinutes,
-        });
+            time_limit_minutes = TimeLimitMinutes,
+            comprehension = Comprehension,
+            quality = Quality,
+            exclusions = Exclusions,
+        }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
 
         var now = DateTime.UtcNow;
         var study = new Study

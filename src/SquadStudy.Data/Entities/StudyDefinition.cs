@@ -21,6 +21,22 @@ public sealed record StudyDefinition
     public IReadOnlyList<AttentionCheckDefinition> AttentionChecks { get; init; } = [];
     public CompletionDefinition? Completion { get; init; }
     public int AbandonAfterMinutes { get; init; } = 90;
+    /// <summary>
+    /// The most minutes a participant may take from consent (the recruiter's maximum time, Prolific's
+    /// TIMED-OUT); null = no limit. Past it the sweep marks them <c>timed_out</c> and frees their slots.
+    /// </summary>
+    public int? TimeLimitMinutes { get; init; }
+    /// <summary>The optional comprehension gate between the instructions and the first question.</summary>
+    public ComprehensionDefinition? Comprehension { get; init; }
+    /// <summary>Thresholds of the quality flags; every flag is computed and shown, none excludes unless <see cref="ExclusionDefinition.Flags"/> names it.</summary>
+    public QualityDefinition Quality
+    {
+        get => quality;
+        // "quality": null in study.json means the defaults, as leaving it out does.
+        init => quality = value ?? new();
+    }
+
+    private readonly QualityDefinition quality = new();
     public ExclusionDefinition? Exclusions { get; init; }
     /// <summary>Seed of the deterministic choices made when stimuli are generated (distractor classes).</summary>
     public int Seed { get; init; }
@@ -69,7 +85,88 @@ public sealed record StudyDefinition
                 throw new InvalidDataException($"study.json: attention_checks[{i}] needs a prompt and an answer.");
             }
         }
+        if (definition.ParticipantRuleProblems().FirstOrDefault() is { } problem)
+        {
+            throw new InvalidDataException($"study.json: {problem}");
+        }
         return definition;
+    }
+
+    /// <summary>
+    /// What is wrong with the completion codes, time limit, comprehension gate, quality thresholds
+    /// and exclusion flags, one sentence each naming the field (the pack reports them all at import,
+    /// <see cref="Parse"/> refuses the first).
+    /// </summary>
+    public IEnumerable<string> ParticipantRuleProblems()
+    {
+        if (Completion is { } completion)
+        {
+            foreach (var (field, code) in new[] { ("screened_out", completion.ScreenedOut), ("no_code", completion.NoCode) })
+            {
+                if (code is null)
+                {
+                    continue;
+                }
+                if (!CompletionDefinition.IsValidCode(code))
+                {
+                    yield return $"completion.{field} '{code}' is not a code: use 1–40 characters of A–Z, a–z, 0–9, '_' and '-'.";
+                }
+                else if (code == completion.Code)
+                {
+                    yield return $"completion.{field} must differ from completion.code: the recruiter tells the endings apart by their codes.";
+                }
+            }
+            if (completion.ScreenedOut is not null && completion.ScreenedOut == completion.NoCode)
+            {
+                yield return "completion.screened_out and completion.no_code must differ.";
+            }
+        }
+        if (TimeLimitMinutes is <= 0)
+        {
+            yield return "time_limit_minutes must be positive (or left out for no limit).";
+        }
+        if (Comprehension is { } gate)
+        {
+            if (gate.Questions.Count == 0)
+            {
+                yield return "comprehension.questions is empty: leave \"comprehension\" out for a study without a gate.";
+            }
+            if (gate.MaxAttempts is < 1 or > 20)
+            {
+                yield return $"comprehension.max_attempts {gate.MaxAttempts} must be between 1 and 20.";
+            }
+            for (var i = 0; i < gate.Questions.Count; i++)
+            {
+                var question = gate.Questions[i];
+                if (string.IsNullOrWhiteSpace(question.Prompt))
+                {
+                    yield return $"comprehension.questions[{i}] has no prompt.";
+                }
+                if (question.Options.Count < 2 || question.Options.Any(string.IsNullOrWhiteSpace) || question.Options.Distinct(StringComparer.Ordinal).Count() != question.Options.Count)
+                {
+                    yield return $"comprehension.questions[{i}] needs at least two distinct, non-empty options.";
+                }
+                if (!question.Options.Contains(question.Answer, StringComparer.Ordinal))
+                {
+                    yield return $"comprehension.questions[{i}].answer '{question.Answer}' is not one of its options.";
+                }
+            }
+        }
+        if (Quality.FastAnswerMs < 0 || Quality.FastAnswerCount < 1)
+        {
+            yield return "quality.fast_answer_ms must be ≥ 0 and quality.fast_answer_count ≥ 1.";
+        }
+        if (Quality.IdenticalRun < 2)
+        {
+            yield return "quality.identical_run must be at least 2.";
+        }
+        foreach (var flag in Rules.Flags ?? [])
+        {
+            if (!QualityFlags.All.Contains(flag, StringComparer.Ordinal))
+            {
+                yield return $"exclusions.flags names '{flag}', which is not one of {string.Join(", ", QualityFlags.All)}.";
+            }
+        }
     }
 
     /// <summary>The exclusion rules; absent rules do not apply.</summary>
@@ -118,10 +215,75 @@ public sealed record AttentionCheckDefinition(int After, string Prompt, string A
     }
 }
 
-public sealed record CompletionDefinition(string Code, string? Redirect);
+/// <summary>
+/// study.json <c>completion</c>: the code of a finished plan, where to send the participant, and the
+/// codes of the two other endings the recruiter tells apart (Prolific: one completion code each,
+/// every one with its own action in the study's settings).
+/// </summary>
+public sealed record CompletionDefinition(string Code, string? Redirect)
+{
+    /// <summary>The code of a participant who failed the comprehension gate (Prolific's "screened out" code); null = none.</summary>
+    public string? ScreenedOut { get; init; }
+
+    /// <summary>
+    /// The code of a participant who returned the study (chose "return this study"): on Prolific a
+    /// code whose action is to request a return; null = the participant returns it on the recruiter's site.
+    /// </summary>
+    public string? NoCode { get; init; }
+
+    /// <summary>What a code may be: the characters Prolific's codes and a URL's query carry unchanged.</summary>
+    public static bool IsValidCode(string code) =>
+        code.Length is >= 1 and <= 40 && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+}
+
+/// <summary>
+/// study.json <c>comprehension</c>: practice questions after the instructions that must all be
+/// answered correctly, in at most <see cref="MaxAttempts"/> tries, before the first question.
+/// </summary>
+public sealed record ComprehensionDefinition
+{
+    public IReadOnlyList<GateQuestionDefinition> Questions { get; init; } = [];
+    public int MaxAttempts { get; init; } = 3;
+}
+
+/// <summary>One comprehension question; <see cref="Feedback"/> is shown after a wrong answer (never the answer itself).</summary>
+public sealed record GateQuestionDefinition
+{
+    public string Prompt { get; init; } = "";
+    public IReadOnlyList<string> Options { get; init; } = [];
+    public string Answer { get; init; } = "";
+    public string? Feedback { get; init; }
+}
+
+/// <summary>study.json <c>quality</c>: the thresholds of the quality flags (docs/participants.md).</summary>
+public sealed record QualityDefinition
+{
+    /// <summary>An answer faster than this many milliseconds counts as fast.</summary>
+    public int FastAnswerMs { get; init; } = 1000;
+    /// <summary>The <see cref="QualityFlags.FastAnswers"/> flag is raised at this many fast answers.</summary>
+    public int FastAnswerCount { get; init; } = 3;
+    /// <summary>The <see cref="QualityFlags.IdenticalRun"/> flag is raised at this many consecutive answers in the same screen position.</summary>
+    public int IdenticalRun { get; init; } = 8;
+}
+
+/// <summary>The per-participant quality flags, by their names in study.json, the exports and the results.</summary>
+public static class QualityFlags
+{
+    public const string FastAnswers = "fast_answers";
+    public const string IdenticalRun = "identical_run";
+    public const string PageHidden = "page_hidden";
+    public const string ScriptedInput = "scripted_input";
+    public const string DuplicateDevice = "duplicate_device";
+
+    public static IReadOnlyList<string> All { get; } = [FastAnswers, IdenticalRun, PageHidden, ScriptedInput, DuplicateDevice];
+}
 
 /// <summary>The exclusion rules of study.json (<c>exclusions</c>).</summary>
-public sealed record ExclusionDefinition(int? MinMedianResponseMs, bool FailAttention);
+public sealed record ExclusionDefinition(int? MinMedianResponseMs, bool FailAttention)
+{
+    /// <summary>The quality flags that exclude a participant from the analysis; null or empty = flags are only shown.</summary>
+    public IReadOnlyList<string>? Flags { get; init; }
+}
 
 /// <summary>The JSON conventions of pack files: snake_case names, comments and trailing commas tolerated.</summary>
 public static class PackJson

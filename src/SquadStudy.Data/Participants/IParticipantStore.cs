@@ -1,9 +1,30 @@
+using SquadStudy.Data.Entities;
+
 namespace SquadStudy.Data.Participants;
 
 /// <summary>A participant's server-held state.</summary>
 public sealed record ParticipantState(
     long Id, long StudyId, string Token, string Status, int CurrentPosition, int PlanLength,
-    string WithdrawalCode, string Source, string? MturkAssignmentId, bool MturkSandbox);
+    string WithdrawalCode, string Source, string? MturkAssignmentId, bool MturkSandbox, bool GatePassed = false);
+
+/// <summary>What a comprehension-gate attempt came to.</summary>
+public enum GateOutcome
+{
+    /// <summary>Every answer was right: the gate is passed and the questions open.</summary>
+    Passed,
+    /// <summary>Some answer was wrong and attempts remain.</summary>
+    Failed,
+    /// <summary>Some answer was wrong in the last attempt: the participant is screened out, their slots freed.</summary>
+    ScreenedOut,
+    /// <summary>Nothing stored: not the next attempt (a repeated or stale POST), the gate already passed, or the participant not active.</summary>
+    NotCurrent,
+}
+
+/// <summary>One answered gate question of an attempt.</summary>
+public sealed record GateAnswer(int Question, string Choice, bool IsCorrect);
+
+/// <summary>A comprehension-gate attempt to store: <see cref="Attempt"/> must be the participant's next (1 + those stored).</summary>
+public sealed record GateAttemptWrite(long ParticipantId, int Attempt, int MaxAttempts, IReadOnlyList<GateAnswer> Answers, DateTime NowUtc);
 
 public enum RecordOutcome
 {
@@ -26,7 +47,11 @@ public sealed record PlanItemView(
 /// <summary>An answer to store: what <see cref="ParticipantSql.RecordAnswerAsync"/> writes in one transaction.</summary>
 public sealed record AnswerWrite(
     long ParticipantId, long PlanItemId, int Position, bool Completes, long? StimulusId,
-    string Choice, bool? IsCorrect, int? Score, int ResponseMs, DateTime ShownUtc, DateTime AnsweredUtc);
+    string Choice, bool? IsCorrect, int? Score, int ResponseMs, DateTime ShownUtc, DateTime AnsweredUtc)
+{
+    /// <summary>What the page's quality script reported (stored as a bit set).</summary>
+    public InputSignals Signals { get; init; }
+}
 
 /// <summary>What balanced assignment needs to know of a stimulus.</summary>
 public readonly record struct StimulusSlot(long Id, string Experiment, long ImageId, int AssignedCount);
@@ -42,7 +67,14 @@ public sealed record PlannedItem(string Kind, long? StimulusId, bool Swapped, st
 /// </summary>
 public sealed record Enrolment(
     long StudyId, RecruiterParameters Recruiter, string Token, string WithdrawalCode, DateTime NowUtc, DateTime IdleBeforeUtc,
-    Func<IReadOnlyList<StimulusSlot>, IReadOnlyList<PlannedItem>> DrawPlan);
+    Func<IReadOnlyList<StimulusSlot>, IReadOnlyList<PlannedItem>> DrawPlan)
+{
+    /// <summary>The study's time-limit cutoff (consented before it = timed out), or null when the study has no limit.</summary>
+    public DateTime? StartedBeforeUtc { get; init; }
+
+    /// <summary>SHA-256 of the device cookie's id, stored with the participant (the duplicate-device flag).</summary>
+    public string? DeviceHash { get; init; }
+}
 
 /// <summary>
 /// Every read and write of participants, their plans and answers that the participant pages make,
@@ -73,8 +105,22 @@ public interface IParticipantStore
     /// </summary>
     Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken);
 
-    /// <summary>Marks the study's participants idle since before the cutoff abandoned and frees their unanswered stimuli; returns how many.</summary>
-    Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken);
+    /// <summary>
+    /// Marks the study's participants idle since before the cutoff abandoned and, when
+    /// <paramref name="startedBeforeUtc"/> is given, those who consented before it timed out; frees
+    /// their unanswered stimuli; returns how many changed.
+    /// </summary>
+    Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, DateTime? startedBeforeUtc, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ends an active or abandoned participant's plan with <paramref name="status"/> (returned, timed out,
+    /// screened out): answers kept, unanswered stimuli freed. False if they had already finished or
+    /// ended (nothing changed), so a repeated request is harmless.
+    /// </summary>
+    Task<bool> EndAsync(long participantId, string status, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>Stores a comprehension-gate attempt and its verdict in one transaction (see <see cref="GateOutcome"/>).</summary>
+    Task<GateOutcome> RecordGateAttemptAsync(GateAttemptWrite attempt, CancellationToken cancellationToken);
 
     /// <summary>
     /// An abandoned participant who comes back and goes on: active again, and their unanswered

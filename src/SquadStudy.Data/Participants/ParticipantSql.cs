@@ -45,12 +45,12 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             return RecordOutcome.NotCurrent;
         }
         await ExecuteAsync(Kept(connection, ref insertAnswer, """
-            INSERT INTO answers (participant_id, plan_item_id, position, stimulus_id, choice, is_correct, score, response_ms, shown_utc, answered_utc)
-            VALUES (@participant, @item, @position, @stimulus, @choice, @correct, @score, @ms, @shown, @answered)
+            INSERT INTO answers (participant_id, plan_item_id, position, stimulus_id, choice, is_correct, score, response_ms, shown_utc, answered_utc, signals)
+            VALUES (@participant, @item, @position, @stimulus, @choice, @correct, @score, @ms, @shown, @answered, @signals)
             """), transaction, cancellationToken,
             ("@participant", answer.ParticipantId), ("@item", answer.PlanItemId), ("@position", answer.Position),
             ("@stimulus", answer.StimulusId), ("@choice", answer.Choice), ("@correct", answer.IsCorrect), ("@score", answer.Score),
-            ("@ms", answer.ResponseMs), ("@shown", answer.ShownUtc), ("@answered", answer.AnsweredUtc));
+            ("@ms", answer.ResponseMs), ("@shown", answer.ShownUtc), ("@answered", answer.AnsweredUtc), ("@signals", (int)answer.Signals));
         if (answer.StimulusId is long stimulus)
         {
             await Balance.CountAnswerAsync(transaction, stimulus, cancellationToken);
@@ -67,7 +67,8 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         var read = Kept(connection, ref find, """
             SELECT p.id, p.status, p.current_position, p.plan_length, p.withdrawal_code, p.source, p.mturk_assignment_id, p.mturk_sandbox,
                 i.id, i.kind, i.swapped, i.attention_prompt, i.attention_answer, i.attention_options,
-                s.id, s.experiment, s.image_id, s.target_class, s.distractor_class, s.model_a_id, s.model_b_id, s.method_a, s.method_b
+                s.id, s.experiment, s.image_id, s.target_class, s.distractor_class, s.model_a_id, s.model_b_id, s.method_a, s.method_b,
+                p.gate_passed
             FROM participants p
             LEFT JOIN plan_items i ON i.participant_id = p.id AND i.position = p.current_position
             LEFT JOIN stimuli s ON s.id = i.stimulus_id
@@ -82,7 +83,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         }
         string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
         var participant = new ParticipantState(r.GetInt64(0), studyId, token, r.GetString(1), r.GetInt32(2), r.GetInt32(3),
-            r.GetString(4), r.GetString(5), Text(6), r.GetBoolean(7));
+            r.GetString(4), r.GetString(5), Text(6), r.GetBoolean(7), r.GetBoolean(23));
         if (r.IsDBNull(8))
         {
             return (participant, null);
@@ -100,7 +101,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         {
             return existing;
         }
-        await ReleaseAbandonedAsync(transaction, enrolment.StudyId, enrolment.IdleBeforeUtc, cancellationToken);
+        await ReleaseAbandonedAsync(transaction, enrolment.StudyId, enrolment.IdleBeforeUtc, enrolment.StartedBeforeUtc, enrolment.NowUtc, cancellationToken);
         var drawn = enrolment.DrawPlan(await Balance.SlotsAsync(transaction, enrolment.StudyId, cancellationToken));
         var recruiter = enrolment.Recruiter;
         var prolific = recruiter.ProlificPid is not null;
@@ -116,9 +117,9 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             insert.CommandText = """
                 INSERT INTO participants (study_id, token, withdrawal_code, source, prolific_pid, prolific_study_id, prolific_session_id,
                     mturk_worker_id, mturk_assignment_id, mturk_hit_id, mturk_sandbox, status, current_position, plan_length,
-                    consented_utc, last_seen_utc, completed_utc)
+                    consented_utc, last_seen_utc, completed_utc, device_hash)
                 VALUES (@study, @token, @code, @source, @pid, @pstudy, @psession, @worker, @assignment, @hit, @sandbox, @status, 0, @length,
-                    @now, @now, @completed)
+                    @now, @now, @completed, @device)
                 RETURNING id
                 """;
             AddParameter(insert, "@study", enrolment.StudyId);
@@ -136,6 +137,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             AddParameter(insert, "@length", drawn.Count);
             AddParameter(insert, "@now", enrolment.NowUtc);
             AddParameter(insert, "@completed", completed ? enrolment.NowUtc : null);
+            AddParameter(insert, "@device", enrolment.DeviceHash);
             participantId = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         }
         await ExecuteRowsAsync(connection, transaction,
@@ -166,7 +168,7 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
         await using var read = connection.CreateCommand();
         read.Transaction = transaction;
         read.CommandText = $"""
-            SELECT id, token, status, current_position, plan_length, withdrawal_code, source, mturk_assignment_id, mturk_sandbox
+            SELECT id, token, status, current_position, plan_length, withdrawal_code, source, mturk_assignment_id, mturk_sandbox, gate_passed
             FROM participants WHERE study_id = @study AND {column} = @id
             """;
         AddParameter(read, "@study", studyId);
@@ -177,16 +179,36 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             return null;
         }
         return new ParticipantState(reader.GetInt64(0), studyId, reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-            reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8));
+            reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetBoolean(8), reader.GetBoolean(9));
     }
 
     /// <summary>
     /// Marks the study's active participants last seen before the cutoff abandoned and gives back the
     /// stimuli of their unanswered positions. A participant who answered meanwhile (position moved)
-    /// is left alone.
+    /// is left alone. With a time limit, active and abandoned participants who consented before
+    /// <paramref name="startedBeforeUtc"/> are timed out first (<see cref="EndAsync"/>).
     /// </summary>
-    public async Task<int> ReleaseAbandonedAsync(DbTransaction transaction, long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken)
+    public async Task<int> ReleaseAbandonedAsync(DbTransaction transaction, long studyId, DateTime idleBeforeUtc, DateTime? startedBeforeUtc, DateTime nowUtc, CancellationToken cancellationToken)
     {
+        var released = 0;
+        if (startedBeforeUtc is { } started)
+        {
+            var late = new List<long>();
+            await using (var read = Create(connection, transaction,
+                "SELECT id FROM participants WHERE study_id = @study AND status IN (@active, @abandoned) AND consented_utc < @cutoff",
+                ("@study", studyId), ("@active", ParticipantStatus.Active), ("@abandoned", ParticipantStatus.Abandoned), ("@cutoff", started)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    late.Add(reader.GetInt64(0));
+                }
+            }
+            foreach (var id in late)
+            {
+                released += await EndAsync(transaction, id, ParticipantStatus.TimedOut, nowUtc, cancellationToken) ? 1 : 0;
+            }
+        }
         var idle = new List<(long Id, int Position)>();
         await using (var read = connection.CreateCommand())
         {
@@ -201,7 +223,6 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
                 idle.Add((reader.GetInt64(0), reader.GetInt32(1)));
             }
         }
-        var released = 0;
         foreach (var (id, position) in idle)
         {
             await using var mark = connection.CreateCommand();
@@ -219,6 +240,83 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             await Balance.ReleaseRemainingAsync(transaction, id, position, cancellationToken);
         }
         return released;
+    }
+
+    /// <summary>
+    /// Ends an active or abandoned participant's plan with <paramref name="status"/> at
+    /// <paramref name="nowUtc"/> (for a time-out: when the sweep found it): answers kept, the unanswered stimuli an active plan still held given back. The
+    /// update is guarded by the status and position read, so a concurrent answer or a second request
+    /// changes nothing twice. False if they had already finished or ended.
+    /// </summary>
+    public async Task<bool> EndAsync(DbTransaction transaction, long participantId, string status, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        string was;
+        int position;
+        await using (var read = Create(connection, transaction, "SELECT status, current_position FROM participants WHERE id = @participant",
+            ("@participant", participantId)))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return false;
+            }
+            (was, position) = (reader.GetString(0), reader.GetInt32(1));
+        }
+        if (was is not (ParticipantStatus.Active or ParticipantStatus.Abandoned))
+        {
+            return false;
+        }
+        var changed = await ExecuteOnceAsync(connection, transaction, """
+            UPDATE participants SET status = @status, ended_utc = @ended
+            WHERE id = @participant AND status = @was AND current_position = @position
+            """, cancellationToken, ("@status", status), ("@ended", nowUtc), ("@participant", participantId), ("@was", was), ("@position", position));
+        if (changed == 0)
+        {
+            return false;
+        }
+        if (was == ParticipantStatus.Active)
+        {
+            await Balance.ReleaseRemainingAsync(transaction, participantId, position, cancellationToken);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Stores one comprehension-gate attempt if it is the participant's next one and they are active
+    /// and have not passed yet; all answers right passes the gate, a wrong answer in the last allowed
+    /// attempt screens the participant out (<see cref="EndAsync"/>). All in the caller's transaction.
+    /// </summary>
+    public async Task<GateOutcome> RecordGateAttemptAsync(DbTransaction transaction, GateAttemptWrite attempt, CancellationToken cancellationToken)
+    {
+        await using (var read = Create(connection, transaction, """
+            SELECT p.status, p.gate_passed, (SELECT COALESCE(MAX(a.attempt), 0) FROM gate_attempts a WHERE a.participant_id = p.id)
+            FROM participants p WHERE p.id = @participant
+            """, ("@participant", attempt.ParticipantId)))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken) || reader.GetString(0) != ParticipantStatus.Active || reader.GetBoolean(1)
+                || Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture) + 1 != attempt.Attempt || attempt.Attempt > attempt.MaxAttempts)
+            {
+                return GateOutcome.NotCurrent;
+            }
+        }
+        await ExecuteRowsAsync(connection, transaction,
+            "INSERT INTO gate_attempts (participant_id, attempt, question, choice, is_correct, answered_utc) VALUES ",
+            "(@participant{0}, @attempt{0}, @question{0}, @choice{0}, @correct{0}, @now{0})", ", ", "",
+            attempt.Answers.Select(a => new object?[] { attempt.ParticipantId, attempt.Attempt, a.Question, a.Choice, a.IsCorrect, attempt.NowUtc }).ToList(),
+            cancellationToken);
+        if (attempt.Answers.All(a => a.IsCorrect))
+        {
+            await ExecuteOnceAsync(connection, transaction, "UPDATE participants SET gate_passed = @passed, last_seen_utc = @now WHERE id = @participant",
+                cancellationToken, ("@passed", true), ("@now", attempt.NowUtc), ("@participant", attempt.ParticipantId));
+            return GateOutcome.Passed;
+        }
+        if (attempt.Attempt < attempt.MaxAttempts)
+        {
+            return GateOutcome.Failed;
+        }
+        await EndAsync(transaction, attempt.ParticipantId, ParticipantStatus.ScreenedOut, attempt.NowUtc, cancellationToken);
+        return GateOutcome.ScreenedOut;
     }
 
     /// <summary>An abandoned participant goes on: active again, their unanswered stimuli reserved again. False if they were not abandoned.</summary>
@@ -266,8 +364,8 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             }
             (studyId, status, position) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2));
         }
-        // An abandoned plan already gave back its unanswered positions.
-        await Balance.ReleaseWithdrawnAsync(transaction, participantId, status == ParticipantStatus.Abandoned ? position : int.MaxValue, cancellationToken);
+        // An abandoned or ended (returned, timed-out, screened-out) plan already gave back its unanswered positions.
+        await Balance.ReleaseWithdrawnAsync(transaction, participantId, ParticipantStatus.ReleasedRemaining(status) ? position : int.MaxValue, cancellationToken);
         await ExecuteOnceAsync(connection, transaction, "DELETE FROM participants WHERE id = @participant", cancellationToken, ("@participant", participantId));
         await ExecuteOnceAsync(connection, transaction, "UPDATE studies SET withdrawal_count = withdrawal_count + 1 WHERE id = @study", cancellationToken,
             ("@study", studyId));

@@ -40,8 +40,17 @@ public sealed class PostgresParticipantStore(SquadStudyDbContext db) : IParticip
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
         InTransactionAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), enrolment.StudyId);
 
-    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
-        InTransactionAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), studyId);
+    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, DateTime? startedBeforeUtc, DateTime nowUtc, CancellationToken cancellationToken) =>
+        InTransactionAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, startedBeforeUtc, nowUtc, CancellationToken.None), studyId);
+
+    public async Task<bool> EndAsync(long participantId, string status, DateTime nowUtc, CancellationToken cancellationToken) =>
+        await ReadAsync(sql => sql.StudyOfAsync(null, participantId, cancellationToken), cancellationToken) is long studyId
+        && await InTransactionAsync((sql, transaction) => sql.EndAsync(transaction, participantId, status, nowUtc, CancellationToken.None), studyId);
+
+    public async Task<GateOutcome> RecordGateAttemptAsync(GateAttemptWrite attempt, CancellationToken cancellationToken) =>
+        await ReadAsync(sql => sql.StudyOfAsync(null, attempt.ParticipantId, cancellationToken), cancellationToken) is long studyId
+            ? await InTransactionAsync((sql, transaction) => sql.RecordGateAttemptAsync(transaction, attempt, CancellationToken.None), studyId)
+            : GateOutcome.NotCurrent;
 
     public Task<bool> ResumeAsync(long studyId, long participantId, DateTime nowUtc, CancellationToken cancellationToken) =>
         InTransactionAsync((sql, transaction) => sql.ResumeAsync(transaction, participantId, nowUtc, CancellationToken.None), studyId);

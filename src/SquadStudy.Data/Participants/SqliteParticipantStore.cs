@@ -83,8 +83,14 @@ public sealed class SqliteParticipantStore(SqliteReadPool readers, SqliteWriteQu
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
         writer.EnrolAsync(enrolment, cancellationToken);
 
-    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
-        writer.ReleaseAbandonedAsync(studyId, idleBeforeUtc, cancellationToken);
+    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, DateTime? startedBeforeUtc, DateTime nowUtc, CancellationToken cancellationToken) =>
+        writer.ReleaseAbandonedAsync(studyId, idleBeforeUtc, startedBeforeUtc, nowUtc, cancellationToken);
+
+    public Task<bool> EndAsync(long participantId, string status, DateTime nowUtc, CancellationToken cancellationToken) =>
+        writer.EndAsync(participantId, status, nowUtc, cancellationToken);
+
+    public Task<GateOutcome> RecordGateAttemptAsync(GateAttemptWrite attempt, CancellationToken cancellationToken) =>
+        writer.RecordGateAttemptAsync(attempt, cancellationToken);
 
     public Task<bool> ResumeAsync(long studyId, long participantId, DateTime nowUtc, CancellationToken cancellationToken) =>
         writer.ResumeAsync(participantId, nowUtc, cancellationToken);

@@ -93,8 +93,14 @@ public sealed class SqliteWriteQueue : IHostedService
     public Task<ParticipantState> EnrolAsync(Enrolment enrolment, CancellationToken cancellationToken) =>
         EnqueueAsync((sql, transaction) => sql.EnrolAsync(transaction, enrolment, CancellationToken.None), cancellationToken, heavy: true);
 
-    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, CancellationToken cancellationToken) =>
-        EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, CancellationToken.None), cancellationToken, heavy: true);
+    public Task<int> ReleaseAbandonedAsync(long studyId, DateTime idleBeforeUtc, DateTime? startedBeforeUtc, DateTime nowUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.ReleaseAbandonedAsync(transaction, studyId, idleBeforeUtc, startedBeforeUtc, nowUtc, CancellationToken.None), cancellationToken, heavy: true);
+
+    public Task<bool> EndAsync(long participantId, string status, DateTime nowUtc, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.EndAsync(transaction, participantId, status, nowUtc, CancellationToken.None), cancellationToken, heavy: true);
+
+    public Task<GateOutcome> RecordGateAttemptAsync(GateAttemptWrite attempt, CancellationToken cancellationToken) =>
+        EnqueueAsync((sql, transaction) => sql.RecordGateAttemptAsync(transaction, attempt, CancellationToken.None), cancellationToken, heavy: true);
 
     public Task<bool> ResumeAsync(long participantId, DateTime nowUtc, CancellationToken cancellationToken) =>
         EnqueueAsync((sql, transaction) => sql.ResumeAsync(transaction, participantId, nowUtc, CancellationToken.None), cancellationToken, heavy: true);

@@ -238,6 +238,7 @@ public sealed partial class StudyPack : IDisposable
         {
             problems.Add(new PackProblem(name, "abandon_after_minutes must be positive."));
         }
+        problems.AddRange(d.ParticipantRuleProblems().Select(problem => new PackProblem(name, problem)));
         if (d.Models.Count == 0)
         {
             problems.Add(new PackProblem(name, "lists no models."));

@@ -12,9 +12,28 @@ public static class ParticipantUrls
 
     public static string Done(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/done";
 
-    /// <summary>Where a participant continues: the completion page once their plan is done, else their current question.</summary>
+    /// <summary>The comprehension gate between the instructions and the first question.</summary>
+    public static string Gate(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/gate";
+
+    /// <summary>"Return this study": the confirmation page.</summary>
+    public static string Return(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/return";
+
+    /// <summary>The ending of a participant who returned, timed out or was screened out.</summary>
+    public static string Ended(HttpRequest request, string slug) => $"{request.PathBase}/s/{slug}/ended";
+
+    /// <summary>
+    /// Where a participant continues: the completion page once their plan is done, the ending page
+    /// once they returned, timed out or were screened out, else their current question (which sends
+    /// them to the gate first when the study has one).
+    /// </summary>
     public static string Continue(HttpRequest request, string slug, ParticipantState participant) =>
-        IsFinished(participant) ? Done(request, slug) : Question(request, slug);
+        ParticipantStatus.IsEnded(participant.Status) ? Ended(request, slug)
+        : IsFinished(participant) ? Done(request, slug)
+        : Question(request, slug);
+
+    /// <summary>The footer's "Return this study" link, while the participant can still go on; else null.</summary>
+    public static string? ReturnLink(HttpRequest request, string slug, ParticipantState? participant) =>
+        participant is { Status: ParticipantStatus.Active or ParticipantStatus.Abandoned } && !IsFinished(participant) ? Return(request, slug) : null;
 
     public static bool IsFinished(ParticipantState participant) =>
         participant.Status == ParticipantStatus.Completed || participant.CurrentPosition >= participant.PlanLength;

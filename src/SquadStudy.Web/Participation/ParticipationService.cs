@@ -12,7 +12,20 @@ namespace SquadStudy.Web.Participation;
 /// <summary>The study as the participant pages see it.</summary>
 public sealed record StudyInfo(
     long Id, string Slug, string Title, string Status, string ConsentMarkdown, string? InstructionsMarkdown,
-    string DefinitionJson, string CompletionCode, string? Redirect, int AbandonAfterMinutes);
+    string DefinitionJson, string CompletionCode, string? Redirect, int AbandonAfterMinutes)
+{
+    private StudyDefinition? definition;
+
+    /// <summary>The parsed definition, parsed once per cached study row.</summary>
+    public StudyDefinition Definition => definition ??= StudyDefinition.Parse(DefinitionJson);
+
+    /// <summary>The comprehension gate, if the study has one.</summary>
+    public ComprehensionDefinition? Gate => Definition.Comprehension is { Questions.Count: > 0 } gate ? gate : null;
+
+    /// <summary>Whether the participant must still pass the gate before any question (and may still take it).</summary>
+    public bool NeedsGate(ParticipantState participant) =>
+        Gate is not null && !participant.GatePassed && participant.Status == ParticipantStatus.Active;
+}
 
 /// <summary>
 /// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write goes through
@@ -73,11 +86,43 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
     /// transaction, so concurrent enrolments see each other's counts. A Prolific or MTurk id that
     /// already enrolled gets its existing participant back (no new plan).
     /// </summary>
-    public Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, CancellationToken cancellationToken)
+    public Task<ParticipantState> EnrolAsync(StudyInfo study, RecruiterParameters recruiter, string? deviceHash, CancellationToken cancellationToken)
     {
         var now = Now;
-        return store.EnrolAsync(PlanDrawer.Enrolment(study.Id, StudyDefinition.Parse(study.DefinitionJson), recruiter, now,
-            now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)), cancellationToken);
+        return store.EnrolAsync(PlanDrawer.Enrolment(study.Id, study.Definition, recruiter, now,
+            now - TimeSpan.FromMinutes(study.AbandonAfterMinutes)) with
+        {
+            StartedBeforeUtc = StartedBefore(study.Definition, now),
+            DeviceHash = deviceHash,
+        }, cancellationToken);
+    }
+
+    /// <summary>The consent time before which a participant is past the study's time limit; null without a limit.</summary>
+    private static DateTime? StartedBefore(StudyDefinition definition, DateTime now) =>
+        definition.TimeLimitMinutes is int minutes ? now - TimeSpan.FromMinutes(minutes) : null;
+
+    /// <summary>
+    /// "Return this study": the participant stops, keeps their answers (unlike withdrawal) and frees
+    /// their unanswered slots. False when they had already finished or ended: a double click or a
+    /// replayed POST changes nothing.
+    /// </summary>
+    public Task<bool> ReturnAsync(ParticipantState participant, CancellationToken cancellationToken) =>
+        store.EndAsync(participant.Id, ParticipantStatus.Returned, Now, cancellationToken);
+
+    /// <summary>The comprehension-gate attempts the participant has made, in order, with their answers.</summary>
+    public async Task<IReadOnlyList<GateAttempt>> GateAttemptsAsync(long participantId, CancellationToken cancellationToken) =>
+        await db.GateAttempts.AsNoTracking().Where(a => a.ParticipantId == participantId)
+            .OrderBy(a => a.Attempt).ThenBy(a => a.Question).ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Checks one attempt at the gate on the server (the correct answers never leave it) and stores it
+    /// with its verdict. <paramref name="choices"/> holds one answer per gate question, in order.
+    /// </summary>
+    public Task<GateOutcome> AnswerGateAsync(StudyInfo study, ParticipantState participant, int attempt, IReadOnlyList<string> choices, CancellationToken cancellationToken)
+    {
+        var gate = study.Gate ?? throw new InvalidOperationException($"Study {study.Slug} has no comprehension gate.");
+        var answers = gate.Questions.Select((question, i) => new GateAnswer(i, choices[i], string.Equals(choices[i], question.Answer, StringComparison.Ordinal))).ToList();
+        return store.RecordGateAttemptAsync(new GateAttemptWrite(participant.Id, attempt, gate.MaxAttempts, answers, Now), cancellationToken);
     }
 
     /// <summary>
@@ -85,13 +130,16 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
     /// The position advances only if it still equals the item's (so a repeated or concurrent POST
     /// stores nothing); the unique indexes on answers are the last line of defence.
     /// </summary>
-    public async Task<RecordOutcome> RecordAnswerAsync(ParticipantState participant, PlanItemView item, EvaluatedAnswer answer, DateTime shown, CancellationToken cancellationToken)
+    public async Task<RecordOutcome> RecordAnswerAsync(ParticipantState participant, PlanItemView item, EvaluatedAnswer answer, DateTime shown, InputSignals signals, CancellationToken cancellationToken)
     {
         var now = Now;
         // A little ahead when another instance's clock runs ahead (ShownStamps.MaxClockSkew): never before it was shown.
         shown = shown > now ? now : shown;
         var write = new AnswerWrite(participant.Id, item.Id, item.Position, item.Position + 1 >= participant.PlanLength, item.Stimulus?.Id,
-            answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now);
+            answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now)
+        {
+            Signals = signals,
+        };
         try
         {
             return await store.RecordAnswerAsync(write, cancellationToken);
@@ -120,17 +168,22 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
     public Task<bool> ResumeAsync(ParticipantState participant, CancellationToken cancellationToken) =>
         store.ResumeAsync(participant.StudyId, participant.Id, Now, cancellationToken);
 
-    /// <summary>Marks participants of all studies idle past their study's timeout as abandoned; returns how many.</summary>
+    /// <summary>
+    /// Marks participants of all studies idle past their study's timeout as abandoned, and those past
+    /// its time limit (<c>time_limit_minutes</c>) as timed out; returns how many.
+    /// </summary>
     public async Task<int> ReleaseAbandonedAsync(CancellationToken cancellationToken)
     {
         var studies = await db.Studies.AsNoTracking()
-            .Where(s => db.Participants.Any(p => p.StudyId == s.Id && p.Status == ParticipantStatus.Active))
-            .Select(s => new { s.Id, s.AbandonAfterMinutes })
+            .Where(s => db.Participants.Any(p => p.StudyId == s.Id && (p.Status == ParticipantStatus.Active || p.Status == ParticipantStatus.Abandoned)))
+            .Select(s => new { s.Id, s.AbandonAfterMinutes, s.DefinitionJson })
             .ToListAsync(cancellationToken);
         var released = 0;
         foreach (var study in studies)
         {
-            var count = await store.ReleaseAbandonedAsync(study.Id, Now - TimeSpan.FromMinutes(study.AbandonAfterMinutes), cancellationToken);
+            var now = Now;
+            var count = await store.ReleaseAbandonedAsync(study.Id, now - TimeSpan.FromMinutes(study.AbandonAfterMinutes),
+                StartedBefore(StudyDefinition.Parse(study.DefinitionJson), now), now, cancellationToken);
             if (count > 0)
             {
                 logger.LogInformation("Released {Count} abandoned plans of study {Study}.", count, study.Id);
@@ -161,7 +214,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
         var slots = await db.Stimuli.AsNoTracking().Where(s => s.StudyId == study.Id)
             .Select(s => new StimulusSlot(s.Id, s.Experiment, s.ImageId, s.AssignedCount))
             .ToListAsync(cancellationToken);
-        return PlanDrawer.Draw(StudyDefinition.Parse(study.DefinitionJson), slots, Random.Shared);
+        return PlanDrawer.Draw(study.Definition, slots, Random.Shared);
     }
 
     public Task<StimulusView?> StimulusAsync(long studyId, long stimulusId, CancellationToken cancellationToken) =>

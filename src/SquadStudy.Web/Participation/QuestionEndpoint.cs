@@ -36,9 +36,14 @@ public static class QuestionEndpoint
             return;
         }
         var (study, participant, item) = loaded;
-        if (ParticipantUrls.IsFinished(participant))
+        if (ParticipantStatus.IsEnded(participant.Status) || ParticipantUrls.IsFinished(participant))
         {
-            context.Response.Redirect(ParticipantUrls.Done(context.Request, study.Slug));
+            context.Response.Redirect(ParticipantUrls.Continue(context.Request, study.Slug, participant));
+            return;
+        }
+        if (study.NeedsGate(participant))
+        {
+            context.Response.Redirect(ParticipantUrls.Gate(context.Request, study.Slug));
             return;
         }
         if (participant.Status == ParticipantStatus.Abandoned)
@@ -79,6 +84,12 @@ public static class QuestionEndpoint
             context.Response.Redirect(ParticipantUrls.Question(context.Request, study.Slug));
             return;
         }
+        if (study.NeedsGate(participant))
+        {
+            // The gate comes first: an answer posted before it is passed is not stored.
+            context.Response.Redirect(ParticipantUrls.Gate(context.Request, study.Slug));
+            return;
+        }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         if (participant.Status != ParticipantStatus.Active
             || !int.TryParse(form["Position"], NumberStyles.None, CultureInfo.InvariantCulture, out var position)
@@ -109,7 +120,7 @@ public static class QuestionEndpoint
             await RenderFormAsync(context, study, view, "Please choose one of the options before going on.", stamp);
             return;
         }
-        await service.RecordAnswerAsync(participant, current, answer, shown, context.RequestAborted);
+        await service.RecordAnswerAsync(participant, current, answer, shown, QualitySignals.Read(form), context.RequestAborted);
         context.Response.Redirect(position + 1 >= participant.PlanLength
             ? ParticipantUrls.Done(context.Request, study.Slug)
             : ParticipantUrls.Question(context.Request, study.Slug));
@@ -137,6 +148,7 @@ public static class QuestionEndpoint
             return null;
         }
         context.Items[typeof(ParticipantCodes)] = ParticipantCodes.Of(f.Participant);
+        context.Items[nameof(ParticipantUrls.ReturnLink)] = ParticipantUrls.ReturnLink(context.Request, study.Slug, f.Participant);
         return (study, f.Participant, f.Current);
     }
 
@@ -144,7 +156,10 @@ public static class QuestionEndpoint
     {
         var tokens = Antiforgery(context).GetAndStoreTokens(context);
         return RenderAsync(context, study, document => new QuestionPageModel(document,
-            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs, shownStamp)), status);
+            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs, shownStamp)
+            {
+                QualityScriptUrl = document.Urls.QualityJs,
+            }), status);
     }
 
     private static async Task RenderAsync(HttpContext context, StudyInfo? study, Func<ParticipantDocumentModel, QuestionPageModel> page, int status = StatusCodes.Status200OK)
@@ -154,7 +169,10 @@ public static class QuestionEndpoint
         response.ContentType = "text/html; charset=utf-8";
         var document = new ParticipantDocumentModel(study?.Title,
             study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug), SiteUrls.For(context),
-            Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes);
+            Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes)
+        {
+            ReturnHref = context.Items[nameof(ParticipantUrls.ReturnLink)] as string,
+        };
         // Written straight into the response's pipe, then flushed once.
         await QuestionPage.Create(page(document)).RenderAsync(response.BodyWriter, context.RequestServices.GetService<HtmlEncoder>(), context.RequestAborted);
         await response.BodyWriter.FlushAsync(context.RequestAborted);

@@ -59,6 +59,11 @@ public static class ResearchExtensions
                 ? Csv(CsvExports.Stimuli(snapshot), $"{slug}-stimuli.csv")
                 : Results.NotFound());
 
+        study.MapGet("/export/gate-attempts.csv", async (string slug, StudyDashboard dashboard, CancellationToken ct) =>
+            await dashboard.SnapshotAsync(slug, ct) is { } snapshot
+                ? Csv(CsvExports.GateAttempts(snapshot), $"{slug}-gate-attempts.csv")
+                : Results.NotFound());
+
         study.MapGet("/export/resume-attempts.csv", async (string slug, ResumeAttempts attempts, CancellationToken ct) =>
             await attempts.CsvAsync(slug, ct) is { } csv ? Csv(csv, $"{slug}-resume-attempts.csv") : Results.NotFound());
 

@@ -5,9 +5,19 @@ using SquadStudy.Reporting;
 
 namespace SquadStudy.Web.Research;
 
-/// <summary>Enrolment counts of a study. Withdrawn and declined people leave only a count behind.</summary>
+/// <summary>
+/// Enrolment counts of a study. Withdrawn and declined people leave only a count behind; returned,
+/// timed-out and screened-out participants keep their rows (and answers) and are counted by status.
+/// </summary>
 public sealed record StudyProgress(
-    string Status, int Started, int Active, int Completed, int Abandoned, int Withdrawn, int Declined, int Excluded, int Answers);
+    string Status, int Started, int Active, int Completed, int Abandoned, int Withdrawn, int Declined, int Excluded, int Answers)
+{
+    public int Returned { get; init; }
+    public int TimedOut { get; init; }
+    public int ScreenedOut { get; init; }
+    /// <summary>Participants per quality flag (<see cref="QualityFlags.All"/>, every flag listed), whether or not it excludes.</summary>
+    public IReadOnlyDictionary<string, int> Flagged { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>Progress of the study's precomputation of explanations.</summary>
 public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
@@ -61,7 +71,13 @@ public sealed class StudyDashboard(SquadStudyDbContext db)
             Withdrawn: snapshot.Study.WithdrawalCount,
             Declined: snapshot.Study.DeclineCount,
             Excluded: participants.Count(p => p.Excluded),
-            Answers: snapshot.Answers.Count);
+            Answers: snapshot.Answers.Count)
+        {
+            Returned = participants.Count(p => p.Participant.Status == ParticipantStatus.Returned),
+            TimedOut = participants.Count(p => p.Participant.Status == ParticipantStatus.TimedOut),
+            ScreenedOut = participants.Count(p => p.Participant.Status == ParticipantStatus.ScreenedOut),
+            Flagged = QualityFlags.All.ToDictionary(flag => flag, flag => participants.Count(p => p.HasFlag(flag)), StringComparer.Ordinal),
+        };
     }
 
     public static IReadOnlyList<ExperimentBalance> Balance(IEnumerable<Stimulus> stimuli) =>

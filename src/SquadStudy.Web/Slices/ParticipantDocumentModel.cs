@@ -13,7 +13,11 @@ namespace SquadStudy.Web.Slices;
 /// <param name="Body">A Razor Page's own content, or null when a slice using this layout supplies it.</param>
 /// <param name="Scripts">Scripts after the site's own, or null.</param>
 /// <param name="Codes">The participant's resume and withdrawal codes for the footer, once they have a session.</param>
-public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null, ParticipantCodes? Codes = null);
+public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null, ParticipantCodes? Codes = null)
+{
+    /// <summary>"Return this study" (answers kept, no payment), shown in the footer while the participant can still go on.</summary>
+    public string? ReturnHref { get; init; }
+}
 
 /// <summary>
 /// Shown on every page of a session: the resume code (another device needs it to continue a
@@ -28,6 +32,9 @@ public sealed record ParticipantCodes(string Resume, string Withdrawal)
 /// <summary>The home page, and the stylesheets and scripts with the file-version query MVC's <c>asp-append-version</c> adds.</summary>
 public sealed record SiteUrls(string Home, string BootstrapCss, string SiteCss, string BootstrapJs, string QuestionJs)
 {
+    /// <summary>The question page's quality signals script (wwwroot/js/quality.js).</summary>
+    public string QualityJs { get; init; } = "";
+
     public static SiteUrls For(HttpContext context)
     {
         var versions = context.RequestServices.GetRequiredService<IFileVersionProvider>();
@@ -35,6 +42,9 @@ public sealed record SiteUrls(string Home, string BootstrapCss, string SiteCss, 
         // As the link and script tag helpers do: the path includes the base; the provider finds the file without it.
         string Versioned(string path) => versions.AddFileVersionToPath(pathBase, pathBase + path);
         return new SiteUrls(pathBase + "/", Versioned("/lib/bootstrap/bootstrap.min.css"), Versioned("/css/site.css"), Versioned("/lib/bootstrap/bootstrap.bundle.min.js"),
-            Versioned("/js/question.js"));
+            Versioned("/js/question.js"))
+        {
+            QualityJs = Versioned("/js/quality.js"),
+        };
     }
 }

@@ -10,6 +10,9 @@ namespace SquadStudy.Web.Slices;
 /// </summary>
 public sealed record QuestionFormModel(QuestionView View, string? Error, string Action, AntiforgeryTokenSet Antiforgery, string ScriptUrl, string? ShownStamp = null)
 {
+    /// <summary>The quality signals' script (wwwroot/js/quality.js); none in the researcher's preview, which records nothing.</summary>
+    public string? QualityScriptUrl { get; init; }
+
     public int Number => View.Position + 1;
     public int ProgressPercent => View.PlanLength == 0 ? 100 : View.Position * 100 / View.PlanLength;
     public bool SideBySide => View.Images.Count > 1;

@@ -30,14 +30,16 @@ public abstract class ParticipationTestBase(SquadStudyWebFactory factory)
 
     /// <summary>
     /// The balance counters agree with the plans: AssignedCount counts the plan items of live plans
-    /// (an abandoned plan keeps only its answered positions), AnsweredCount the stored answers.
+    /// (an abandoned, returned, timed-out or screened-out plan keeps only its answered positions), AnsweredCount the stored answers.
     /// </summary>
     protected Task AssertCountersConsistentAsync(long studyId) => Factory.WithDbAsync(async db =>
     {
         var stimuli = await db.Stimuli.AsNoTracking().Where(s => s.StudyId == studyId).ToListAsync();
         var held = await db.PlanItems.AsNoTracking()
             .Join(db.Participants, i => i.ParticipantId, p => p.Id, (i, p) => new { i.StimulusId, i.Position, p.Status, p.CurrentPosition, p.StudyId })
-            .Where(x => x.StudyId == studyId && x.StimulusId != null && (x.Status != ParticipantStatus.Abandoned || x.Position < x.CurrentPosition))
+            .Where(x => x.StudyId == studyId && x.StimulusId != null
+                && ((x.Status != ParticipantStatus.Abandoned && x.Status != ParticipantStatus.Returned && x.Status != ParticipantStatus.TimedOut
+                    && x.Status != ParticipantStatus.ScreenedOut) || x.Position < x.CurrentPosition))
             .GroupBy(x => x.StimulusId).Select(g => new { Id = g.Key!.Value, Count = g.Count() }).ToDictionaryAsync(x => x.Id, x => x.Count);
         var answered = await db.Answers.AsNoTracking().Where(a => a.StimulusId != null && db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == studyId))
             .GroupBy(a => a.StimulusId).Select(g => new { Id = g.Key!.Value, Count = g.Count() }).ToDictionaryAsync(x => x.Id, x => x.Count);

@@ -12,6 +12,9 @@ public sealed class InstructionsModel(ParticipationService service) : Participan
     public string InstructionsHtml { get; private set; } = "";
     public IReadOnlyList<string> Kinds { get; private set; } = [];
 
+    /// <summary>The comprehension gate when the study has one not yet passed, else the first question.</summary>
+    public string StartHref { get; private set; } = "";
+
     /// <summary>Whether the study's instructions open with their own heading (then the page adds none).</summary>
     public bool InstructionsHaveHeading => InstructionsHtml.StartsWith("<h", StringComparison.Ordinal);
 
@@ -21,7 +24,8 @@ public sealed class InstructionsModel(ParticipationService service) : Participan
         {
             return early;
         }
-        InstructionsHtml = StudyMarkdown.ToHtml(Study!.InstructionsMarkdown);
+        StartHref = Study!.NeedsGate(Participant!) ? ParticipantUrls.Gate(Request, slug) : ParticipantUrls.Question(Request, slug);
+        InstructionsHtml = StudyMarkdown.ToHtml(Study.InstructionsMarkdown);
         if (InstructionsHtml.Length == 0)
         {
             Kinds = await Service.ExperimentsInPlanAsync(Participant!.Id, cancellationToken);

@@ -82,7 +82,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         {
             return AskForResumeCode();
         }
-        var participant = await Service.EnrolAsync(Study!, recruiter, cancellationToken);
+        var participant = await Service.EnrolAsync(Study!, recruiter, DeviceCookie.HashOrIssue(HttpContext), cancellationToken);
         ParticipantCookie.Write(Response, slug, participant.Token);
         return participant.CurrentPosition == 0 && participant.Status == ParticipantStatus.Active
             ? RedirectToPage("/Participate/Instructions", new { slug })

@@ -30,6 +30,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
         ViewData["WithdrawHref"] = Participant is null ? ParticipantUrls.WithdrawByCode(Request) : ParticipantUrls.Withdraw(Request, Study.Slug);
         ViewData["Title"] = Study.Title;
         ViewData["Codes"] = Participant is null ? null : ParticipantCodes.Of(Participant);
+        ViewData["ReturnHref"] = ParticipantUrls.ReturnLink(Request, Study.Slug, Participant);
         if (requireParticipant && Participant is null)
         {
             // No (or an unknown) token: start at the study's link, which resumes or enrols.

@@ -1,0 +1,278 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SquadStudy.Data.Entities;
+using SquadStudy.Testing;
+using SquadStudy.Web.Participation;
+
+namespace SquadStudy.Web.Tests.Participation;
+
+public sealed class SqliteLifecycleTests(SquadStudyWebFactory factory) : LifecycleTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresLifecycleTests(PostgresWebFactory factory) : LifecycleTests(factory), IClassFixture<PostgresWebFactory>;
+
+/// <summary>
+/// Returning, timing out and being screened out (docs/participants.md "Life cycle"): the status, the
+/// freed slots, the kept answers, the endings' codes. Run on SQLite and on PostgreSQL.
+/// </summary>
+public abstract class LifecycleTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
+{
+    private const string Pid = "?PROLIFIC_PID=aaaaaaaaaaaaaaaaaaaaaaaa&STUDY_ID=bbbbbbbbbbbbbbbbbbbbbbbb&SESSION_ID=cccccccccccccccccccccccc";
+
+    private Task<TestStudy> AddProlificStudyAsync(int? timeLimit = null, object? comprehension = null) =>
+        AddStudyAsync(b => new TestStudyBuilder
+        {
+            Slug = b.Slug, Redirect = "prolific", ScreenedOutCode = "SCREENED1", NoCode = "RETURNED1", TimeLimitMinutes = timeLimit, Comprehension = comprehension,
+        });
+
+    private Task<(string Status, int Answers, DateTime? Ended)> StateAsync(long studyId) => Factory.WithDbAsync(async db =>
+    {
+        var p = await db.Participants.AsNoTracking().Where(p => p.StudyId == studyId).OrderBy(p => p.Id).FirstAsync();
+        return (p.Status, await db.Answers.CountAsync(a => a.ParticipantId == p.Id), p.EndedUtc);
+    });
+
+    private static async Task AnswerAsync(ParticipantBot bot, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var (page, _) = await bot.GetQuestionAsync();
+            (await bot.AnswerAsync(page!, page!.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> ReturnAsync(ParticipantBot bot, string? token = null)
+    {
+        if (token is null)
+        {
+            var (confirm, document) = await bot.GetAsync($"/s/{bot.Slug}/return");
+            confirm.StatusCode.ShouldBe(HttpStatusCode.OK);
+            token = ParticipantBot.Token(document);
+        }
+        return await bot.PostAsync($"/s/{bot.Slug}/return", [new("__RequestVerificationToken", token)]);
+    }
+
+    [Fact]
+    public async Task Return_KeepsTheAnswers_FreesTheSlots_AndEndsWithTheNoCodeCode()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 2);
+        var (question, questionPage) = await bot.GetAsync(bot.QuestionUrl);
+        questionPage.QuerySelector("#return-study-link")!.GetAttribute("href").ShouldBe($"/s/{study.Slug}/return");
+
+        var returned = await ReturnAsync(bot);
+
+        returned.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        returned.Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/ended");
+        var (status, answers, ended) = await StateAsync(study.Id);
+        status.ShouldBe(ParticipantStatus.Returned);
+        answers.ShouldBe(2);
+        ended.ShouldNotBeNull();
+        await AssertCountersConsistentAsync(study.Id);
+        (await Factory.WithDbAsync(db => db.Stimuli.Where(s => s.StudyId == study.Id).SumAsync(s => s.AssignedCount))).ShouldBe(2);
+
+        var (endedResponse, endedPage) = await bot.GetAsync($"/s/{study.Slug}/ended");
+        endedResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
+        endedPage.QuerySelector("#ending-code")!.TextContent.ShouldBe("RETURNED1");
+        endedPage.QuerySelector("#return-link")!.GetAttribute("href").ShouldBe("https://app.prolific.com/submissions/complete?cc=RETURNED1");
+        endedPage.QuerySelector("#return-study-link").ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task Return_Twice_OrReplayed_ChangesNothingMore_AndNoAnswerIsTakenAfterwards()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 1);
+        var (page, _) = await bot.GetQuestionAsync();
+        var (_, confirm) = await bot.GetAsync($"/s/{study.Slug}/return");
+        var token = ParticipantBot.Token(confirm);
+
+        (await ReturnAsync(bot, token)).Headers.Location!.OriginalString.ShouldEndWith("/ended");
+        var first = await StateAsync(study.Id);
+        // A double click, and the same POST replayed later.
+        (await ReturnAsync(bot, token)).Headers.Location!.OriginalString.ShouldEndWith("/ended");
+        (await ReturnAsync(bot, token)).Headers.Location!.OriginalString.ShouldEndWith("/ended");
+
+        (await StateAsync(study.Id)).ShouldBe(first);
+        await AssertCountersConsistentAsync(study.Id);
+        // The question page answers nothing any more and sends the participant to their ending.
+        var late = await bot.AnswerAsync(page!, page!.Options[0]);
+        late.Headers.Location!.OriginalString.ShouldEndWith("/ended");
+        (await bot.GetQuestionAsync()).Response.Headers.Location!.OriginalString.ShouldEndWith("/ended");
+        (await StateAsync(study.Id)).Answers.ShouldBe(1);
+        // The study link with the same recruiter id does not enrol again.
+        var (landing, _) = await bot.GetAsync($"/s/{study.Slug}{Pid}");
+        landing.Headers.Location!.OriginalString.ShouldEndWith("/ended");
+    }
+
+    [Fact]
+    public async Task Return_WithoutAntiforgeryToken_Is400_AndChangesNothing()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+
+        var forged = await bot.PostAsync($"/s/{study.Slug}/return", []);
+
+        forged.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.Active);
+    }
+
+    [Fact]
+    public async Task Return_AfterAbandonment_EndsReturned_AndCountsStayRight()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 1);
+        await Factory.WithDbAsync(db => db.Participants.Where(p => p.StudyId == study.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastSeenUtc, DateTime.UtcNow.AddHours(-3))));
+        await SweepAsync();
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.Abandoned);
+
+        (await ReturnAsync(bot)).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.Returned);
+        await AssertCountersConsistentAsync(study.Id);
+    }
+
+    [Fact]
+    public async Task Withdrawal_AfterReturning_StillDeletesEverything()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 2);
+        await ReturnAsync(bot);
+
+        var (_, confirm) = await bot.GetAsync($"/s/{study.Slug}/withdraw");
+        await bot.PostAsync($"/s/{study.Slug}/withdraw", [new("__RequestVerificationToken", ParticipantBot.Token(confirm))]);
+
+        (await Factory.WithDbAsync(db => db.Participants.CountAsync(p => p.StudyId == study.Id))).ShouldBe(0);
+        (await Factory.WithDbAsync(db => db.Stimuli.Where(s => s.StudyId == study.Id).SumAsync(s => s.AssignedCount + s.AnsweredCount))).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task TimeLimit_ThePastLimitParticipantTimesOut_AtTheSweep_AndCannotGoOn()
+    {
+        var study = await AddProlificStudyAsync(timeLimit: 30);
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 1);
+        var (page, _) = await bot.GetQuestionAsync();
+        await Factory.WithDbAsync(db => db.Participants.Where(p => p.StudyId == study.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.ConsentedUtc, DateTime.UtcNow.AddMinutes(-31))));
+
+        (await SweepAsync()).ShouldBeGreaterThanOrEqualTo(1);
+
+        var (status, answers, _) = await StateAsync(study.Id);
+        status.ShouldBe(ParticipantStatus.TimedOut);
+        answers.ShouldBe(1);
+        await AssertCountersConsistentAsync(study.Id);
+        (await bot.AnswerAsync(page!, page!.Options[0])).Headers.Location!.OriginalString.ShouldEndWith("/ended");
+        var (_, ended) = await bot.GetAsync($"/s/{study.Slug}/ended");
+        ended.QuerySelector("#ended-message")!.TextContent.ShouldContain("time limit");
+        // Prolific timed the submission out itself: no code to send back.
+        ended.QuerySelector("#ending-code").ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task TimeLimit_AnAbandonedParticipantPastIt_TimesOut_WithoutFreeingTwice()
+    {
+        var study = await AddProlificStudyAsync(timeLimit: 120);
+        var bot = await EnrolledBotAsync(study, Pid);
+        await AnswerAsync(bot, 2);
+        await Factory.WithDbAsync(db => db.Participants.Where(p => p.StudyId == study.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastSeenUtc, DateTime.UtcNow.AddHours(-2)).SetProperty(p => p.ConsentedUtc, DateTime.UtcNow.AddHours(-1))));
+        await SweepAsync();
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.Abandoned);
+        await Factory.WithDbAsync(db => db.Participants.Where(p => p.StudyId == study.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.ConsentedUtc, DateTime.UtcNow.AddHours(-3))));
+
+        await SweepAsync();
+
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.TimedOut);
+        await AssertCountersConsistentAsync(study.Id);
+        // Coming back: no "continue" choice, the ending.
+        (await bot.GetQuestionAsync()).Response.Headers.Location!.OriginalString.ShouldEndWith("/ended");
+    }
+
+    [Fact]
+    public async Task Completion_KeepsItsOwnCode_WhenTheOtherEndingsHaveTheirs()
+    {
+        var study = await AddProlificStudyAsync();
+        var bot = await EnrolledBotAsync(study, Pid);
+        await bot.WalkToEndAsync(new Random(1));
+
+        var (_, done) = await bot.GetAsync($"/s/{study.Slug}/done");
+
+        done.QuerySelector("#return-link")!.GetAttribute("href").ShouldBe("https://app.prolific.com/submissions/complete?cc=" + study.CompletionCode);
+        // A finished participant cannot return any more, and has no link to.
+        done.QuerySelector("#return-study-link").ShouldBeNull();
+        (await bot.GetAsync($"/s/{study.Slug}/return")).Response.Headers.Location!.OriginalString.ShouldEndWith("/done");
+    }
+
+    private static readonly object Gate = new
+    {
+        max_attempts = 2,
+        questions = new[] { new { prompt = "What do you judge?", options = new[] { "The colours", "Which category is shown" }, answer = "Which category is shown", feedback = "See the second paragraph." } },
+    };
+
+    private static async Task<HttpResponseMessage> GateAsync(ParticipantBot bot, string choice)
+    {
+        var (response, page) = await bot.GetAsync($"/s/{bot.Slug}/gate");
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return await bot.PostAsync($"/s/{bot.Slug}/gate",
+        [
+            new("Attempt", page.QuerySelector("input[name=Attempt]")!.GetAttribute("value")!),
+            new("Choices[0]", choice),
+            new("__RequestVerificationToken", ParticipantBot.Token(page)),
+        ]);
+    }
+
+    [Fact]
+    public async Task Gate_QuestionsRefuseUntilPassed_FeedbackAfterAWrongTry_ThenTheStudyOpens()
+    {
+        var study = await AddProlificStudyAsync(comprehension: Gate);
+        var bot = await EnrolledBotAsync(study, Pid);
+        (await bot.GetQuestionAsync()).Response.Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/gate");
+        var (_, gatePage) = await bot.GetAsync($"/s/{study.Slug}/gate");
+        gatePage.Body!.InnerHtml.ShouldNotContain("See the second paragraph.");
+        // Skipping the gate by posting to the question endpoint stores nothing.
+        var skip = await bot.PostAsync(bot.QuestionUrl, [new("Position", "0"), new("Choice", "0"), new("__RequestVerificationToken", ParticipantBot.Token(gatePage))]);
+        skip.Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/gate");
+        (await StateAsync(study.Id)).Answers.ShouldBe(0);
+
+        (await GateAsync(bot, "The colours")).Headers.Location!.OriginalString.ShouldEndWith("/gate");
+        var (_, again) = await bot.GetAsync($"/s/{study.Slug}/gate");
+        again.QuerySelector("#gate-feedback")!.TextContent.ShouldContain("See the second paragraph.");
+        (await GateAsync(bot, "Which category is shown")).Headers.Location!.OriginalString.ShouldBe($"/s/{study.Slug}/q");
+
+        (await bot.GetQuestionAsync()).Page.ShouldNotBeNull();
+        var attempts = await Factory.WithDbAsync(db => db.GateAttempts.AsNoTracking().OrderBy(a => a.Attempt).Select(a => new { a.Attempt, a.IsCorrect })
+            .Where(a => true).ToListAsync());
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.Active);
+        attempts.Count.ShouldBeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public async Task Gate_FailedEveryTry_ScreensOut_WithTheScreenedOutCode_AndFreesTheSlots()
+    {
+        var study = await AddProlificStudyAsync(comprehension: Gate);
+        var bot = await EnrolledBotAsync(study, Pid);
+
+        (await GateAsync(bot, "The colours")).Headers.Location!.OriginalString.ShouldEndWith("/gate");
+        (await GateAsync(bot, "The colours")).Headers.Location!.OriginalString.ShouldEndWith("/ended");
+
+        (await StateAsync(study.Id)).Status.ShouldBe(ParticipantStatus.ScreenedOut);
+        (await Factory.WithDbAsync(db => db.Stimuli.Where(s => s.StudyId == study.Id).SumAsync(s => s.AssignedCount))).ShouldBe(0);
+        await AssertCountersConsistentAsync(study.Id);
+        var (_, ended) = await bot.GetAsync($"/s/{study.Slug}/ended");
+        ended.QuerySelector("#return-link")!.GetAttribute("href").ShouldBe("https://app.prolific.com/submissions/complete?cc=SCREENED1");
+        (await bot.GetAsync($"/s/{study.Slug}/gate")).Response.Headers.Location!.OriginalString.ShouldEndWith("/ended");
+    }
+
+    private Task<int> SweepAsync() => Factory.WithDbAsync(async _ =>
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ParticipationService>().ReleaseAbandonedAsync(CancellationToken.None);
+    });
+}
