@@ -33,7 +33,7 @@ public class ResultsJsonTests
             ["method_a", "method_b", "model", "n", "a_preferred", "b_preferred", "same", "sign_p", "holm_p", "notes"]);
         Names(root.GetProperty("exclusions")).ShouldBe(
             ["applied", "participants_before", "participants_after", "failed_attention_checks", "too_fast", "excluded",
-             "unknown_participants", "answers_before", "answers_after", "max_failed_attention_checks", "min_median_response_ms"]);
+             "unknown_participants", "answers_before", "answers_after", "max_failed_attention_checks", "min_median_response_ms", "by_flag"]);
         Names(root.GetProperty("settings")).ShouldBe(
             ["alpha", "confidence", "power", "permutations", "seed", "holm_test", "target_difference", "power_baseline"]);
     }

@@ -24,6 +24,24 @@ public class StudyAnalyzerTests
         []);
 
     [Fact]
+    public void Exclusions_AFlagExcludesOnlyWhenChosen_AndIsCountedPerFlag()
+    {
+        var data = new StudyData(
+            [new ParticipantInfo("p1", 0, 5000) { Flags = ["fast_answers", "page_hidden"] }, new ParticipantInfo("p2", 0, 5000) { Flags = ["page_hidden"] }, new ParticipantInfo("p3", 0, 5000)],
+            [new("p1", "i1", "m", "x", true), new("p2", "i1", "m", "x", false), new("p3", "i2", "m", "x", true)], [], []);
+
+        var flagsShown = StudyAnalyzer.Analyze(data, new AnalysisOptions { Permutations = 0 });
+        var fastExcludes = StudyAnalyzer.Analyze(data, new AnalysisOptions { Permutations = 0, ExcludeFlags = ["fast_answers"] });
+
+        flagsShown.Exclusions.Excluded.ShouldBe(0);
+        flagsShown.Exclusions.ByFlag.ShouldBeEmpty();
+        fastExcludes.Exclusions.Excluded.ShouldBe(1);
+        fastExcludes.Exclusions.ParticipantsAfter.ShouldBe(2);
+        fastExcludes.Exclusions.AnswersAfter.ShouldBe(2);
+        fastExcludes.Exclusions.ByFlag.ShouldBe(new Dictionary<string, int> { ["fast_answers"] = 1 });
+    }
+
+    [Fact]
     public void Analyze_StudyFixture_AccuracyTableMatchesScipy()
     {
         var root = Fixtures.Load("study.json");
