@@ -270,6 +270,40 @@ public abstract class LifecycleTests(SquadStudyWebFactory factory) : Participati
         (await bot.GetAsync($"/s/{study.Slug}/gate")).Response.Headers.Location!.OriginalString.ShouldEndWith("/ended");
     }
 
+    [Fact]
+    public async Task QualityFlags_AreRaisedFromTheAnswers_AndExportedInParticipantsCsv()
+    {
+        var study = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, Quality = new { fast_answer_ms = 500, fast_answer_count = 2, identical_run = 3 } });
+        var careless = await EnrolledBotAsync(study);
+        var careful = await EnrolledBotAsync(study);
+        for (var i = 0; i < 4; i++)
+        {
+            var (page, _) = await careless.GetQuestionAsync();
+            await careless.PostAsync(careless.QuestionUrl, [.. ParticipantBot.AnswerFields(page!, page!.Options[0]), new(QualitySignals.Hidden, i == 0 ? "1" : "")]);
+            (page, _) = await careful.GetQuestionAsync();
+            Factory.Clock.Advance(TimeSpan.FromSeconds(2));
+            await careful.PostAsync(careful.QuestionUrl, [.. ParticipantBot.AnswerFields(page!, page!.Options[i % 2]), new(QualitySignals.Trusted, "1")]);
+        }
+
+        var researcher = Factory.CreateClient();
+        researcher.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
+        var csv = await researcher.GetStringAsync($"/research/studies/{study.Slug}/export/participants.csv");
+
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second)).ToList();
+        rows.Count.ShouldBe(2);
+        var (first, second) = (rows[0], rows[1]);
+        first["flags"].ShouldBe("fast_answers;identical_run;page_hidden;scripted_input");
+        first["flag_fast_answers"].ShouldBe("true");
+        first["fast_answers"].ShouldBe("4");
+        first["hidden_answers"].ShouldBe("1");
+        first["excluded"].ShouldBe("false");
+        second["flags"].ShouldBe("");
+        second["flag_scripted_input"].ShouldBe("false");
+        second["status"].ShouldBe(ParticipantStatus.Active);
+    }
+
     private Task<int> SweepAsync() => Factory.WithDbAsync(async _ =>
     {
         await using var scope = Factory.Services.CreateAsyncScope();
