@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
 
 namespace SquadStudy.Testing;
@@ -32,12 +33,16 @@ public class SquadStudyWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
         builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureLogging(logging => logging.AddSiteLog());
         builder.ConfigureTestServices(services =>
         {
             TestResearcherAuthentication.Register(services);
             services.AddSingleton<TimeProvider>(Clock);
         });
     }
+
+    /// <summary>The warnings and errors the site logged so far (<see cref="SiteLog"/>).</summary>
+    public IReadOnlyList<string> LoggedProblems() => Services.Messages();
 
     /// <summary>A client that keeps cookies and shows redirects instead of following them.</summary>
     public HttpClient CreateParticipantClient() =>

@@ -21,14 +21,14 @@ public static class PlatformExtensions
 
         var database = DataServiceCollectionExtensions.ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSquadStudyData(database);
+        // Hosted services start in the order they are registered. The start-up tasks come first: their
+        // first migration attempt then runs before the framework's data-protection service reads the key
+        // ring (its table is created by a migration) and before the precompute worker starts.
+        builder.Services.AddSingleton<StartupState>();
+        builder.Services.AddHostedService<StartupTasks>();
         builder.AddKeyRing(database);
         builder.Services.AddSingleton<IPasswordHasher<Researcher>, PasswordHasher<Researcher>>();
         builder.Services.AddScoped<ResearcherAccounts>();
-
-        // Registered before the precompute worker: hosted services start in order, so the worker
-        // starts after the first migration attempt.
-        builder.Services.AddSingleton<StartupState>();
-        builder.Services.AddHostedService<StartupTasks>();
         builder.AddPrecompute();
 
         builder.Services.AddHealthChecks()

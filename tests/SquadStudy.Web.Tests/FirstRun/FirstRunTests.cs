@@ -1,5 +1,4 @@
 using SquadStudy.Web.Tests.Participation;
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
+using SquadStudy.Testing;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Precompute;
@@ -21,7 +21,8 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
 {
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-firstrun-{Guid.NewGuid():N}");
 
-    public ConcurrentQueue<string> Warnings { get; } = new();
+    /// <summary>The warnings and errors the site logged so far (the first-run announcement is a warning, so it shows).</summary>
+    public IReadOnlyList<string> Warnings => Services.Messages();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -37,7 +38,7 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
         }
         builder.UseSetting("Admin:Email", "lead@example.org");
         builder.UseSetting("Admin:Password", "a long enough password");
-        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureWarnings(Warnings)));
+        builder.ConfigureLogging(logging => logging.AddSiteLog());
     }
 
     /// <summary>Waits for the start-up tasks, the demo seeding last, to finish (they run in the background).</summary>
@@ -78,30 +79,6 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
         if (dataDirectory is null && Directory.Exists(DataDirectory))
         {
             Directory.Delete(DataDirectory, recursive: true);
-        }
-    }
-
-    private sealed class CaptureWarnings(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(sink);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> sink) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    sink.Enqueue(formatter(state, exception));
-                }
-            }
         }
     }
 }

@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
+using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.SeveralMachines;
 
@@ -20,8 +20,8 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
 
     public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-instance-{Guid.NewGuid():N}");
 
-    /// <summary>Every message the site logged, as "Category: message".</summary>
-    public ConcurrentQueue<string> Log { get; } = new();
+    /// <summary>Every message the site logged at Information or above (<see cref="SiteLog"/>).</summary>
+    public IReadOnlyList<string> Log => Services.Messages(LogLevel.Information);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -35,7 +35,7 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureLog(Log)));
+        builder.ConfigureLogging(logging => logging.AddSiteLog());
     }
 
     public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
@@ -67,29 +67,5 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             _invokers[(int)((uint)Interlocked.Increment(ref _next) % _invokers.Length)].SendAsync(request, cancellationToken);
-    }
-
-    private sealed class CaptureLog(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, sink);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> sink) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    sink.Enqueue($"{category}: {formatter(state, exception)}");
-                }
-            }
-        }
     }
 }
