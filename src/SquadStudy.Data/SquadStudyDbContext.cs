@@ -21,6 +21,7 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<Explanation> Explanations => Set<Explanation>();
     public DbSet<Stimulus> Stimuli => Set<Stimulus>();
     public DbSet<PrecomputeJob> PrecomputeJobs => Set<PrecomputeJob>();
+    public DbSet<PrecomputeItem> PrecomputeItems => Set<PrecomputeItem>();
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Answer> Answers => Set<Answer>();
@@ -83,6 +84,12 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
         {
             e.ToTable("precompute_jobs");
             e.HasIndex(j => j.StudyId).IsUnique();
+        });
+        modelBuilder.Entity<PrecomputeItem>(e =>
+        {
+            e.ToTable("precompute_items");
+            e.HasIndex(i => new { i.JobId, i.Phase, i.ImageId, i.ModelId }).IsUnique();
+            e.HasOne<PrecomputeJob>().WithMany().HasForeignKey(i => i.JobId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Participant>(e =>
         {

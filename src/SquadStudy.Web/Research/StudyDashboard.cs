@@ -9,9 +9,15 @@ namespace SquadStudy.Web.Research;
 public sealed record StudyProgress(
     string Status, int Started, int Active, int Completed, int Abandoned, int Withdrawn, int Declined, int Excluded, int Answers);
 
-/// <summary>Progress of the study's precomputation of explanations.</summary>
-public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
+/// <summary>A precompute item that gave up: which unit, after how many attempts, and why.</summary>
+public sealed record FailedPrecomputeItem(string Phase, string Image, string Model, int Attempts, string? Error);
+
+/// <summary>Progress of the study's precomputation of explanations (items of every worker), with the items that failed.</summary>
+public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error, int FailedCount, IReadOnlyList<FailedPrecomputeItem> Failed)
 {
+    /// <summary>How many failed items the dashboard lists; the count says how many there are in all.</summary>
+    public const int Listed = 20;
+
     public int Percent => Total == 0 ? (Status == PrecomputeStatus.Done ? 100 : 0) : (int)Math.Round(100.0 * Completed / Total);
 }
 
@@ -45,8 +51,20 @@ public sealed class StudyDashboard(SquadStudyDbContext db)
         var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == snapshot.Study.Id, cancellationToken);
         return new DashboardStatus(
             Progress(snapshot),
-            job is null ? null : new PrecomputeJobStatus(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error),
+            job is null ? null : await PrecomputeAsync(job, cancellationToken),
             Balance(snapshot.Stimuli.Values));
+    }
+
+    private async Task<PrecomputeJobStatus> PrecomputeAsync(PrecomputeJob job, CancellationToken cancellationToken)
+    {
+        var failed = db.PrecomputeItems.AsNoTracking().Where(i => i.JobId == job.Id && i.Status == PrecomputeStatus.Failed);
+        var listed = await (from item in failed
+                            join image in db.StudyImages on item.ImageId equals image.Id
+                            join model in db.StudyModels on item.ModelId equals model.Id
+                            orderby item.Id
+                            select new FailedPrecomputeItem(item.Phase, image.Stem, model.Key, item.Attempts, item.Error))
+            .Take(PrecomputeJobStatus.Listed).ToListAsync(cancellationToken);
+        return new PrecomputeJobStatus(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error, await failed.CountAsync(cancellationToken), listed);
     }
 
     public static StudyProgress Progress(StudySnapshot snapshot)
