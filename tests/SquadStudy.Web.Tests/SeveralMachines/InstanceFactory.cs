@@ -13,36 +13,20 @@ namespace SquadStudy.Web.Tests.SeveralMachines;
 /// given one, configured as a deployment would be (environment-style settings only).
 /// </summary>
 public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
-    : WebApplicationFactory<Program>
+    : SiteFactory(new SiteOptions
+    {
+        Environment = "Production",
+        PostgresConnectionString = connectionString,
+        DataDirectory = dataDirectory,
+        Admin = (Email, Password),
+        Settings = settings ?? new Dictionary<string, string?>(),
+    })
 {
     public const string Email = "lead@example.org";
     public const string Password = "correct horse battery staple";
 
-    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-instance-{Guid.NewGuid():N}");
-
     /// <summary>Every message the site logged at Information or above (<see cref="SiteLog"/>).</summary>
-    public IReadOnlyList<string> Log => Services.Messages(LogLevel.Information);
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:SquadStudy", connectionString);
-        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        builder.UseSetting("SquadStudy:SeedDemo", "false");
-        builder.UseSetting("Admin:Email", Email);
-        builder.UseSetting("Admin:Password", Password);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            builder.UseSetting(key, value);
-        }
-        builder.ConfigureLogging(logging => logging.AddSiteLog());
-    }
-
-    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
-    }
+    public IReadOnlyList<string> Log => Logged(LogLevel.Information);
 
     /// <summary>A browser whose requests go to the instances in turn (a round-robin load balancer), cookies kept.</summary>
     public static HttpClient RoundRobinBrowser(params InstanceFactory[] instances) =>
@@ -50,15 +34,6 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
         {
             BaseAddress = new Uri("http://localhost"),
         };
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && dataDirectory is null && Directory.Exists(DataDirectory))
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-    }
 
     private sealed class RoundRobinHandler(HttpMessageHandler[] targets) : HttpMessageHandler
     {
