@@ -91,7 +91,7 @@ public static class Questions
     public static bool HasPlatformLabels(PlanItemView item) =>
         item.Kind != PlanItemKind.Attention && item.Stimulus?.Experiment is ExperimentKind.Trust or ExperimentKind.Comparison;
 
-    /// <summary>The platform's texts of a question page, for the translation check (ParticipantTextTests).</summary>
+    /// <summary>The platform's texts of a question page, for the translation check (LanguageTests.EveryParticipantText_HasAGermanTranslation).</summary>
     public static IEnumerable<string> PlatformTexts =>
         [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
             .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination)];
