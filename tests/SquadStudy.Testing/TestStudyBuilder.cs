@@ -40,6 +40,8 @@ public sealed class TestStudyBuilder
     public int AbandonAfterMinutes { get; init; } = 90;
     public string ConsentMarkdown { get; init; } = "# Consent\n\nYou will rate **explanations**. <script>alert('x')</script>";
     public string? InstructionsMarkdown { get; init; } = "Look at each picture *carefully*.";
+    /// <summary>Consent and instructions in other languages (the pack's <c>consent.de.md</c> …), by language.</summary>
+    public IReadOnlyList<StudyText> Texts { get; init; } = [];
 
     public async Task<TestStudy> BuildAsync(SquadStudyDbContext db, ContentStore store, CancellationToken cancellationToken = default)
     {
@@ -86,6 +88,7 @@ public sealed class TestStudyBuilder
             OpenedUtc = Status == StudyStatus.Open ? now : null,
         };
         study.Classes.AddRange(DefaultClassNames.Select((name, index) => new StudyClass { ClassIndex = index, Name = name }));
+        study.Texts.AddRange(Texts.Select(t => new StudyText { Language = t.Language, ConsentMarkdown = t.ConsentMarkdown, InstructionsMarkdown = t.InstructionsMarkdown }));
         foreach (var key in ModelKeys)
         {
             study.Models.Add(new StudyModel

@@ -53,12 +53,16 @@ public static class PlatformExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
         builder.Services.AddResearchServices();
+        builder.AddParticipantLocalisation();
         builder.Services.AddRazorPages(options =>
         {
             // Everything under /research needs a signed-in researcher, except the login page itself.
             options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
             options.Conventions.AllowAnonymousToPage("/Research/Login");
-        });
+        })
+            .AddViewLocalization()
+            // Validation messages ([Range], [Required]) and display names come from the participant texts too.
+            .AddDataAnnotationsLocalization(options => options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ParticipantText)));
         builder.AddParticipation(database);
         builder.AddSecurity();
         return builder;
@@ -73,6 +77,7 @@ public static class PlatformExtensions
         }
         app.UseStartupGate();
         app.UseStaticFiles();
+        app.UseParticipantLocalisation();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();

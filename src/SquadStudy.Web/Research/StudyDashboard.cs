@@ -1,3 +1,4 @@
+using SquadStudy.Studies;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -34,9 +35,25 @@ public sealed record ExperimentBalance(
 /// <summary>The live part of the dashboard, also served as JSON for its auto-refresh.</summary>
 public sealed record DashboardStatus(StudyProgress Progress, PrecomputeJobStatus? Precompute, IReadOnlyList<ExperimentBalance> Balance);
 
+/// <summary>What a participant choosing <paramref name="Language"/> reads: the pack's own consent and instructions where it has none in that language.</summary>
+public sealed record StudyLanguage(string Language, bool OwnLanguage, bool ConsentTranslated, bool InstructionsTranslated, bool HasInstructions);
+
 /// <summary>The dashboard's queries.</summary>
 public sealed class StudyDashboard(SquadStudyDbContext db)
 {
+    /// <summary>Every language of the participant pages, and which of the study's texts a participant choosing it reads in it.</summary>
+    public async Task<IReadOnlyList<StudyLanguage>> LanguagesAsync(Study study, CancellationToken cancellationToken = default)
+    {
+        var own = StudyDefinition.Parse(study.DefinitionJson).Language;
+        var texts = await db.StudyTexts.AsNoTracking().Where(t => t.StudyId == study.Id).ToDictionaryAsync(t => t.Language, cancellationToken);
+        var hasInstructions = !string.IsNullOrWhiteSpace(study.InstructionsMarkdown);
+        return StudyLanguages.Supported.Select(language => language == own
+                ? new StudyLanguage(language, true, true, true, hasInstructions)
+                : new StudyLanguage(language, false, texts.GetValueOrDefault(language)?.ConsentMarkdown is not null,
+                    texts.GetValueOrDefault(language)?.InstructionsMarkdown is not null, hasInstructions))
+            .ToList();
+    }
+
     public Task<StudySnapshot?> SnapshotAsync(string slug, CancellationToken cancellationToken = default) =>
         StudySnapshot.LoadAsync(db, slug, cancellationToken);
 

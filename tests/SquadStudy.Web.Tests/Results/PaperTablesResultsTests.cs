@@ -55,7 +55,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     {
         var root = await ResultsJsonAsync();
 
-        Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics",
+        Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics", "preregistration",
             "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
