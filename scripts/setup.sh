@@ -14,7 +14,10 @@ if ! grep -qa 'GLIBCXX_3\.4\.32' "$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86
   packages+=(g++ patchelf binutils)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql sqlite3 chromium nginx openssl npm)
+  packages+=(postgresql sqlite3 chromium nginx openssl)
+  # npm for axe-core: Debian's, unless the machine has an npm already (e.g. Node.js from elsewhere,
+  # which Debian's npm package would conflict with).
+  if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
   # --test also: Debian's PyTorch, torchvision and onnx for the references the engine tests compare
   # with (scripts/make_zoo_reference.py, run by scripts/test.sh).
   packages+=(python3-torch python3-torchvision python3-onnx)
