@@ -17,10 +17,14 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
     public DbSet<StudyModel> StudyModels => Set<StudyModel>();
     public DbSet<StudyImage> StudyImages => Set<StudyImage>();
     public DbSet<StudyClass> StudyClasses => Set<StudyClass>();
+    public DbSet<StudyText> StudyTexts => Set<StudyText>();
+    public DbSet<StudyRegistration> StudyRegistrations => Set<StudyRegistration>();
+    public DbSet<StudyChange> StudyChanges => Set<StudyChange>();
     public DbSet<Prediction> Predictions => Set<Prediction>();
     public DbSet<Explanation> Explanations => Set<Explanation>();
     public DbSet<Stimulus> Stimuli => Set<Stimulus>();
     public DbSet<PrecomputeJob> PrecomputeJobs => Set<PrecomputeJob>();
+    public DbSet<PrecomputeItem> PrecomputeItems => Set<PrecomputeItem>();
     public DbSet<Participant> Participants => Set<Participant>();
     public DbSet<PlanItem> PlanItems => Set<PlanItem>();
     public DbSet<Answer> Answers => Set<Answer>();
@@ -48,6 +52,25 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
             e.HasMany(s => s.Models).WithOne(m => m.Study).HasForeignKey(m => m.StudyId);
             e.HasMany(s => s.Images).WithOne(i => i.Study).HasForeignKey(i => i.StudyId);
             e.HasMany(s => s.Classes).WithOne().HasForeignKey(c => c.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(s => s.Texts).WithOne().HasForeignKey(t => t.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(s => s.Changes).WithOne().HasForeignKey(c => c.StudyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(s => s.Registration).WithOne().HasForeignKey<StudyRegistration>(r => r.StudyId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<StudyRegistration>(e =>
+        {
+            e.ToTable("study_registrations");
+            e.HasKey(r => r.StudyId);
+            e.Property(r => r.StudyId).ValueGeneratedNever();
+        });
+        modelBuilder.Entity<StudyText>(e =>
+        {
+            e.ToTable("study_texts");
+            e.HasKey(t => new { t.StudyId, t.Language });
+        });
+        modelBuilder.Entity<StudyChange>(e =>
+        {
+            e.ToTable("study_changes");
+            e.HasIndex(c => new { c.StudyId, c.ChangedUtc });
         });
         modelBuilder.Entity<StudyClass>(e =>
         {
@@ -84,6 +107,12 @@ public sealed class SquadStudyDbContext(DbContextOptions<SquadStudyDbContext> op
         {
             e.ToTable("precompute_jobs");
             e.HasIndex(j => j.StudyId).IsUnique();
+        });
+        modelBuilder.Entity<PrecomputeItem>(e =>
+        {
+            e.ToTable("precompute_items");
+            e.HasIndex(i => new { i.JobId, i.Phase, i.ImageId, i.ModelId }).IsUnique();
+            e.HasOne<PrecomputeJob>().WithMany().HasForeignKey(i => i.JobId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Participant>(e =>
         {

@@ -32,6 +32,9 @@ public sealed record StudyResultsDocument(
     StudyResults WithoutExclusions,
     IReadOnlyList<MetricsRow> Metrics)
 {
+    /// <summary>The hash frozen when the study first opened and every change since (docs/results.md, "Preregistration trail").</summary>
+    public PreregistrationTrail? Preregistration { get; init; }
+
     /// <summary>
     /// The fields (<c>accuracy</c>, <c>comparisons</c>, <c>trust</c>, <c>power</c>,
     /// <c>exclusions</c>, …) stand at the top level and are the analysis with the study's exclusion
@@ -57,6 +60,13 @@ public sealed record StudyResultsDocument(
         }
         root["without_exclusions"] = JsonSerializer.SerializeToNode(WithoutExclusions, ResultsJson.Options);
         root["metrics"] = JsonSerializer.SerializeToNode(Metrics, ResultsJson.Options);
+        root["preregistration"] = Preregistration is { } trail ? new JsonObject
+        {
+            ["sha256"] = trail.Sha256,
+            ["registered_utc"] = JsonSerializer.SerializeToNode(trail.RegisteredUtc, ResultsJson.Options),
+            ["current_sha256"] = trail.CurrentSha256,
+            ["changes_after_opening"] = JsonSerializer.SerializeToNode(trail.Changes, ResultsJson.Options),
+        } : null;
         return root.ToJsonString(ResultsJson.Options);
     }
 }
@@ -82,7 +92,10 @@ public static class StudyReporter
         var report = StudyAnalyzer.AnalyzeWithAndWithoutExclusions(ToStudyData(snapshot), Options(snapshot.Rules));
         var metrics = Metrics(explanations.Select(x => (snapshot.Models.TryGetValue(x.ModelId, out var m) ? m.Key : "?", x.Method, x.MetricsJson!)));
         return new StudyResultsDocument(snapshot.Study.Slug, snapshot.Study.Title, nowUtc, snapshot.Participants.Count, snapshot.Answers.Count,
-            report.WithExclusions, report.WithoutExclusions, metrics);
+            report.WithExclusions, report.WithoutExclusions, metrics)
+        {
+            Preregistration = await Preregistration.TrailAsync(db, snapshot.Study.Id, snapshot.Study.DefinitionJson, cancellationToken),
+        };
     }
 
     /// <summary>The study's exclusion rules as analysis options; a rule the study does not set is off.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -10,7 +12,8 @@ public sealed class StudyLifecycleException(string message) : Exception(message)
 /// <summary>
 /// Opening and closing studies: the one place a study's status moves between ready, open and
 /// closed, used by the dashboard, the CLI and the demo seeder, with the checks that keep
-/// participants from an unfinished study.
+/// participants from an unfinished study; the first opening freezes the preregistration, and a
+/// later change to the analysis settings is recorded against it.
 /// </summary>
 public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
 {
@@ -52,11 +55,59 @@ public sealed class StudyLifecycle(SquadStudyDbContext db, TimeProvider clock)
                 throw new StudyLifecycleException($"Study '{study.Slug}' has {available} {byType.Key} stimuli but asks {questions} {byType.Key} questions per participant; it can not open.");
             }
         }
+        var now = clock.GetUtcNow().UtcDateTime;
         study.Status = StudyStatus.Open;
-        study.OpenedUtc ??= clock.GetUtcNow().UtcDateTime;
+        study.OpenedUtc ??= now;
         study.ClosedUtc = null;
+        // The first opening freezes the definition and analysis settings (the preregistration);
+        // a reopening keeps that registration, and what changed since is in study_changes.
+        if (!await db.StudyRegistrations.AnyAsync(r => r.StudyId == studyId, cancellationToken))
+        {
+            var canonical = Preregistration.CanonicalJson(study.DefinitionJson);
+            db.StudyRegistrations.Add(new StudyRegistration { StudyId = studyId, RegisteredUtc = now, CanonicalJson = canonical, Sha256 = Preregistration.Sha256(canonical) });
+        }
         await db.SaveChangesAsync(cancellationToken);
         return study;
+    }
+
+    /// <summary>
+    /// Sets the study's analysis settings (study.json <c>exclusions</c>), at any time. Once the study
+    /// has opened, a change is recorded in its preregistration trail: when, by whom, what changed and
+    /// the definition's new hash. Returns what changed (empty when the settings were already these,
+    /// which records nothing).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ChangeExclusionsAsync(long studyId, ExclusionDefinition rules, string changedBy, CancellationToken cancellationToken = default)
+    {
+        if (rules.MinMedianResponseMs is < 0)
+        {
+            throw new StudyLifecycleException("The minimum median response time must be zero or more milliseconds.");
+        }
+        var study = await db.Studies.SingleOrDefaultAsync(s => s.Id == studyId, cancellationToken)
+            ?? throw new StudyLifecycleException($"Study {studyId} does not exist.");
+        var before = Preregistration.CanonicalJson(study.DefinitionJson);
+        var definition = JsonNode.Parse(study.DefinitionJson, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!.AsObject();
+        definition["exclusions"] = JsonSerializer.SerializeToNode(rules, PackJson.Options);
+        var changedJson = definition.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        var after = Preregistration.CanonicalJson(changedJson);
+        var differences = Preregistration.Differences(before, after);
+        if (differences.Count == 0)
+        {
+            return differences;
+        }
+        study.DefinitionJson = changedJson;
+        if (await db.StudyRegistrations.AnyAsync(r => r.StudyId == studyId, cancellationToken))
+        {
+            db.StudyChanges.Add(new StudyChange
+            {
+                StudyId = studyId,
+                ChangedUtc = clock.GetUtcNow().UtcDateTime,
+                ChangedBy = changedBy,
+                Description = string.Join("; ", differences),
+                Sha256 = Preregistration.Sha256(after),
+            });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return differences;
     }
 
     /// <summary>Closes an open study: no new participants; answers already given are kept.</summary>

@@ -37,4 +37,32 @@ public sealed class ParticipantJourneyTests(Chromium chromium) : IClassFixture<C
         prolific.ShouldContain($"https://app.prolific.com/submissions/complete?cc={study.CompletionCode}");
         answered.ShouldBe(10);
     }
+
+    /// <summary>
+    /// A German participant: the recruiter's link carries <c>lang=de</c> (the browser asks for
+    /// English), and every later page, none of which has the parameter, stays German.
+    /// </summary>
+    [Fact]
+    public async Task GermanParticipant_ByTheLinksLang_ReadsGermanPagesThroughTheStudy()
+    {
+        await site.WithDbAsync(db => new TestStudyBuilder { Slug = "deutsch", Images = 6 }.BuildAsync(db, new ContentStore(site.DataDirectory)));
+        await using var context = await chromium.Browser.NewContextAsync(new() { BaseURL = site.BaseUrl, Locale = "en-GB" });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync("/s/deutsch?PROLIFIC_PID=5f0c0ffee0ddba14&STUDY_ID=study42&SESSION_ID=session10&lang=de");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
+        await page.GetByLabel("Ich bin 18 Jahre oder älter.").CheckAsync();
+        await page.GetByLabel("Ich habe die obigen Informationen gelesen und bin mit der Teilnahme einverstanden.").CheckAsync();
+        await page.GetByLabel("Ich habe verstanden, dass ich jederzeit widerrufen kann und meine Antworten dann gelöscht werden.").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ich willige ein, Studie beginnen" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Anleitung" })).ToBeVisibleAsync();
+        page.Url.ShouldNotContain("lang=");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Beginnen" }).ClickAsync();
+
+        await page.Locator("#question-prompt").WaitForAsync();
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "de");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Weiter" })).ToBeVisibleAsync();
+    }
 }

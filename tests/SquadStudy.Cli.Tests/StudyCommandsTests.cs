@@ -91,6 +91,23 @@ public sealed class StudyCommandsTests : CliTestBase
     }
 
     [Fact]
+    public void WorkerUntilIdle_PrecomputesTheImportedStudy_ThenExits()
+    {
+        var imported = Run("import", WritePack());
+        imported.ExitCode.ShouldBe(0, imported.Error);
+
+        var worker = Run("worker", "--until-idle", "--workers", "2");
+
+        worker.ExitCode.ShouldBe(0, worker.Error);
+        // 4 images x 2 models: 8 prediction items and 8 explanation items, all of them computed here.
+        worker.Out.ShouldContain("Study 'cli-study': 16 item(s) computed here; no item of it is left to claim.");
+        worker.Out.ShouldContain("No precompute item needs a worker; exiting.");
+        Run("precompute", "cli-study").Out.ShouldContain("Study 'cli-study' is already precomputed (status ready).");
+        Run("worker", "--until-idle").Out.ShouldContain("No precompute item needs a worker; exiting.");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public void Precompute_UnknownSlug_IsOneLineError()
     {
         var result = Run("precompute", "no-such-study");

@@ -156,6 +156,33 @@ public abstract class DataLayerTests
         (await db.Stimuli.SingleAsync()).ModelBId.ShouldBeNull();
     }
 
+    /// <summary>Version 10: a study's texts in other languages, its frozen registration and its later changes, deleted with it.</summary>
+    [Fact]
+    public async Task Model_RoundTripsTextsRegistrationAndChanges_AndDeletesThemWithTheStudy()
+    {
+        await using var db = await MigratedAsync(await NewEmptyDatabaseAsync());
+        var study = NewStudy("registered");
+        study.Texts.Add(new StudyText { Language = "de", ConsentMarkdown = "# Einwilligung — äöü", InstructionsMarkdown = null });
+        study.Registration = new StudyRegistration { RegisteredUtc = new DateTime(2026, 5, 6, 7, 8, 9, DateTimeKind.Utc), CanonicalJson = "{\"a\":1}", Sha256 = new string('b', 64) };
+        study.Changes.Add(new StudyChange { ChangedUtc = new DateTime(2026, 5, 7, 0, 0, 0, DateTimeKind.Utc), ChangedBy = "lead@example.org", Description = "exclusions.fail_attention: false → true", Sha256 = new string('c', 64) });
+        db.Studies.Add(study);
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+
+        var text = await db.StudyTexts.SingleAsync();
+        text.ConsentMarkdown.ShouldBe("# Einwilligung — äöü");
+        text.InstructionsMarkdown.ShouldBeNull();
+        var registration = await db.StudyRegistrations.SingleAsync();
+        registration.StudyId.ShouldBe(study.Id);
+        registration.RegisteredUtc.ShouldBe(new DateTime(2026, 5, 6, 7, 8, 9, DateTimeKind.Utc));
+        registration.RegisteredUtc.Kind.ShouldBe(DateTimeKind.Utc);
+        (await db.StudyChanges.SingleAsync()).Description.ShouldBe("exclusions.fail_attention: false → true");
+
+        db.Studies.Remove(await db.Studies.SingleAsync());
+        await db.SaveChangesAsync();
+        (await db.StudyTexts.CountAsync() + await db.StudyRegistrations.CountAsync() + await db.StudyChanges.CountAsync()).ShouldBe(0);
+    }
+
     [Fact]
     public async Task Answers_SecondAnswerForOnePlanItem_IsRejectedByTheDatabase()
     {

@@ -22,6 +22,9 @@ internal sealed class FakeEngine : IExplanationEngine
     public int ExplainCalls => _explainCalls;
     public int PredictCalls => _predictCalls;
 
+    /// <summary>While set, every explanation fails (as a model whose backward pass breaks would).</summary>
+    public volatile bool ExplainFails;
+
     public static byte[] Image(int width, int height, byte seed)
     {
         var header = Encoding.ASCII.GetBytes($"FAKEIMG {width} {height}\n");
@@ -82,6 +85,10 @@ internal sealed class FakeEngine : IExplanationEngine
         public IReadOnlyList<RenderedExplanation> Explain(DecodedImage image, int classIndex, IReadOnlyList<string> methods, IReadOnlyList<GroundTruthBox> boxes)
         {
             Interlocked.Increment(ref owner._explainCalls);
+            if (owner.ExplainFails)
+            {
+                throw new InvalidOperationException($"fake explanation failure for class {classIndex}");
+            }
             return methods.Select(m =>
             {
                 var png = SHA256.HashData([.. image.Rgb, (byte)salt, (byte)classIndex, .. Encoding.UTF8.GetBytes(m)]);

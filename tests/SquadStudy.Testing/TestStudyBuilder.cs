@@ -50,6 +50,8 @@ public sealed class TestStudyBuilder
     public object? Quality { get; init; }
     /// <summary>study.json <c>exclusions</c>.</summary>
     public object? Exclusions { get; init; }
+    /// <summary>Consent and instructions in other languages (the pack's <c>consent.de.md</c> …), by language.</summary>
+    public IReadOnlyList<StudyText> Texts { get; init; } = [];
 
     public async Task<TestStudy> BuildAsync(SquadStudyDbContext db, ContentStore store, CancellationToken cancellationToken = default)
     {
@@ -100,6 +102,7 @@ public sealed class TestStudyBuilder
             OpenedUtc = Status == StudyStatus.Open ? now : null,
         };
         study.Classes.AddRange(DefaultClassNames.Select((name, index) => new StudyClass { ClassIndex = index, Name = name }));
+        study.Texts.AddRange(Texts.Select(t => new StudyText { Language = t.Language, ConsentMarkdown = t.ConsentMarkdown, InstructionsMarkdown = t.InstructionsMarkdown }));
         foreach (var key in ModelKeys)
         {
             study.Models.Add(new StudyModel

@@ -77,7 +77,7 @@ internal static class ImportCommand
             context.Error.WriteLine("stopped; run the same command again to resume.");
             return Stopped;
         }
-        catch (Exception e) when (e is StudyImportException or StudyLifecycleException or InvalidOperationException or DbUpdateException or IOException or EngineInputException or CliException or PrecomputeLeaseLostException)
+        catch (Exception e) when (e is StudyImportException or StudyLifecycleException or InvalidOperationException or DbUpdateException or IOException or EngineInputException or CliException)
         {
             context.Error.WriteLine($"error: {CliApp.OneLine(e.Message)}");
             return ExitCodes.Failure;

@@ -60,39 +60,22 @@ internal static class PrecomputeCommand
     }
 
     /// <summary>
-    /// Precomputes the study's job through the queue; when another worker (the site's, or
-    /// <c>squadstudy worker</c> elsewhere) holds it, follows that worker's progress until the job
-    /// ends, taking the job over if its lease runs out. Returns when the study is ready.
+    /// Precomputes the study through the queue, beside any other workers (the site's, or
+    /// <c>squadstudy worker</c> elsewhere); a failed job's failed items get another round of
+    /// attempts first. Returns when the study is ready.
     /// </summary>
     private static async Task RunOrAwaitAsync(IServiceProvider services, long studyId, PrecomputeOptions options, IProgress<PrecomputeProgress> progress, CancellationToken cancellationToken)
     {
-        var queue = services.GetRequiredService<PrecomputeQueue>();
-        var lease = new PrecomputeLeaseOptions();
-        var owner = PrecomputeQueue.NewOwner();
-        while (true)
+        await services.GetRequiredService<PrecomputeQueue>().RetryFailedAsync(studyId, cancellationToken);
+        try
         {
-            if (await queue.TryClaimAsync(owner, lease, studyId, cancellationToken) is { } job)
-            {
-                await queue.RunAsync(job, owner, lease, options, progress, cancellationToken);
-                return;
-            }
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
-            var row = await db.PrecomputeJobs.AsNoTracking().SingleAsync(j => j.StudyId == studyId, cancellationToken);
-            progress.Report(new PrecomputeProgress(row.Total, row.Completed, 0));
-            if (row.Status == PrecomputeStatus.Done)
-            {
-                return;
-            }
-            if (row.Status == PrecomputeStatus.Failed)
-            {
-                throw new CliException($"Precomputation failed: {row.Error}");
-            }
-            await Task.Delay(FollowInterval, cancellationToken);
+            await services.GetRequiredService<Precomputer>().RunAsync(studyId, options, progress, cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException($"Precomputation failed: {e.Message}");
         }
     }
-
-    private static readonly TimeSpan FollowInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>A progress bar of one job (units done out of all, rate) while <paramref name="work"/> runs.</summary>
     internal static async Task ShowProgressAsync(CliContext context, string slug, Func<IProgress<PrecomputeProgress>, Task> work)
@@ -110,7 +93,7 @@ internal static class PrecomputeCommand
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Completed;
                     var rate = p.ComputedThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
-                    task.Description = $"{slug}: {p.Completed}/{p.Total} units, {rate:0.0}/s";
+                    task.Description = $"{slug}: {p.Completed}/{p.Total} items, {rate:0.0}/s here";
                 });
                 await work(progress);
                 task.Value = task.MaxValue;

@@ -41,4 +41,10 @@ public sealed class Study
     public List<StudyImage> Images { get; set; } = [];
     /// <summary>The class names (labels.txt), by index.</summary>
     public List<StudyClass> Classes { get; set; } = [];
+    /// <summary>Consent and instructions in other languages than the study's own.</summary>
+    public List<StudyText> Texts { get; set; } = [];
+    /// <summary>The definition and analysis settings frozen when the study first opened; null before.</summary>
+    public StudyRegistration? Registration { get; set; }
+    /// <summary>Changes to the definition after opening.</summary>
+    public List<StudyChange> Changes { get; set; } = [];
 }

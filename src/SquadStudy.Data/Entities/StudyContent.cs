@@ -113,24 +113,58 @@ public static class PrecomputeStatus
     public const string Failed = "failed";
 }
 
-/// <summary>Progress of a study's precomputation; the worker resumes from what exists.</summary>
+/// <summary>
+/// A study's precomputation: its phase and the whole job's progress. The work itself is the job's
+/// <see cref="PrecomputeItem"/>s, which workers on any machine claim one at a time.
+/// </summary>
 public sealed class PrecomputeJob
 {
     public long Id { get; set; }
     public long StudyId { get; set; }
+    /// <summary><c>pending</c> until a worker starts it, <c>running</c>, <c>done</c>, or <c>failed</c> when an item gave up (the items say which and why).</summary>
     public string Status { get; set; } = PrecomputeStatus.Pending;
+    /// <summary>
+    /// <see cref="PrecomputePhase"/>: empty before the items exist, then predict, explain (whose
+    /// items need every prediction, for the stimulus plan) and done. Moved on by one guarded UPDATE,
+    /// so of several workers exactly one makes each step.
+    /// </summary>
+    public string Phase { get; set; } = PrecomputePhase.None;
+    /// <summary>Items of both phases: known when the predict items are made (one explain item per predict item).</summary>
     public int Total { get; set; }
     public int Completed { get; set; }
     public DateTime? StartedUtc { get; set; }
     public DateTime UpdatedUtc { get; set; }
     public string? Error { get; set; }
+}
 
-    /// <summary>The worker that holds the job (<c>host:pid:id</c>), or null when no worker does.</summary>
+public static class PrecomputePhase
+{
+    public const string None = "";
+    public const string Predict = "predict";
+    public const string Explain = "explain";
+    public const string Done = "done";
+}
+
+/// <summary>
+/// One unit of a precompute job: the prediction, or the explanations its stimuli need, of one
+/// (image, model). A worker claims it under a lease it renews; a lease that runs out lets another
+/// worker claim it again, at most <c>PrecomputeLeaseOptions.MaxAttempts</c> times.
+/// </summary>
+public sealed class PrecomputeItem
+{
+    public long Id { get; set; }
+    public long JobId { get; set; }
+    public required string Phase { get; set; }
+    public long ImageId { get; set; }
+    public long ModelId { get; set; }
+    /// <summary><c>pending</c>, <c>running</c> (under a lease), <c>done</c> or <c>failed</c>.</summary>
+    public string Status { get; set; } = PrecomputeStatus.Pending;
+    /// <summary>The worker that holds the item (<c>host:pid:id</c>), or null when none does.</summary>
     public string? LeaseOwner { get; set; }
-
-    /// <summary>When the holder's lease runs out unless renewed; after it, another worker may take the job over.</summary>
     public DateTime? LeaseExpiresUtc { get; set; }
-
-    /// <summary>How many times a worker has taken the job; bounded by <c>PrecomputeQueue.MaxAttempts</c>.</summary>
+    /// <summary>How many times a worker has claimed the item.</summary>
     public int Attempts { get; set; }
+    /// <summary>The last failure's message; cleared when a retry succeeds.</summary>
+    public string? Error { get; set; }
+    public DateTime UpdatedUtc { get; set; }
 }

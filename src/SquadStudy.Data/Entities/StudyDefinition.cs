@@ -16,6 +16,8 @@ public sealed record StudyDefinition
     public string Title { get; init; } = "";
     public string Consent { get; init; } = "";
     public string? Instructions { get; init; }
+    /// <summary>The language of the consent and instructions files (a tag such as <c>en</c> or <c>de</c>); the same files in another language are <c>consent.de.md</c> beside <c>consent.md</c>.</summary>
+    public string Language { get; init; } = "en";
     public IReadOnlyList<string> Models { get; init; } = [];
     public IReadOnlyList<ExperimentDefinition> Experiments { get; init; } = [];
     public IReadOnlyList<AttentionCheckDefinition> AttentionChecks { get; init; } = [];

@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 using TorchTensor = TorchSharp.torch.Tensor;
 
@@ -22,7 +23,7 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : Pi
         using var scope = torch.NewDisposeScope();
         var baseline = Baseline(model, x);
         var alphas = torch.linspace(0, 1, m + 1, dtype: torch.float32).reshape(m + 1, 1, 1, 1);
-        var path = baseline.unsqueeze(0) + alphas * (x - baseline).unsqueeze(0);
+        var path = KeptScalars.Add(baseline.unsqueeze(0), alphas * (x - baseline).unsqueeze(0));
         var grads = model.InputGradients(path, classIndex, options.BatchSize, Counter(progress, 0, m + 1)).to(torch.float64);
         var weights = Enumerable.Range(0, m + 1).Select(k => (k == 0 || k == m ? 0.5 : 1.0) / m).ToArray();
         var integral = (grads * torch.tensor(weights, [m + 1, 1, 1, 1])).sum([0]);
@@ -44,8 +45,8 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : Pi
                 // Separable Gaussian, radius ⌈3σ⌉, borders replicated; the same kernel on every channel.
                 double sigma = options.BlurSigma;
                 int radius = (int)Math.Ceiling(3 * sigma);
-                var offsets = torch.arange(-radius, radius + 1, dtype: torch.float64);
-                var kernel = torch.exp(-(offsets * offsets) / (2 * sigma * sigma));
+                var offsets = KeptScalars.Arange(-radius, radius + 1, torch.float64);
+                var kernel = torch.exp(KeptScalars.Div((offsets * offsets).neg(), 2 * sigma * sigma));
                 kernel = (kernel / kernel.sum()).to(torch.float32);
                 var image = x.unsqueeze(0);
                 var rows = torch.nn.functional.pad(image, [0, 0, radius, radius], PaddingModes.Replicate);

@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 using TorchTensor = TorchSharp.torch.Tensor;
 
@@ -35,15 +36,15 @@ public sealed class Occlusion(OcclusionOptions options) : PixelAttribution
             var batch = corners.Skip(start).Take(options.BatchSize).ToArray();
             var windows = torch.zeros(batch.Length, 1, h, w, dtype: torch.float32);
             for (int j = 0; j < batch.Length; j++)
-                windows[j].narrow(1, batch[j].Top, k).narrow(2, batch[j].Left, k).fill_(1f);
-            var occluded = x.unsqueeze(0) * (1f - windows) + options.Baseline * windows;
+                KeptScalars.Fill(windows[j].narrow(1, batch[j].Top, k).narrow(2, batch[j].Left, k), 1f);
+            var occluded = KeptScalars.Add(x.unsqueeze(0) * KeptScalars.Minus(1, windows), KeptScalars.Mul(windows, options.Baseline));
             var scores = model.Logits(occluded, options.BatchSize, null)[.., classIndex].to(torch.float64);
-            var drop = (clean - scores).reshape(-1, 1, 1);
+            var drop = KeptScalars.Minus(clean, scores).reshape(-1, 1, 1);
             var covered = windows[.., 0].to(torch.float64);
-            sum.add_((drop * covered).sum([0]));
-            count.add_(covered.sum([0]));
+            KeptScalars.AddInPlace(sum, (drop * covered).sum([0]));
+            KeptScalars.AddInPlace(count, covered.sum([0]));
             progress?.Invoke(1 + start + batch.Length, total);
         }
-        return torch.where(count > 0, sum / count.clamp_min(1), 0.0).to(torch.float32).MoveToOuterDisposeScope();
+        return torch.where(KeptScalars.Greater(count, 0), sum / KeptScalars.ClampMin(count, 1), torch.zeros_like(sum)).to(torch.float32).MoveToOuterDisposeScope();
     }
 }

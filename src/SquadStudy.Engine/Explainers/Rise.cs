@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 using TorchTensor = TorchSharp.torch.Tensor;
 
@@ -37,10 +38,10 @@ public sealed class Rise(RiseOptions options) : PixelAttribution
                 up[j, 0].narrow(0, shifts[start + j, 0], h).narrow(1, shifts[start + j, 1], w)).ToArray());
             var logits = model.Logits(x.unsqueeze(0) * masks.unsqueeze(1), options.BatchSize, null);
             var probability = torch.softmax(logits.to(torch.float64), 1)[.., classIndex];
-            saliency.add_((probability.reshape(-1, 1, 1) * masks.to(torch.float64)).sum([0]));
+            KeptScalars.AddInPlace(saliency, (probability.reshape(-1, 1, 1) * masks.to(torch.float64)).sum([0]));
             progress?.Invoke(start + count, n);
         }
-        return (saliency / (n * (double)p)).to(torch.float32).MoveToOuterDisposeScope();
+        return KeptScalars.Div(saliency, n * (double)p).to(torch.float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>The N×s×s grids (float32 0/1) and the N shifts (dy, dx) as a long N×2 tensor.</summary>
@@ -59,7 +60,7 @@ public sealed class Rise(RiseOptions options) : PixelAttribution
         else
         {
             using var generator = Generator(options.Seed);
-            grids = (torch.rand([n, s, s], dtype: torch.float32, generator: generator) < options.Probability).to(torch.float32);
+            grids = KeptScalars.Less(torch.rand([n, s, s], dtype: torch.float32, generator: generator), options.Probability).to(torch.float32);
             var dy = torch.randint(cellH, [n], dtype: torch.int64, generator: generator);
             var dx = torch.randint(cellW, [n], dtype: torch.int64, generator: generator);
             shifts = torch.stack([dy, dx], 1);

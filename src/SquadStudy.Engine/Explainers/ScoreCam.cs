@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 
 namespace SquadStudy.Engine.Explainers;
@@ -29,7 +30,7 @@ public sealed class ScoreCam : CamExplainer
                 mode: torch.InterpolationMode.Bilinear, align_corners: true).reshape(n, -1);
             var min = up.amin([1], keepdim: true);
             var max = up.amax([1], keepdim: true);
-            return ((up - min) / (max - min + 1e-8f)).reshape(n, 1, forward.InputHeight, forward.InputWidth);
+            return ((up - min) / KeptScalars.Plus(max - min, 1e-8f)).reshape(n, 1, forward.InputHeight, forward.InputWidth);
         }
         var scores = forward.MaskedScores(inputs.Channels, Masks, BatchSize);
         return torch.tensor(scores).softmax(dim: 0).data<float>().ToArray();

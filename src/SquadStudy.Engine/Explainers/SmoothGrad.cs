@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 using TorchTensor = TorchSharp.torch.Tensor;
 
@@ -29,9 +30,9 @@ public sealed class SmoothGrad(SmoothGradOptions options) : PixelAttribution
         else
         {
             using var generator = Generator(options.Seed);
-            noise = torch.randn(shape, dtype: torch.float32, generator: generator) * (options.Spread * Range(x));
+            noise = KeptScalars.Mul(torch.randn(shape, dtype: torch.float32, generator: generator), options.Spread * Range(x));
         }
-        var grads = model.InputGradients(x.unsqueeze(0) + noise, classIndex, options.BatchSize, Counter(progress, 0, n));
+        var grads = model.InputGradients(KeptScalars.Add(x.unsqueeze(0), noise), classIndex, options.BatchSize, Counter(progress, 0, n));
         return grads.to(torch.float64).mean([0]).to(torch.float32).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using SquadStudy.Engine.Graph;
 using TorchSharp;
 
 namespace SquadStudy.Engine.Explainers;
@@ -15,6 +16,6 @@ public sealed class XGradCam : CamExplainer
         using var scope = torch.NewDisposeScope();
         var a = torch.tensor(inputs.Activations, [inputs.Channels, inputs.Plane]);
         var g = torch.tensor(inputs.Gradient, [inputs.Channels, inputs.Plane]);
-        return ((g * a).sum(dim: 1) / (a.sum(dim: 1) + 1e-7f)).data<float>().ToArray();
+        return ((g * a).sum(dim: 1) / KeptScalars.Plus(a.sum(dim: 1), 1e-7f)).data<float>().ToArray();
     }
 }

@@ -11,6 +11,13 @@ namespace SquadStudy.Engine.Graph;
 /// libtorch is reading. The demo's precompute (two workers, large allocations) failed so about
 /// every second start: "Expected false to be true … toFloat" (c10/core/Scalar.h:140) in
 /// <c>add_Tensor</c>. Each Scalar here is disposed after the call, which also spares the finalizer.
+/// <para>
+/// Which calls make such a Scalar was read from TorchSharp 0.107's IL: every operator and method
+/// that takes a number (<c>x * 0.5</c>, <c>x &gt; 0</c>, <c>clamp_min(0)</c>, <c>fill_(1)</c>,
+/// <c>masked_fill(m, 0)</c>, <c>arange(a, b)</c>), and <c>add</c>/<c>add_</c> of two tensors (<c>a + b</c>,
+/// its implicit α = 1); <c>sub</c>, <c>mul</c> and <c>div</c> of two tensors make none. Dispose scopes do
+/// not hold Scalars. The engine's tensor code uses these helpers for all of them.
+/// </para>
 /// </summary>
 internal static class KeptScalars
 {
@@ -56,5 +63,69 @@ internal static class KeptScalars
     {
         using Scalar hi = max;
         return x.clamp_max(hi);
+    }
+
+    /// <summary>x + value.</summary>
+    public static TorchTensor Plus(TorchTensor x, double value)
+    {
+        using Scalar v = value, one = 1;
+        return x.add(v, one);
+    }
+
+    /// <summary>value − x.</summary>
+    public static TorchTensor Minus(double value, TorchTensor x)
+    {
+        using Scalar v = value, one = 1;
+        return x.neg().add(v, one);
+    }
+
+    public static TorchTensor Mul(TorchTensor x, double factor)
+    {
+        using Scalar f = factor;
+        return x.mul(f);
+    }
+
+    public static TorchTensor Div(TorchTensor x, double divisor)
+    {
+        using Scalar d = divisor;
+        return x.div(d);
+    }
+
+    public static TorchTensor Greater(TorchTensor x, double value)
+    {
+        using Scalar v = value;
+        return x.gt(v);
+    }
+
+    public static TorchTensor Less(TorchTensor x, double value)
+    {
+        using Scalar v = value;
+        return x.lt(v);
+    }
+
+    /// <summary>x += y, in place.</summary>
+    public static TorchTensor AddInPlace(TorchTensor x, TorchTensor y)
+    {
+        using Scalar one = 1;
+        return x.add_(y, one);
+    }
+
+    public static TorchTensor Fill(TorchTensor x, float value)
+    {
+        using Scalar v = value;
+        return x.fill_(v);
+    }
+
+    public static TorchTensor MaskedFill(TorchTensor x, TorchTensor mask, float value)
+    {
+        using Scalar v = value;
+        return x.masked_fill(mask, v);
+    }
+
+    /// <summary>start, start + 1, …, stop − 1.</summary>
+    public static TorchTensor Arange(long start, long stop, torch.ScalarType dtype)
+    {
+        using Scalar from = start, to = stop;
+        return torch.arange(from, to, dtype: dtype);
     }
 }

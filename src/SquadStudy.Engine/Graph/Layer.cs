@@ -111,9 +111,9 @@ internal sealed class SwitchableRelu : torch.autograd.SingleTensorFunction<Switc
         // f_in > 0 exactly where y = ReLU(f_in) > 0. The second entry is the mode's (absent) gradient.
         var dx = rule switch
         {
-            ReluBackwardMode.Normal => grad * y.gt(0),
-            ReluBackwardMode.Guided => grad.clamp_min(0) * y.gt(0),
-            _ => grad.clamp_min(0),
+            ReluBackwardMode.Normal => grad * KeptScalars.Greater(y, 0),
+            ReluBackwardMode.Guided => KeptScalars.ClampMin(grad, 0) * KeptScalars.Greater(y, 0),
+            _ => KeptScalars.ClampMin(grad, 0),
         };
         return [dx, null!];
     }

@@ -425,9 +425,9 @@ public sealed partial class ExplanationModel : IDisposable, IAttributionModel
         var shape = Enumerable.Repeat(1L, (int)t.dim()).ToArray();
         shape[0] = n;
         shape[axis] = t.shape[axis];
-        var channel = torch.arange(start, start + n, dtype: torch.int64).unsqueeze(1);
+        var channel = KeptScalars.Arange(start, start + n, torch.int64).unsqueeze(1);
         var mask = torch.zeros(n, t.shape[axis], dtype: torch.@bool).scatter_(1, channel, torch.ones(n, 1, dtype: torch.@bool));
-        return t.masked_fill(mask.reshape(shape), 0f);
+        return KeptScalars.MaskedFill(t, mask.reshape(shape), 0f);
     }
 
     /// <summary><see cref="ICamForward"/> for one (image, class) of an <see cref="Explain(IReadOnlyList{float[]}, IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{MethodSpec}, IProgress{ExplainProgress}?)"/> call.</summary>
@@ -485,7 +485,7 @@ public sealed partial class ExplanationModel : IDisposable, IAttributionModel
             mode: torch.InterpolationMode.Bilinear, align_corners: false);
         float max = up.max().item<float>();
         if (!(max > 0f)) return new float[pixelMap.Length];
-        return ToArray(torch.tensor(pixelMap, [Channels, InputHeight, InputWidth]) * (up[0] / max));
+        return ToArray(torch.tensor(pixelMap, [Channels, InputHeight, InputWidth]) * KeptScalars.Div(up[0], max));
     }
 
     /// <summary>

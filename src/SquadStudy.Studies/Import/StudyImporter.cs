@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
 using SquadStudy.Studies.Engine;
@@ -15,7 +16,7 @@ public sealed class StudyImportException(string message) : Exception(message);
 /// A failure therefore leaves at most unreferenced files in the store, never rows that point to
 /// missing files.
 /// </summary>
-public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, Engine.IExplanationEngine engine, TimeProvider clock)
+public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, Engine.IExplanationEngine engine, TimeProvider clock, ILogger<StudyImporter> logger)
 {
     /// <summary>Validates the pack at <paramref name="packPath"/> (folder or .zip) in full, then imports it.</summary>
     public async Task<Study> ImportAsync(string packPath, bool replace = false, CancellationToken cancellationToken = default)
@@ -46,6 +47,11 @@ public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, En
             }
         }
 
+        foreach (var warning in pack.Warnings)
+        {
+            // Imported all the same; the dashboard's "Languages" shows the same fallbacks.
+            logger.LogWarning("Study '{Slug}': {Warning}", slug, warning.ToString());
+        }
         var models = pack.Models.Select(m => (Pack: m, Stored: Put(System.IO.File.ReadAllBytes(m.OnnxPath), "onnx"))).ToList();
         var images = pack.Images.Select(i => (Pack: i, Stored: Put(System.IO.File.ReadAllBytes(i.Path), Extension(i.Path)))).ToList();
 
@@ -85,6 +91,10 @@ public sealed class StudyImporter(SquadStudyDbContext db, ContentStore store, En
                     MetadataJson = model.MetadataJson,
                     RecordedAccuracy = model.Metadata.Accuracy?.Top1,
                 });
+            }
+            foreach (var text in pack.Translations)
+            {
+                study.Texts.Add(new StudyText { Language = text.Language, ConsentMarkdown = text.ConsentMarkdown, InstructionsMarkdown = text.InstructionsMarkdown });
             }
             for (var index = 0; index < pack.Labels.Count; index++)
             {

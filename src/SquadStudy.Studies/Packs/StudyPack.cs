@@ -20,6 +20,9 @@ public sealed record PackImage(string Stem, string Path, int Width, int Height, 
     public IReadOnlyList<int> DistinctClasses => Boxes.Select(b => b.Class).Distinct().Order().ToArray();
 }
 
+/// <summary>The consent and instructions of a pack in one more language; null where that file is missing.</summary>
+public sealed record PackText(string Language, string? ConsentMarkdown, string? InstructionsMarkdown);
+
 /// <summary>
 /// A study pack (docs/study-pack.md) read and validated in full: <see cref="Load"/> either returns
 /// a pack that can be imported as it is, or throws <see cref="StudyPackException"/> listing every
@@ -53,6 +56,10 @@ public sealed partial class StudyPack : IDisposable
     public IReadOnlyList<string> Labels { get; private set; } = [];
     public string ConsentMarkdown { get; private set; } = "";
     public string? InstructionsMarkdown { get; private set; }
+    /// <summary>The consent and instructions in the participant pages' other languages (<see cref="StudyLanguages.Supported"/>), where the pack has them.</summary>
+    public IReadOnlyList<PackText> Translations { get; private set; } = [];
+    /// <summary>What imports but deserves the researcher's eye: e.g. a language whose consent falls back to the pack's own.</summary>
+    public IReadOnlyList<PackProblem> Warnings { get; private set; } = [];
     public IReadOnlyList<PackModel> Models { get; private set; } = [];
     public IReadOnlyList<PackImage> Images { get; private set; } = [];
 
@@ -225,6 +232,14 @@ public sealed partial class StudyPack : IDisposable
         {
             InstructionsMarkdown = ReadText(d.Instructions, "the instructions named by study.json", problems);
         }
+        if (!StudyLanguages.TagPattern().IsMatch(d.Language))
+        {
+            problems.Add(new PackProblem(name, $"language '{d.Language}' is not a language tag such as \"en\" or \"de\"."));
+        }
+        else
+        {
+            ReadTranslations(problems);
+        }
         if (d.Completion is null || string.IsNullOrWhiteSpace(d.Completion.Code))
         {
             problems.Add(new PackProblem(name, "has no completion code (\"completion\": { \"code\": … })."));
@@ -292,6 +307,43 @@ public sealed partial class StudyPack : IDisposable
         {
             problems.Add(new PackProblem(name, $"attention check after {check.After} needs a non-negative 'after', a prompt and an answer."));
         }
+    }
+
+    /// <summary>
+    /// <c>consent.de.md</c> beside <c>consent.md</c> (and the same for the instructions) for every
+    /// language of the participant pages but the pack's own; a missing file is a warning, since the
+    /// participant then reads the pack's own text.
+    /// </summary>
+    private void ReadTranslations(List<PackProblem> problems)
+    {
+        var d = Definition;
+        var translations = new List<PackText>();
+        var warnings = new List<PackProblem>();
+        string? Read(string? relative, string language, string what)
+        {
+            if (string.IsNullOrWhiteSpace(relative))
+            {
+                return null;
+            }
+            var localised = StudyLanguages.Localised(relative, language);
+            if (!File.Exists(PathOf(localised)))
+            {
+                warnings.Add(new PackProblem(localised, $"is missing: participants who choose '{language}' read {relative} ({d.Language}) instead."));
+                return null;
+            }
+            return ReadText(localised, $"the {what} in '{language}'", problems);
+        }
+        foreach (var language in StudyLanguages.Supported.Where(l => l != d.Language))
+        {
+            var consent = Read(d.Consent, language, "informed-consent text");
+            var instructions = Read(d.Instructions, language, "instructions");
+            if (consent is not null || instructions is not null)
+            {
+                translations.Add(new PackText(language, consent, instructions));
+            }
+        }
+        Translations = translations;
+        Warnings = warnings;
     }
 
     private string? ReadText(string relative, string what, List<PackProblem> problems)

@@ -8,151 +8,255 @@ namespace SquadStudy.Studies;
 
 public sealed record PrecomputeLeaseOptions
 {
-    /// <summary>How long a job stays with a worker that stops renewing (it crashed or lost the database).</summary>
+    /// <summary>How long an item stays with a worker that stops renewing (it crashed or lost the database).</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How many times a job is taken by a worker before it is marked failed.</summary>
+    /// <summary>How many times an item is claimed (a worker died holding it, or computing it failed) before it is marked failed.</summary>
     public int MaxAttempts { get; init; } = 5;
 }
 
 /// <summary>
-/// Precompute jobs shared by every worker that reaches the database (the site's built-in worker on
-/// any instance, <c>squadstudy worker</c> on any machine, <c>squadstudy precompute</c>). A worker
-/// takes a job with one conditional UPDATE (free, or its lease run out), which the database
-/// serialises on both providers (a row lock on PostgreSQL, the single writer on SQLite), so two
-/// workers never hold one job. The holder renews its lease while it works and stops when renewal
-/// fails; when a holder dies, its lease runs out and another worker resumes the job where the
-/// committed units end (the <see cref="Precomputer"/> skips what exists, so no unit is computed twice
-/// and the results equal an uninterrupted run). A job taken <see cref="PrecomputeLeaseOptions.MaxAttempts"/>
-/// times without finishing is marked failed, with the reason on the dashboard.
+/// The precompute items of every study, shared by all workers that reach the database (the site's
+/// built-in worker on any instance, <c>squadstudy worker</c> on any machine, <c>squadstudy
+/// precompute</c>). A worker claims one item at a time: on PostgreSQL with <c>FOR UPDATE SKIP
+/// LOCKED</c>, so workers never wait for each other's claims; on SQLite with one conditional UPDATE
+/// (its single writer serialises them). The holder renews the leases of what it holds; an item
+/// whose lease runs out (its worker died) is claimed again, and the dead worker's commit, should it
+/// ever come, is refused (<see cref="CompleteAsync"/> checks the lease), so every item's results
+/// are stored once. An item claimed <see cref="PrecomputeLeaseOptions.MaxAttempts"/> times without
+/// finishing is marked failed, with its reason for the dashboard, and so is its job.
 /// </summary>
-public sealed class PrecomputeQueue(IServiceScopeFactory scopes, Precomputer precomputer, TimeProvider clock, ILogger<PrecomputeQueue> logger)
+public sealed class PrecomputeQueue(IServiceScopeFactory scopes, TimeProvider clock, ILogger<PrecomputeQueue> logger)
 {
     /// <summary>A name for this worker, unique across machines and restarts.</summary>
     public static string NewOwner() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    /// <summary>Takes the oldest job that needs a worker, or one study's job; null when there is none to take.</summary>
-    public async Task<PrecomputeJob?> TryClaimAsync(string owner, PrecomputeLeaseOptions options, long? studyId = null, CancellationToken cancellationToken = default)
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <summary>Claims the next item that needs a worker (of one study when given), or null when there is none.</summary>
+    public async Task<PrecomputeItem?> ClaimAsync(string owner, PrecomputeLeaseOptions options, long? studyId = null, CancellationToken cancellationToken = default)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        var candidates = await (from job in db.PrecomputeJobs
-                                join study in db.Studies on job.StudyId equals study.Id
-                                where (job.Status == PrecomputeStatus.Pending || job.Status == PrecomputeStatus.Running)
-                                      && study.Status == StudyStatus.Precomputing
-                                      && (studyId == null || job.StudyId == studyId)
-                                      && (job.LeaseExpiresUtc == null || job.LeaseExpiresUtc < now || job.LeaseOwner == owner)
-                                orderby job.Id
-                                select new { job.Id, job.Attempts }).Take(10).ToListAsync(cancellationToken);
-        foreach (var candidate in candidates)
+        var now = Now;
+        await GiveUpAsync(db, now, options, cancellationToken);
+        var expires = now + options.Lease;
+        long? claimed;
+        if (DatabaseProviders.Of(db) == DatabaseProvider.Postgres)
         {
-            if (candidate.Attempts >= options.MaxAttempts)
+            var study = studyId ?? -1;
+            // Items other workers are claiming at this moment are locked: SKIP LOCKED passes over them.
+            claimed = (await db.Database.SqlQuery<long>($"""
+                UPDATE precompute_items
+                SET status = {PrecomputeStatus.Running}, lease_owner = {owner}, lease_expires_utc = {expires},
+                    attempts = attempts + 1, updated_utc = {now}
+                WHERE id = (
+                    SELECT i.id FROM precompute_items i
+                    JOIN precompute_jobs j ON j.id = i.job_id
+                    JOIN studies s ON s.id = j.study_id
+                    WHERE s.status = {StudyStatus.Precomputing} AND ({study} < 0 OR j.study_id = {study})
+                      AND i.attempts < {options.MaxAttempts}
+                      AND (i.status = {PrecomputeStatus.Pending} OR (i.status = {PrecomputeStatus.Running} AND i.lease_expires_utc < {now}))
+                    ORDER BY i.attempts, i.id
+                    LIMIT 1
+                    FOR UPDATE OF i SKIP LOCKED)
+                RETURNING id AS "Value"
+                """).ToListAsync(cancellationToken)).Cast<long?>().SingleOrDefault();
+        }
+        else
+        {
+            claimed = null;
+            var candidates = await Claimable(db, now, options, studyId).Select(i => new { i.Id, i.Attempts }).Take(5).ToListAsync(cancellationToken);
+            foreach (var candidate in candidates)
             {
-                await GiveUpAsync(db, candidate.Id, now, options, cancellationToken);
-                continue;
-            }
-            // Re-checks the lease in the UPDATE itself: of two workers racing for one job, one matches.
-            var taken = await db.PrecomputeJobs
-                .Where(j => j.Id == candidate.Id && j.Attempts == candidate.Attempts
-                            && (j.LeaseExpiresUtc == null || j.LeaseExpiresUtc < now || j.LeaseOwner == owner))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.LeaseOwner, owner)
-                    .SetProperty(j => j.LeaseExpiresUtc, now + options.Lease)
-                    .SetProperty(j => j.Attempts, j => j.Attempts + 1), cancellationToken);
-            if (taken == 1)
-            {
-                return await db.PrecomputeJobs.AsNoTracking().SingleAsync(j => j.Id == candidate.Id, cancellationToken);
+                // Re-checks in the UPDATE itself: of two workers racing for one item, one matches.
+                var taken = await db.PrecomputeItems
+                    .Where(i => i.Id == candidate.Id && i.Attempts == candidate.Attempts
+                                && (i.Status == PrecomputeStatus.Pending || (i.Status == PrecomputeStatus.Running && i.LeaseExpiresUtc < now)))
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(i => i.Status, PrecomputeStatus.Running)
+                        .SetProperty(i => i.LeaseOwner, owner)
+                        .SetProperty(i => i.LeaseExpiresUtc, expires)
+                        .SetProperty(i => i.Attempts, i => i.Attempts + 1)
+                        .SetProperty(i => i.UpdatedUtc, now), cancellationToken);
+                if (taken == 1)
+                {
+                    claimed = candidate.Id;
+                    break;
+                }
             }
         }
-        return null;
+        return claimed is long id ? await db.PrecomputeItems.AsNoTracking().SingleAsync(i => i.Id == id, cancellationToken) : null;
+    }
+
+    private static IQueryable<PrecomputeItem> Claimable(SquadStudyDbContext db, DateTime now, PrecomputeLeaseOptions options, long? studyId) =>
+        from item in db.PrecomputeItems
+        join job in db.PrecomputeJobs on item.JobId equals job.Id
+        join study in db.Studies on job.StudyId equals study.Id
+        where study.Status == StudyStatus.Precomputing && (studyId == null || job.StudyId == studyId)
+              && item.Attempts < options.MaxAttempts
+              && (item.Status == PrecomputeStatus.Pending || (item.Status == PrecomputeStatus.Running && item.LeaseExpiresUtc < now))
+        orderby item.Attempts, item.Id
+        select item;
+
+    /// <summary>The study with an item to claim, oldest first, or null when no study needs a worker.</summary>
+    public async Task<long?> NextStudyAsync(PrecomputeLeaseOptions options, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        var withItems = await (from item in Claimable(db, Now, options, null)
+                               join job in db.PrecomputeJobs on item.JobId equals job.Id
+                               select (long?)job.StudyId).FirstOrDefaultAsync(cancellationToken);
+        // A study whose job has no items yet (or needs its next phase) also needs a worker.
+        return withItems ?? await (from job in db.PrecomputeJobs
+                                   join study in db.Studies on job.StudyId equals study.Id
+                                   where study.Status == StudyStatus.Precomputing && job.Status != PrecomputeStatus.Failed
+                                         && !db.PrecomputeItems.Any(i => i.JobId == job.Id && i.Status != PrecomputeStatus.Done)
+                                   orderby job.Id
+                                   select (long?)job.StudyId).FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Runs a claimed job to its end, renewing the lease every third of its length; stops (and
-    /// keeps what is committed) when the lease was lost. Releases the lease at the end either way.
+    /// Commits a computed item: marks it done and advances its job's count, then runs
+    /// <paramref name="store"/> (the item's rows), all in one transaction, but only while this
+    /// worker still holds the item. False (nothing written) when its lease ran out and another worker claimed it.
     /// </summary>
-    public async Task RunAsync(PrecomputeJob job, string owner, PrecomputeLeaseOptions options, PrecomputeOptions? precompute = null,
-        IProgress<PrecomputeProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<bool> CompleteAsync(PrecomputeItem item, string owner, Action<SquadStudyDbContext> store)
     {
-        using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var renewal = RenewUntilCancelledAsync(job.Id, owner, options, lost);
-        try
+        // Not cancellable: an item whose files are stored is committed whole, so a stop request never discards finished work.
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
         {
-            await precomputer.RunAsync(job.StudyId, precompute, progress, lost.Token);
-        }
-        catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw new PrecomputeLeaseLostException(job.StudyId);
-        }
-        finally
-        {
-            await lost.CancelAsync();
-            await renewal;
-            await ReleaseAsync(job.Id, owner);
-        }
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var now = Now;
+            var held = await db.PrecomputeItems
+                .Where(i => i.Id == item.Id && i.LeaseOwner == owner && i.Status == PrecomputeStatus.Running)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(i => i.Status, PrecomputeStatus.Done)
+                    .SetProperty(i => i.LeaseOwner, (string?)null)
+                    .SetProperty(i => i.LeaseExpiresUtc, (DateTime?)null)
+                    .SetProperty(i => i.Error, (string?)null)
+                    .SetProperty(i => i.UpdatedUtc, now), CancellationToken.None);
+            if (held == 0)
+            {
+                logger.LogWarning("Precompute item {ItemId}: another worker claimed it (this worker's lease ran out); its results are not stored twice.", item.Id);
+                return false;
+            }
+            store(db);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await db.PrecomputeJobs.Where(j => j.Id == item.JobId)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Completed, j => j.Completed + 1).SetProperty(j => j.UpdatedUtc, now), CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+            return true;
+        });
     }
 
-    private async Task RenewUntilCancelledAsync(long jobId, string owner, PrecomputeLeaseOptions options, CancellationTokenSource lost)
-    {
-        var period = options.Lease / 3;
-        while (!lost.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(period, clock, lost.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
-                var expires = clock.GetUtcNow().UtcDateTime + options.Lease;
-                var renewed = await db.PrecomputeJobs.Where(j => j.Id == jobId && j.LeaseOwner == owner)
-                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresUtc, expires), CancellationToken.None);
-                if (renewed == 0)
-                {
-                    logger.LogWarning("Precompute job {JobId}: another worker took it over; stopping here.", jobId);
-                    await lost.CancelAsync();
-                    return;
-                }
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
-            {
-                // The database is briefly unreachable: try again next period; if it stays away the
-                // lease runs out and the commits of this worker fail anyway.
-                logger.LogWarning("Precompute job {JobId}: could not renew the lease: {Message}", jobId, e.Message);
-            }
-        }
-    }
-
-    private async Task ReleaseAsync(long jobId, string owner)
+    /// <summary>
+    /// Records that computing an item failed: it goes back to the queue, or is marked failed (and
+    /// its job with it) once it has been claimed <see cref="PrecomputeLeaseOptions.MaxAttempts"/> times.
+    /// </summary>
+    public async Task FailAsync(PrecomputeItem item, string owner, PrecomputeLeaseOptions options, Exception error)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
-        await db.PrecomputeJobs.Where(j => j.Id == jobId && j.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresUtc, (DateTime?)null), CancellationToken.None);
-    }
-
-    private async Task GiveUpAsync(SquadStudyDbContext db, long jobId, DateTime now, PrecomputeLeaseOptions options, CancellationToken cancellationToken)
-    {
-        var error = $"Gave up after {options.MaxAttempts} attempts: the workers that took this job stopped before finishing it (see their logs).";
-        var marked = await db.PrecomputeJobs.Where(j => j.Id == jobId && j.Status != PrecomputeStatus.Failed && (j.LeaseExpiresUtc == null || j.LeaseExpiresUtc < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, PrecomputeStatus.Failed).SetProperty(j => j.Error, error)
-                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresUtc, (DateTime?)null).SetProperty(j => j.UpdatedUtc, now), cancellationToken);
-        if (marked == 1)
+        var message = $"{error.GetType().Name}: {error.Message}";
+        var now = Now;
+        var gaveUp = item.Attempts >= options.MaxAttempts;
+        var recorded = await db.PrecomputeItems.Where(i => i.Id == item.Id && i.LeaseOwner == owner)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.Status, gaveUp ? PrecomputeStatus.Failed : PrecomputeStatus.Pending)
+                .SetProperty(i => i.Error, message)
+                .SetProperty(i => i.LeaseOwner, (string?)null)
+                .SetProperty(i => i.LeaseExpiresUtc, (DateTime?)null)
+                .SetProperty(i => i.UpdatedUtc, now), CancellationToken.None);
+        logger.LogError(error, "Precompute item {ItemId} ({Phase}, attempt {Attempt} of {Max}) failed{GaveUp}", item.Id, item.Phase, item.Attempts, options.MaxAttempts,
+            gaveUp ? "; giving up on it" : "; it goes back to the queue");
+        if (recorded == 1 && gaveUp)
         {
-            logger.LogError("Precompute job {JobId}: {Error}", jobId, error);
+            await FailJobsWithFailedItemsAsync(db, now);
         }
     }
-}
 
-/// <summary>The worker's lease on a job ran out and another worker took it over; this worker's committed units stay.</summary>
-public sealed class PrecomputeLeaseLostException(long studyId)
-    : Exception($"The precompute job of study {studyId} was taken over by another worker (this worker's lease ran out).")
-{
-    public long StudyId { get; } = studyId;
+    /// <summary>Items whose workers died <see cref="PrecomputeLeaseOptions.MaxAttempts"/> times: marked failed, and their jobs.</summary>
+    private async Task GiveUpAsync(SquadStudyDbContext db, DateTime now, PrecomputeLeaseOptions options, CancellationToken cancellationToken)
+    {
+        var error = $"Gave up after {options.MaxAttempts} attempts: the workers that took this item stopped before finishing it (see their logs).";
+        var marked = await db.PrecomputeItems
+            .Where(i => i.Attempts >= options.MaxAttempts
+                        && (i.Status == PrecomputeStatus.Pending || (i.Status == PrecomputeStatus.Running && i.LeaseExpiresUtc < now)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.Status, PrecomputeStatus.Failed)
+                .SetProperty(i => i.Error, i => i.Error ?? error)
+                .SetProperty(i => i.LeaseOwner, (string?)null)
+                .SetProperty(i => i.LeaseExpiresUtc, (DateTime?)null)
+                .SetProperty(i => i.UpdatedUtc, now), cancellationToken);
+        if (marked > 0)
+        {
+            logger.LogError("{Count} precompute item(s): {Error}", marked, error);
+            await FailJobsWithFailedItemsAsync(db, now);
+        }
+    }
+
+    private static async Task FailJobsWithFailedItemsAsync(SquadStudyDbContext db, DateTime now)
+    {
+        var failing = await db.PrecomputeItems.Where(i => i.Status == PrecomputeStatus.Failed)
+            .GroupBy(i => i.JobId).Select(g => new { JobId = g.Key, Count = g.Count(), FirstId = g.Min(i => i.Id) })
+            .ToListAsync(CancellationToken.None);
+        foreach (var job in failing)
+        {
+            var first = await db.PrecomputeItems.Where(i => i.Id == job.FirstId).Select(i => i.Error).SingleAsync(CancellationToken.None);
+            var error = $"{job.Count} item(s) failed; the first: {first}";
+            await db.PrecomputeJobs.Where(j => j.Id == job.JobId && (j.Status != PrecomputeStatus.Failed || j.Error != error))
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, PrecomputeStatus.Failed).SetProperty(j => j.Error, error).SetProperty(j => j.UpdatedUtc, now), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Extends the leases of everything <paramref name="owner"/> holds; false when it holds nothing any more.</summary>
+    public async Task<int> RenewAsync(string owner, PrecomputeLeaseOptions options)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        var expires = Now + options.Lease;
+        return await db.PrecomputeItems.Where(i => i.LeaseOwner == owner && i.Status == PrecomputeStatus.Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.LeaseExpiresUtc, expires), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// A worker that stops on request hands back what it holds, uncounted: the items are claimable
+    /// at once instead of when the lease runs out, and a stop is no failed attempt.
+    /// </summary>
+    public async Task ReleaseAsync(string owner)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        await db.PrecomputeItems.Where(i => i.LeaseOwner == owner && i.Status == PrecomputeStatus.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(i => i.Status, PrecomputeStatus.Pending)
+                .SetProperty(i => i.LeaseOwner, (string?)null)
+                .SetProperty(i => i.LeaseExpiresUtc, (DateTime?)null)
+                .SetProperty(i => i.Attempts, i => i.Attempts - 1), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Gives a failed job's failed items another <see cref="PrecomputeLeaseOptions.MaxAttempts"/>
+    /// (after the cause is mended: a model replaced, a disk freed); true when there was any.
+    /// </summary>
+    public async Task<bool> RetryFailedAsync(long studyId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
+        var now = Now;
+        var jobId = await db.PrecomputeJobs.Where(j => j.StudyId == studyId).Select(j => (long?)j.Id).SingleOrDefaultAsync(cancellationToken);
+        if (jobId is null)
+        {
+            return false;
+        }
+        var retried = await db.PrecomputeItems.Where(i => i.JobId == jobId && i.Status == PrecomputeStatus.Failed)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, PrecomputeStatus.Pending).SetProperty(i => i.Attempts, 0).SetProperty(i => i.UpdatedUtc, now), cancellationToken);
+        var job = await db.PrecomputeJobs.Where(j => j.Id == jobId && j.Status == PrecomputeStatus.Failed)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, PrecomputeStatus.Running).SetProperty(j => j.Error, (string?)null).SetProperty(j => j.UpdatedUtc, now), cancellationToken);
+        return retried + job > 0;
+    }
 }

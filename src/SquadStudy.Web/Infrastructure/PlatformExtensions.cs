@@ -21,14 +21,14 @@ public static class PlatformExtensions
 
         var database = DataServiceCollectionExtensions.ResolveDatabase(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSquadStudyData(database);
+        // Hosted services start in the order they are registered. The start-up tasks come first: their
+        // first migration attempt then runs before the framework's data-protection service reads the key
+        // ring (its table is created by a migration) and before the precompute worker starts.
+        builder.Services.AddSingleton<StartupState>();
+        builder.Services.AddHostedService<StartupTasks>();
         builder.AddKeyRing(database);
         builder.Services.AddSingleton<IPasswordHasher<Researcher>, PasswordHasher<Researcher>>();
         builder.Services.AddScoped<ResearcherAccounts>();
-
-        // Registered before the precompute worker: hosted services start in order, so the worker
-        // starts after the first migration attempt.
-        builder.Services.AddSingleton<StartupState>();
-        builder.Services.AddHostedService<StartupTasks>();
         builder.AddPrecompute();
 
         builder.Services.AddHealthChecks()
@@ -53,12 +53,16 @@ public static class PlatformExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ResearcherPolicy.Name, policy => policy.RequireAuthenticatedUser().RequireClaim(ResearcherPolicy.ClaimType));
         builder.Services.AddResearchServices();
+        builder.AddParticipantLocalisation();
         builder.Services.AddRazorPages(options =>
         {
             // Everything under /research needs a signed-in researcher, except the login page itself.
             options.Conventions.AuthorizeFolder("/Research", ResearcherPolicy.Name);
             options.Conventions.AllowAnonymousToPage("/Research/Login");
-        });
+        })
+            .AddViewLocalization()
+            // Validation messages ([Range], [Required]) and display names come from the participant texts too.
+            .AddDataAnnotationsLocalization(options => options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(ParticipantText)));
         builder.AddParticipation(database);
         builder.AddSecurity();
         return builder;
@@ -73,6 +77,7 @@ public static class PlatformExtensions
         }
         app.UseStartupGate();
         app.UseStaticFiles();
+        app.UseParticipantLocalisation();
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Localization;
 using Npgsql;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -28,11 +29,18 @@ public sealed record StudyInfo(
 }
 
 /// <summary>
+/// A study's consent and instructions in the language a participant reads, each with the language
+/// it is actually in: the pack's own text where it has none in that language (html <c>lang</c>).
+/// </summary>
+public sealed record StudyTexts(string ConsentMarkdown, string ConsentLanguage, string? InstructionsMarkdown, string InstructionsLanguage);
+
+/// <summary>
 /// Enrolment, balanced assignment, answers, abandonment and withdrawal. Every write goes through
 /// <see cref="IParticipantStore"/>, each in one transaction; the participant's position only
 /// advances in the transaction that stores the answer for it, guarded by the position the answer was for.
 /// </summary>
-public sealed class ParticipationService(SquadStudyDbContext db, IParticipantStore store, StudyContent content, IMemoryCache cache, TimeProvider time, ILogger<ParticipationService> logger)
+public sealed class ParticipationService(SquadStudyDbContext db, IParticipantStore store, StudyContent content, IMemoryCache cache, TimeProvider time,
+    IStringLocalizer<ParticipantText> text, ILogger<ParticipationService> logger)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -58,6 +66,20 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
             cache.Set(("participation-study", slug), study, StudyCacheTime);
         }
         return study;
+    }
+
+    /// <summary>The study's consent and instructions in <paramref name="language"/>, falling back file by file to the study's own.</summary>
+    public async Task<StudyTexts> TextsAsync(StudyInfo study, string language, CancellationToken cancellationToken)
+    {
+        var own = StudyDefinition.Parse(study.DefinitionJson).Language;
+        var translated = language == own ? null : await cache.GetOrCreateAsync(("participation-study-text", study.Id, language), entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = StudyCacheTime;
+            return db.StudyTexts.AsNoTracking().FirstOrDefaultAsync(t => t.StudyId == study.Id && t.Language == language, cancellationToken);
+        });
+        return new StudyTexts(
+            translated?.ConsentMarkdown ?? study.ConsentMarkdown, translated?.ConsentMarkdown is null ? own : language,
+            translated?.InstructionsMarkdown ?? study.InstructionsMarkdown, translated?.InstructionsMarkdown is null ? own : language);
     }
 
     /// <summary>The participant holding the token, with the plan item at their current position (null when the plan is done).</summary>
@@ -225,14 +247,21 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
     /// <summary>What the participant sees at a plan item: prompt, explanation images, options in plan order.</summary>
     public async Task<QuestionView> BuildViewAsync(StudyInfo study, PlanItemView item, int planLength, CancellationToken cancellationToken)
     {
-        var options = Questions.Options(item, item.Kind == PlanItemKind.Attention ? [] : await content.ClassNamesAsync(db, study.Id, cancellationToken));
+        // The platform's own texts are translated; the pack's (class names, an attention check's
+        // prompt and options) are shown as written. Posted values never change with the language.
+        IReadOnlyList<QuestionOption> options = Questions.Options(item, item.Kind == PlanItemKind.Attention ? [] : await content.ClassNamesAsync(db, study.Id, cancellationToken));
+        if (Questions.HasPlatformLabels(item))
+        {
+            options = options.Select(o => o with { Label = text[o.Label] }).ToArray();
+        }
         IReadOnlyList<QuestionImage> images = [];
         if (item.Stimulus is { } stimulus)
         {
             var urls = await content.ExplanationUrlsAsync(db, stimulus, item.Swapped, cancellationToken);
-            images = Questions.Captions(stimulus.Experiment).Zip(urls, (caption, url) => new QuestionImage(caption, url)).ToArray();
+            images = Questions.Captions(stimulus.Experiment).Zip(urls, (caption, url) => new QuestionImage(text[caption], url)).ToArray();
         }
-        return new QuestionView(item.Position, planLength, item.Kind, Questions.Prompt(item), images, options);
+        var prompt = item.Kind == PlanItemKind.Attention ? Questions.Prompt(item) : text[Questions.Prompt(item)];
+        return new QuestionView(item.Position, planLength, item.Kind, prompt, images, options);
     }
 
     private static bool IsUniqueViolation(DbException e) => e switch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
+using Microsoft.Extensions.Localization;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Slices;
 
@@ -108,7 +109,7 @@ public static class QuestionEndpoint
             // No genuine stamp of this question's page: a tampered or hand-made form. Nothing is
             // stored; the question is shown again, with a stamp of its own.
             var again = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
-            await RenderFormAsync(context, study, again, "This page was out of date. Please answer the question again.",
+            await RenderFormAsync(context, study, again, Text(context)["This page was out of date. Please answer the question again."],
                 Stamps(context).Issue(participant.Id, current.Id), StatusCodes.Status400BadRequest);
             return;
         }
@@ -117,7 +118,7 @@ public static class QuestionEndpoint
         {
             var view = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
             // The same stamp: the question has been on screen since then.
-            await RenderFormAsync(context, study, view, "Please choose one of the options before going on.", stamp);
+            await RenderFormAsync(context, study, view, Text(context)["Please choose one of the options before going on."], stamp);
             return;
         }
         await service.RecordAnswerAsync(participant, current, answer, shown, QualitySignals.Read(form), context.RequestAborted);
@@ -138,7 +139,7 @@ public static class QuestionEndpoint
         var study = await service.FindStudyAsync(slug);
         if (study is null)
         {
-            await RenderAsync(context, null, document => new QuestionPageModel(document, Message: UnknownStudyMessage), StatusCodes.Status404NotFound);
+            await RenderAsync(context, null, document => new QuestionPageModel(document, Message: document.Text[UnknownStudyMessage]), StatusCodes.Status404NotFound);
             return null;
         }
         var found = await service.FindParticipantAsync(study.Id, ParticipantCookie.Read(context.Request, slug), context.RequestAborted);
@@ -156,7 +157,7 @@ public static class QuestionEndpoint
     {
         var tokens = Antiforgery(context).GetAndStoreTokens(context);
         return RenderAsync(context, study, document => new QuestionPageModel(document,
-            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs, shownStamp)
+            Form: new QuestionFormModel(view, error, ParticipantUrls.Question(context.Request, study.Slug), tokens, document.Urls.QuestionJs, document.Text, shownStamp)
             {
                 QualityScriptUrl = document.Urls.QualityJs,
             }), status);
@@ -169,7 +170,7 @@ public static class QuestionEndpoint
         response.ContentType = "text/html; charset=utf-8";
         var document = new ParticipantDocumentModel(study?.Title,
             study is null ? ParticipantUrls.WithdrawByCode(context.Request) : ParticipantUrls.Withdraw(context.Request, study.Slug), SiteUrls.For(context),
-            Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes)
+            Text(context), Codes: context.Items[typeof(ParticipantCodes)] as ParticipantCodes)
         {
             ReturnHref = context.Items[nameof(ParticipantUrls.ReturnLink)] as string,
         };
@@ -179,6 +180,8 @@ public static class QuestionEndpoint
     }
 
     private static ParticipationService Service(HttpContext context) => context.RequestServices.GetRequiredService<ParticipationService>();
+
+    private static IStringLocalizer<ParticipantText> Text(HttpContext context) => context.RequestServices.GetRequiredService<IStringLocalizer<ParticipantText>>();
 
     private static ShownStamps Stamps(HttpContext context) => context.RequestServices.GetRequiredService<ShownStamps>();
 

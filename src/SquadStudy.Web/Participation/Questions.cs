@@ -82,6 +82,20 @@ public static class Questions
         }
     }
 
+    /// <summary>
+    /// Whether the item's option labels are the platform's own text (translated for the participant)
+    /// rather than the pack's: trust and comparison. A discrimination question's options are class
+    /// names, an attention check's options (the defaults too) go with its prompt, which names the one
+    /// to choose: both are shown as the pack wrote them.
+    /// </summary>
+    public static bool HasPlatformLabels(PlanItemView item) =>
+        item.Kind != PlanItemKind.Attention && item.Stimulus?.Experiment is ExperimentKind.Trust or ExperimentKind.Comparison;
+
+    /// <summary>The platform's texts of a question page, for the translation check (LanguageTests.EveryParticipantText_HasAGermanTranslation).</summary>
+    public static IEnumerable<string> PlatformTexts =>
+        [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
+            .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination)];
+
     /// <summary>The stored answer for a posted choice, or null when the choice is not one of the item's options.</summary>
     public static EvaluatedAnswer? Evaluate(PlanItemView item, string? choice)
     {

@@ -28,14 +28,13 @@ public sealed class PrecomputeSignal
 }
 
 /// <summary>
-/// The site's built-in precompute worker: takes jobs from the <see cref="PrecomputeQueue"/> one
-/// after another, under a renewed lease, so any number of instances (and <c>squadstudy worker</c>
-/// on other machines) can run it against one database without two working on one job. A job cut
-/// off by a crash is taken over once its lease runs out and resumed (the precomputer skips what
-/// exists). Progress is the <see cref="PrecomputeJob"/> row, which the researchers' dashboard
-/// reads. Off on an instance with <c>SquadStudy:RunPrecompute=false</c>.
+/// The site's built-in precompute worker: works on the <see cref="PrecomputeQueue"/>'s items (any
+/// study's) until none is left, then waits for the next import or poll. Any number of instances,
+/// and <c>squadstudy worker</c> on other machines, share the items; an item cut off by a crash is
+/// claimed again once its lease runs out. Progress is the <see cref="PrecomputeJob"/> row, which
+/// the researchers' dashboard reads. Off on an instance with <c>SquadStudy:RunPrecompute=false</c>.
 /// </summary>
-public sealed class PrecomputeWorker(PrecomputeQueue queue, PrecomputeSignal signal, IOptions<PrecomputeLeaseOptions> lease, ILogger<PrecomputeWorker> logger) : BackgroundService
+public sealed class PrecomputeWorker(Precomputer precomputer, PrecomputeSignal signal, IOptions<PrecomputeLeaseOptions> lease, ILogger<PrecomputeWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(10);
 
@@ -44,39 +43,22 @@ public sealed class PrecomputeWorker(PrecomputeQueue queue, PrecomputeSignal sig
         var owner = PrecomputeQueue.NewOwner();
         while (!stoppingToken.IsCancellationRequested)
         {
-            PrecomputeJob? job;
             try
             {
-                job = await queue.TryClaimAsync(owner, lease.Value, cancellationToken: stoppingToken);
-            }
-            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
-            {
-                // The database is down or restarting: the site keeps serving (/healthz says 503) and
-                // the worker tries again instead of stopping the whole host.
-                logger.LogWarning("Precompute worker cannot reach the database: {Message}", e.Message);
-                await signal.WaitAsync(PollInterval, stoppingToken);
-                continue;
-            }
-            if (job is null)
-            {
-                await signal.WaitAsync(PollInterval, stoppingToken);
-                continue;
-            }
-            try
-            {
-                await queue.RunAsync(job, owner, lease.Value, cancellationToken: stoppingToken);
+                await precomputer.WorkAsync(owner, lease.Value, cancellationToken: stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                logger.LogInformation("Precomputation of study {StudyId} stopped; it resumes at the next start or on another worker.", job.StudyId);
+                logger.LogInformation("Precompute worker stopped; what it held goes back to the queue.");
                 return;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException or IOException)
             {
-                // The precomputer marked the job failed with the reason (or another worker took it
-                // over); the worker goes on with the next study.
-                logger.LogError(e, "Precomputation of study {StudyId} failed", job.StudyId);
+                // The database is down or restarting, or the disk is full: the site keeps serving
+                // (/healthz says 503) and the worker tries again instead of stopping the whole host.
+                logger.LogWarning("Precompute worker: {Message}; trying again shortly.", e.Message);
             }
+            await signal.WaitAsync(PollInterval, stoppingToken);
         }
     }
 }

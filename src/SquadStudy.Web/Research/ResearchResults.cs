@@ -30,7 +30,9 @@ public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results
             Participants: await db.Participants.CountAsync(p => p.StudyId == study.Id, cancellationToken),
             study.WithdrawalCount,
             Explanations: await db.Explanations.CountAsync(x => x.StudyId == study.Id, cancellationToken),
-            Definition: study.DefinitionJson.GetHashCode(StringComparison.Ordinal));
+            Definition: study.DefinitionJson.GetHashCode(StringComparison.Ordinal),
+            // The preregistration is frozen at the first opening, which changes nothing else counted here.
+            Registered: await db.StudyRegistrations.AnyAsync(r => r.StudyId == study.Id, cancellationToken));
         if (cache.TryGetValue(fingerprint, out StudyResultsDocument? cached))
         {
             return cached;

@@ -14,6 +14,9 @@ public sealed record StudyTransition(string? Error)
     public bool Succeeded => Error is null;
 }
 
+/// <summary>The result of changing a study's analysis settings: what changed (empty: nothing), or why it could not.</summary>
+public sealed record SettingsChange(IReadOnlyList<string> Differences, string? Error);
+
 /// <summary>Lists studies and moves them between open and closed; participants can enrol only while a study is open.</summary>
 public sealed class ResearchStudies(SquadStudyDbContext db, StudyLifecycle lifecycle)
 {
@@ -44,6 +47,24 @@ public sealed class ResearchStudies(SquadStudyDbContext db, StudyLifecycle lifec
     /// <summary>Stops enrolment. Participants already enrolled keep their plans (the participant pages decide whether they may finish).</summary>
     public Task<StudyTransition> CloseAsync(string slug, CancellationToken cancellationToken = default) =>
         TransitionAsync(slug, lifecycle.CloseAsync, cancellationToken);
+
+    /// <summary>Sets the exclusion rules (study.json <c>exclusions</c>); after opening, recorded in the preregistration trail.</summary>
+    public async Task<SettingsChange> ChangeExclusionsAsync(string slug, ExclusionDefinition rules, string changedBy, CancellationToken cancellationToken = default)
+    {
+        var id = await db.Studies.Where(s => s.Slug == slug).Select(s => (long?)s.Id).SingleOrDefaultAsync(cancellationToken);
+        if (id is null)
+        {
+            return new SettingsChange([], $"There is no study '{slug}'.");
+        }
+        try
+        {
+            return new SettingsChange(await lifecycle.ChangeExclusionsAsync(id.Value, rules, changedBy, cancellationToken), null);
+        }
+        catch (StudyLifecycleException refused)
+        {
+            return new SettingsChange([], refused.Message);
+        }
+    }
 
     private async Task<StudyTransition> TransitionAsync(string slug, Func<long, CancellationToken, Task<Study>> change, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using SquadStudy.Studies;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
 using SquadStudy.Data.Entities;
@@ -19,9 +20,15 @@ public sealed record StudyProgress(
     public IReadOnlyDictionary<string, int> Flagged { get; init; } = new Dictionary<string, int>();
 }
 
-/// <summary>Progress of the study's precomputation of explanations.</summary>
-public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error)
+/// <summary>A precompute item that gave up: which unit, after how many attempts, and why.</summary>
+public sealed record FailedPrecomputeItem(string Phase, string Image, string Model, int Attempts, string? Error);
+
+/// <summary>Progress of the study's precomputation of explanations (items of every worker), with the items that failed.</summary>
+public sealed record PrecomputeJobStatus(string Status, int Total, int Completed, DateTime UpdatedUtc, string? Error, int FailedCount, IReadOnlyList<FailedPrecomputeItem> Failed)
 {
+    /// <summary>How many failed items the dashboard lists; the count says how many there are in all.</summary>
+    public const int Listed = 20;
+
     public int Percent => Total == 0 ? (Status == PrecomputeStatus.Done ? 100 : 0) : (int)Math.Round(100.0 * Completed / Total);
 }
 
@@ -38,9 +45,25 @@ public sealed record ExperimentBalance(
 /// <summary>The live part of the dashboard, also served as JSON for its auto-refresh.</summary>
 public sealed record DashboardStatus(StudyProgress Progress, PrecomputeJobStatus? Precompute, IReadOnlyList<ExperimentBalance> Balance);
 
+/// <summary>What a participant choosing <paramref name="Language"/> reads: the pack's own consent and instructions where it has none in that language.</summary>
+public sealed record StudyLanguage(string Language, bool OwnLanguage, bool ConsentTranslated, bool InstructionsTranslated, bool HasInstructions);
+
 /// <summary>The dashboard's queries.</summary>
 public sealed class StudyDashboard(SquadStudyDbContext db)
 {
+    /// <summary>Every language of the participant pages, and which of the study's texts a participant choosing it reads in it.</summary>
+    public async Task<IReadOnlyList<StudyLanguage>> LanguagesAsync(Study study, CancellationToken cancellationToken = default)
+    {
+        var own = StudyDefinition.Parse(study.DefinitionJson).Language;
+        var texts = await db.StudyTexts.AsNoTracking().Where(t => t.StudyId == study.Id).ToDictionaryAsync(t => t.Language, cancellationToken);
+        var hasInstructions = !string.IsNullOrWhiteSpace(study.InstructionsMarkdown);
+        return StudyLanguages.Supported.Select(language => language == own
+                ? new StudyLanguage(language, true, true, true, hasInstructions)
+                : new StudyLanguage(language, false, texts.GetValueOrDefault(language)?.ConsentMarkdown is not null,
+                    texts.GetValueOrDefault(language)?.InstructionsMarkdown is not null, hasInstructions))
+            .ToList();
+    }
+
     public Task<StudySnapshot?> SnapshotAsync(string slug, CancellationToken cancellationToken = default) =>
         StudySnapshot.LoadAsync(db, slug, cancellationToken);
 
@@ -55,8 +78,20 @@ public sealed class StudyDashboard(SquadStudyDbContext db)
         var job = await db.PrecomputeJobs.AsNoTracking().SingleOrDefaultAsync(j => j.StudyId == snapshot.Study.Id, cancellationToken);
         return new DashboardStatus(
             Progress(snapshot),
-            job is null ? null : new PrecomputeJobStatus(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error),
+            job is null ? null : await PrecomputeAsync(job, cancellationToken),
             Balance(snapshot.Stimuli.Values));
+    }
+
+    private async Task<PrecomputeJobStatus> PrecomputeAsync(PrecomputeJob job, CancellationToken cancellationToken)
+    {
+        var failed = db.PrecomputeItems.AsNoTracking().Where(i => i.JobId == job.Id && i.Status == PrecomputeStatus.Failed);
+        var listed = await (from item in failed
+                            join image in db.StudyImages on item.ImageId equals image.Id
+                            join model in db.StudyModels on item.ModelId equals model.Id
+                            orderby item.Id
+                            select new FailedPrecomputeItem(item.Phase, image.Stem, model.Key, item.Attempts, item.Error))
+            .Take(PrecomputeJobStatus.Listed).ToListAsync(cancellationToken);
+        return new PrecomputeJobStatus(job.Status, job.Total, job.Completed, job.UpdatedUtc, job.Error, await failed.CountAsync(cancellationToken), listed);
     }
 
     public static StudyProgress Progress(StudySnapshot snapshot)

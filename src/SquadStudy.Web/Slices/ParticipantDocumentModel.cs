@@ -1,4 +1,7 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Html;
+using Microsoft.Extensions.Localization;
+using SquadStudy.Web.Participation;
 using Microsoft.AspNetCore.Mvc.ViewFeatures;
 
 namespace SquadStudy.Web.Slices;
@@ -12,9 +15,13 @@ namespace SquadStudy.Web.Slices;
 /// <param name="WithdrawHref">The withdrawal link in the footer of every participant page.</param>
 /// <param name="Body">A Razor Page's own content, or null when a slice using this layout supplies it.</param>
 /// <param name="Scripts">Scripts after the site's own, or null.</param>
+/// <param name="Text">The participant texts in the request's language (<see cref="ParticipantText"/>).</param>
 /// <param name="Codes">The participant's resume and withdrawal codes for the footer, once they have a session.</param>
-public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IHtmlContent? Body = null, IHtmlContent? Scripts = null, ParticipantCodes? Codes = null)
+public sealed record ParticipantDocumentModel(string? Title, string WithdrawHref, SiteUrls Urls, IStringLocalizer Text, IHtmlContent? Body = null, IHtmlContent? Scripts = null, ParticipantCodes? Codes = null)
 {
+    /// <summary>The page's language, the html <c>lang</c> attribute: the request's (LocalisationExtensions).</summary>
+    public string Language { get; init; } = CultureInfo.CurrentUICulture.Name;
+
     /// <summary>"Return this study" (answers kept, no payment), shown in the footer while the participant can still go on.</summary>
     public string? ReturnHref { get; init; }
 }

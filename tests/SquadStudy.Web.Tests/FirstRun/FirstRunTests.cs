@@ -1,5 +1,4 @@
 using SquadStudy.Web.Tests.Participation;
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -9,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
+using SquadStudy.Testing;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Precompute;
@@ -17,38 +17,24 @@ namespace SquadStudy.Web.Tests.FirstRun;
 
 /// <summary>The site on an empty data directory with the demo seeding on, as a first run starts it.</summary>
 /// <remarks>With <paramref name="dataDirectory"/> given, the caller owns (and deletes) the directory.</remarks>
-public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? dataDirectory = null) : WebApplicationFactory<Program>
+public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? dataDirectory = null) : SiteFactory(new SiteOptions
 {
-    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-firstrun-{Guid.NewGuid():N}");
-
-    public ConcurrentQueue<string> Warnings { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    Environment = "Production",
+    DataDirectory = dataDirectory,
+    Admin = ("lead@example.org", "a long enough password"),
+    Settings = new Dictionary<string, string?>
     {
-        builder.UseEnvironment("Production");
-        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        builder.UseSetting("SquadStudy:SeedDemo", seed ? "true" : "false");
-        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
-        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
-        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
-        if (demoPack is not null)
-        {
-            builder.UseSetting("SquadStudy:DemoPack", demoPack);
-        }
-        builder.UseSetting("Admin:Email", "lead@example.org");
-        builder.UseSetting("Admin:Password", "a long enough password");
-        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureWarnings(Warnings)));
-    }
+        ["SquadStudy:SeedDemo"] = seed ? "true" : "false",
+        ["SquadStudy:DemoPack"] = demoPack,
+    },
+})
+{
+    /// <summary>The warnings and errors the site logged so far (the first-run announcement is a warning, so it shows).</summary>
+    public IReadOnlyList<string> Warnings => Logged();
 
     /// <summary>Waits for the start-up tasks, the demo seeding last, to finish (they run in the background).</summary>
     public Task SeederFinishedAsync() =>
         Services.GetServices<IHostedService>().OfType<StartupTasks>().Single().ExecuteTask ?? Task.CompletedTask;
-
-    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
-    }
 
     /// <summary>Waits (polling the database) until the study has the status, or fails after the timeout.</summary>
     public async Task<Study> WaitForStatusAsync(string slug, string status, TimeSpan timeout)
@@ -68,40 +54,6 @@ public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? 
                 throw new TimeoutException($"Study '{slug}' is {study?.Status ?? "absent"}, not {status}, after {timeout}; warnings: {string.Join(" | ", Warnings)}");
             }
             await Task.Delay(200);
-        }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        SqliteConnection.ClearAllPools();
-        if (dataDirectory is null && Directory.Exists(DataDirectory))
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-    }
-
-    private sealed class CaptureWarnings(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(sink);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(ConcurrentQueue<string> sink) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    sink.Enqueue(formatter(state, exception));
-                }
-            }
         }
     }
 }

@@ -6,36 +6,12 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SquadStudy.Data;
+using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Foundation;
 
 /// <summary>The site on a fresh SQLite data directory, as the README's run command starts it.</summary>
-public sealed class FreshSiteFactory : WebApplicationFactory<Program>
-{
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"squadstudy-web-{Guid.NewGuid():N}");
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        builder.UseSetting("SquadStudy:SeedDemo", "false");
-        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
-        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
-        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
-        builder.UseSetting("Admin:Email", "lead@example.org");
-        builder.UseSetting("Admin:Password", "a long enough password");
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(DataDirectory))
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-    }
-}
+public sealed class FreshSiteFactory() : SiteFactory(new SiteOptions { Environment = "Production", Admin = ("lead@example.org", "a long enough password") });
 
 public sealed class HealthTests : IDisposable
 {

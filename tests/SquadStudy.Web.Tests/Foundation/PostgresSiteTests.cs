@@ -21,19 +21,8 @@ public sealed class PostgresSiteCollection : ICollectionFixture<PostgresFixture>
 [Collection(PostgresSiteCollection.Name)]
 public sealed class PostgresSiteTests(PostgresFixture postgres)
 {
-    private sealed class PostgresSiteFactory(string connectionString, string dataDirectory) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting("ConnectionStrings:SquadStudy", connectionString);
-            builder.UseSetting("SquadStudy:DataDirectory", dataDirectory);
-            builder.UseSetting("SquadStudy:SeedDemo", "false");
-            // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
-            builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
-            builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
-        }
-    }
+    private sealed class PostgresSiteFactory(string connectionString, string dataDirectory)
+        : SiteFactory(new SiteOptions { Environment = "Production", PostgresConnectionString = connectionString, DataDirectory = dataDirectory });
 
     [Fact]
     public async Task Healthz_SiteOnPostgres_MigratesAndReportsPostgresHealthy()

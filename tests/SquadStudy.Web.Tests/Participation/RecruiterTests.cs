@@ -110,7 +110,13 @@ public abstract class RecruiterTests(SquadStudyWebFactory factory) : Participati
         var withUrl = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, Redirect = "https://example.org/thanks", DiscriminationQuestions = 1, TrustQuestions = 0, ComparisonQuestions = 0, AttentionChecks = [] });
         var bot = await EnrolledBotAsync(withUrl);
         await bot.WalkToEndAsync(new Random(1));
-        (await bot.GetAsync($"/s/{withUrl.Slug}/done")).Document.QuerySelector("#return-link")!.GetAttribute("href").ShouldBe("https://example.org/thanks");
+        var done = (await bot.GetAsync($"/s/{withUrl.Slug}/done")).Document;
+        done.QuerySelector("#return-link")!.GetAttribute("href").ShouldBe("https://example.org/thanks");
+        // The timed return is a script the participant can stop ("Stay on this page"), not a meta refresh (WCAG 2.2.1).
+        done.QuerySelector("meta[http-equiv=refresh]").ShouldBeNull();
+        done.QuerySelector("#return-link")!.GetAttribute("data-auto-return-ms").ShouldBe((DoneModel.AutoReturnSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        done.QuerySelector("#stay-here").ShouldNotBeNull();
+        done.QuerySelectorAll("script[src]").Select(s => s.GetAttribute("src")!).ShouldContain(src => src.StartsWith("/js/auto-return.js", StringComparison.Ordinal));
 
         var none = await AddStudyAsync(b => new TestStudyBuilder { Slug = b.Slug, Redirect = null, DiscriminationQuestions = 1, TrustQuestions = 0, ComparisonQuestions = 0, AttentionChecks = [] });
         var other = await EnrolledBotAsync(none);

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using SquadStudy.Data;
+using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.Research;
 
@@ -20,12 +20,17 @@ public sealed class ManualClock : TimeProvider
 /// The site on a throw-away SQLite file and data directory, with one researcher account seeded from
 /// configuration (<c>Admin:Email</c>, <c>Admin:Password</c>) as in production.
 /// </summary>
-public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
+public sealed class ResearchSiteFactory() : SiteFactory(new SiteOptions
+{
+    // WebApplicationFactory's own default, which these tests have always run in.
+    Environment = "Development",
+    Admin = (Email, Password),
+    // Sign-out-everywhere tests check the very next request: no cached security stamp.
+    Settings = new Dictionary<string, string?> { ["Research:Session:StampCacheSeconds"] = "0" },
+})
 {
     public const string Email = "lead@example.org";
     public const string Password = "correct horse battery staple";
-
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "squadstudy-research-tests", Guid.NewGuid().ToString("N"));
 
     public ManualClock Clock { get; } = new();
 
@@ -37,24 +42,11 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        if (PostgresConnectionString is null)
+        base.ConfigureWebHost(builder);
+        if (PostgresConnectionString is not null)
         {
-            builder.UseSetting("SquadStudy:DatabaseProvider", "Sqlite");
-        }
-        else
-        {
-            builder.UseSetting("SquadStudy:DatabaseProvider", "Postgres");
             builder.UseSetting("ConnectionStrings:SquadStudy", PostgresConnectionString);
         }
-        builder.UseSetting("SquadStudy:SeedDemo", "false");
-        // Tests sign in and enrol far more often than a person; the rate-limit tests set their own limits.
-        builder.UseSetting("Security:RateLimits:LoginPerMinute", "100000");
-        builder.UseSetting("Security:RateLimits:EnrolmentPerMinute", "100000");
-        // Sign-out-everywhere tests check the very next request: no cached security stamp.
-        builder.UseSetting("Research:Session:StampCacheSeconds", "0");
-        builder.UseSetting("Admin:Email", Email);
-        builder.UseSetting("Admin:Password", Password);
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Clock);
@@ -63,19 +55,6 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
     }
 
     public HttpClient CreateBrowserlessClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-
-    /// <summary>Runs <paramref name="work"/> with a fresh DbContext of the site.</summary>
-    public async Task WithDbAsync(Func<SquadStudyDbContext, Task> work)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
-    }
-
-    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
-    }
 
     /// <summary>A client signed in as the seeded researcher.</summary>
     public async Task<HttpClient> SignedInClientAsync()
@@ -110,15 +89,5 @@ public sealed class ResearchSiteFactory : WebApplicationFactory<Program>
         var input = document.QuerySelector("input[name=__RequestVerificationToken]");
         input.ShouldNotBeNull($"{path} has no antiforgery token");
         return input.GetAttribute("value")!;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && Directory.Exists(DataDirectory))
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(DataDirectory, recursive: true);
-        }
     }
 }

@@ -79,6 +79,35 @@ public sealed class StudyPagesTests : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_ListsTheFailedPrecomputeItems_WithImageModelAttemptsAndError()
+    {
+        var seeded = await ResearchSeed.StudyAsync(site, "broken", StudyStatus.Precomputing, PrecomputeStatus.Failed);
+        await site.WithDbAsync(async db =>
+        {
+            var job = await db.PrecomputeJobs.SingleAsync(j => j.StudyId == seeded.StudyId);
+            job.Phase = PrecomputePhase.Explain;
+            job.Error = "1 item(s) failed; the first: EngineInputException: weak.onnx: Conv weight has 3 dimensions";
+            db.PrecomputeItems.AddRange(
+                new PrecomputeItem
+                {
+                    JobId = job.Id, Phase = PrecomputePhase.Explain, ImageId = seeded.Image2Id, ModelId = seeded.WeakId, Status = PrecomputeStatus.Failed, Attempts = 5,
+                    Error = "EngineInputException: weak.onnx: Conv weight has 3 dimensions", UpdatedUtc = DateTime.UtcNow
+                },
+                new PrecomputeItem { JobId = job.Id, Phase = PrecomputePhase.Explain, ImageId = seeded.Image1Id, ModelId = seeded.VggId, Status = PrecomputeStatus.Done, Attempts = 1, UpdatedUtc = DateTime.UtcNow });
+            return await db.SaveChangesAsync();
+        });
+        var client = await site.SignedInClientAsync();
+
+        var document = new HtmlParser().ParseDocument(await client.GetStringAsync("/research/studies/broken"));
+
+        var failed = document.QuerySelector("[data-precompute=failed]").ShouldNotBeNull();
+        failed.QuerySelector("caption")!.TextContent.ShouldContain("1 failed item(s)");
+        failed.QuerySelector("caption")!.TextContent.ShouldContain("squadstudy precompute broken");
+        var cells = failed.QuerySelectorAll("tbody tr").Single().QuerySelectorAll("td").Select(c => c.TextContent).ToList();
+        cells.ShouldBe(["explain", "scene_0002", "weak", "5", "EngineInputException: weak.onnx: Conv weight has 3 dimensions"]);
+    }
+
+    [Fact]
     public async Task Close_OpenStudy_StopsEnrolmentAndCanBeReopened()
     {
         await ResearchSeed.StudyAsync(site, "demo", StudyStatus.Open);

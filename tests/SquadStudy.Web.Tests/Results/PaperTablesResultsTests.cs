@@ -55,7 +55,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
     {
         var root = await ResultsJsonAsync();
 
-        Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics",
+        Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics", "preregistration",
             "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
@@ -69,7 +69,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
                 "target_difference", "n_needed", "notes");
             Names(analysis.GetProperty("exclusions"), "applied", "participants_before", "participants_after", "failed_attention_checks",
                 "too_fast", "excluded", "unknown_participants", "answers_before", "answers_after", "max_failed_attention_checks",
-                "min_median_response_ms");
+                "min_median_response_ms", "by_flag");
         }
         root.GetProperty("study").GetString().ShouldBe(Slug);
     }

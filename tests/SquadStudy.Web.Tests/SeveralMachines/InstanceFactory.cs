@@ -1,10 +1,10 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SquadStudy.Data;
+using SquadStudy.Testing;
 
 namespace SquadStudy.Web.Tests.SeveralMachines;
 
@@ -13,36 +13,20 @@ namespace SquadStudy.Web.Tests.SeveralMachines;
 /// given one, configured as a deployment would be (environment-style settings only).
 /// </summary>
 public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
-    : WebApplicationFactory<Program>
+    : SiteFactory(new SiteOptions
+    {
+        Environment = "Production",
+        PostgresConnectionString = connectionString,
+        DataDirectory = dataDirectory,
+        Admin = (Email, Password),
+        Settings = settings ?? new Dictionary<string, string?>(),
+    })
 {
     public const string Email = "lead@example.org";
     public const string Password = "correct horse battery staple";
 
-    public string DataDirectory { get; } = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"squadstudy-instance-{Guid.NewGuid():N}");
-
-    /// <summary>Every message the site logged, as "Category: message".</summary>
-    public ConcurrentQueue<string> Log { get; } = new();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Production");
-        builder.UseSetting("ConnectionStrings:SquadStudy", connectionString);
-        builder.UseSetting("SquadStudy:DataDirectory", DataDirectory);
-        builder.UseSetting("SquadStudy:SeedDemo", "false");
-        builder.UseSetting("Admin:Email", Email);
-        builder.UseSetting("Admin:Password", Password);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            builder.UseSetting(key, value);
-        }
-        builder.ConfigureLogging(logging => logging.AddProvider(new CaptureLog(Log)));
-    }
-
-    public async Task<T> WithDbAsync<T>(Func<SquadStudyDbContext, Task<T>> work)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>());
-    }
+    /// <summary>Every message the site logged at Information or above (<see cref="SiteLog"/>).</summary>
+    public IReadOnlyList<string> Log => Logged(LogLevel.Information);
 
     /// <summary>A browser whose requests go to the instances in turn (a round-robin load balancer), cookies kept.</summary>
     public static HttpClient RoundRobinBrowser(params InstanceFactory[] instances) =>
@@ -51,15 +35,6 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
             BaseAddress = new Uri("http://localhost"),
         };
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && dataDirectory is null && Directory.Exists(DataDirectory))
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-    }
-
     private sealed class RoundRobinHandler(HttpMessageHandler[] targets) : HttpMessageHandler
     {
         private readonly HttpMessageInvoker[] _invokers = [.. targets.Select(t => new HttpMessageInvoker(t))];
@@ -67,29 +42,5 @@ public sealed class InstanceFactory(string connectionString, IReadOnlyDictionary
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
             _invokers[(int)((uint)Interlocked.Increment(ref _next) % _invokers.Length)].SendAsync(request, cancellationToken);
-    }
-
-    private sealed class CaptureLog(ConcurrentQueue<string> sink) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, sink);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> sink) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    sink.Enqueue($"{category}: {formatter(state, exception)}");
-                }
-            }
-        }
     }
 }

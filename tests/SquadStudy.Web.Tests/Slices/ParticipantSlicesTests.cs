@@ -5,6 +5,9 @@ using System.Text.Unicode;
 using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Html;
+using Microsoft.Extensions.Localization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using SquadStudy.Web.Participation;
 using SquadStudy.Web.Slices;
 
@@ -15,12 +18,16 @@ public sealed class ParticipantSlicesTests
 {
     private static readonly SiteUrls Urls = new("/", "/bootstrap.css?v=1", "/site.css?v=1", "/bootstrap.js?v=1", "/js/question.js?v=1");
 
+    /// <summary>The participant texts as the site resolves them (English unless a test sets the UI culture).</summary>
+    internal static readonly IStringLocalizer<ParticipantText> Text = new StringLocalizer<ParticipantText>(
+        new ResourceManagerStringLocalizerFactory(Options.Create(new LocalizationOptions()), NullLoggerFactory.Instance));
+
     private static readonly AntiforgeryTokenSet Tokens = new("tok+/=", "cookie", "__RequestVerificationToken", null);
 
     private static QuestionFormModel Form(string prompt = "Which class? <i>", string label = "Cat & co") => new(
         new QuestionView(3, 10, "discrimination", prompt,
             [new QuestionImage("Model \"A\"", "/media/a.png")], [new QuestionOption("cat", label), new QuestionOption("dog", "Dog")]),
-        "Pick one", "/s/x/q", Tokens, Urls.QuestionJs);
+        "Pick one", "/s/x/q", Tokens, Urls.QuestionJs, Text);
 
     private static async Task<string> RenderAsync(RazorSlices.RazorSlice slice, HtmlEncoder? encoder = null)
     {
@@ -51,7 +58,7 @@ public sealed class ParticipantSlicesTests
         html.ShouldContain("<form method=\"post\" action=\"/s/x/q\" id=\"question-form\">");
         html.ShouldContain("<input type=\"hidden\" name=\"Position\" value=\"3\" />");
         html.ShouldContain("<input name=\"__RequestVerificationToken\" type=\"hidden\" value=\"tok&#x2B;/=\" />");
-        html.ShouldContain("alt=\"Model &quot;A&quot;: explanation image\"");
+        html.ShouldContain("alt=\"Model &quot;A&quot;, question 4 of 10\"");
         html.ShouldContain("Cat &amp; co");
         html.ShouldContain("style=\"width: 30%\"");
         html.ShouldContain("<div class=\"alert alert-danger\" role=\"alert\" id=\"choice-error\">Pick one</div>");
@@ -88,7 +95,7 @@ public sealed class ParticipantSlicesTests
     [Fact]
     public async Task QuestionPage_IsTheParticipantDocument_WithThePageInsideMain()
     {
-        var document = new ParticipantDocumentModel("Study <1>", "/s/x/withdraw", Urls);
+        var document = new ParticipantDocumentModel("Study <1>", "/s/x/withdraw", Urls, Text);
         var page = new HtmlParser().ParseDocument(await RenderThroughPipeAsync(QuestionPage.Create(new QuestionPageModel(document, Message: "Closed & gone"))));
         var razorPage = new HtmlParser().ParseDocument(await RenderAsync(ParticipantDocument.Create(document with { Body = new HtmlString("<p>body</p>") })));
 
@@ -104,7 +111,7 @@ public sealed class ParticipantSlicesTests
     [Fact]
     public async Task ResumeChoice_PostsToItsAction_WithItsToken()
     {
-        var document = new ParticipantDocumentModel("S", "/s/x/withdraw", Urls);
+        var document = new ParticipantDocumentModel("S", "/s/x/withdraw", Urls, Text);
         var page = new HtmlParser().ParseDocument(await RenderAsync(QuestionPage.Create(
             new QuestionPageModel(document, Resume: new ResumeChoice("/s/x/q?handler=Resume", "/s/x/withdraw", Tokens)))));
 

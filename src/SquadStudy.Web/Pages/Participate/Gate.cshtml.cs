@@ -47,7 +47,7 @@ public sealed class GateModel(ParticipationService service) : ParticipantPageMod
         var choices = Questions.Select((question, i) => i < Choices.Count && Choices[i] is { } c && question.Options.Contains(c, StringComparer.Ordinal) ? c : null).ToList();
         if (choices.Any(c => c is null))
         {
-            ModelState.AddModelError(nameof(Choices), "Please answer every question before going on.");
+            ModelState.AddModelError(nameof(Choices), Text["Please answer every question before going on."]);
             var attempt = Attempt;
             await ShowAttemptsAsync(cancellationToken);
             // Still the attempt the form was for: a mistake in filling it in costs no try.

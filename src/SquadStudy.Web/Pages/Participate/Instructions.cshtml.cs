@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
+using SquadStudy.Studies;
+using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Pages.Participate;
@@ -11,6 +13,8 @@ public sealed class InstructionsModel(ParticipationService service) : Participan
 {
     public string InstructionsHtml { get; private set; } = "";
     public IReadOnlyList<string> Kinds { get; private set; } = [];
+    /// <summary>The language the study's instructions are in (its own where it has none in the page's language).</summary>
+    public string InstructionsLanguage { get; private set; } = StudyLanguages.Default;
 
     /// <summary>The comprehension gate when the study has one not yet passed, else the first question.</summary>
     public string StartHref { get; private set; } = "";
@@ -25,7 +29,9 @@ public sealed class InstructionsModel(ParticipationService service) : Participan
             return early;
         }
         StartHref = Study!.NeedsGate(Participant!) ? ParticipantUrls.Gate(Request, slug) : ParticipantUrls.Question(Request, slug);
-        InstructionsHtml = StudyMarkdown.ToHtml(Study.InstructionsMarkdown);
+        var texts = await Service.TextsAsync(Study, LocalisationExtensions.CurrentLanguage, cancellationToken);
+        InstructionsHtml = StudyMarkdown.ToHtml(texts.InstructionsMarkdown);
+        InstructionsLanguage = texts.InstructionsLanguage;
         if (InstructionsHtml.Length == 0)
         {
             Kinds = await Service.ExperimentsInPlanAsync(Participant!.Id, cancellationToken);

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Data.Entities;
+using SquadStudy.Studies;
+using SquadStudy.Web.Infrastructure;
 using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Pages.Participate;
@@ -31,6 +33,8 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
     public bool NeedsResumeCode { get; private set; }
 
     public string ConsentHtml { get; private set; } = "";
+    /// <summary>The language the consent text is in (the study's own where it has none in the page's language).</summary>
+    public string ConsentLanguage { get; private set; } = StudyLanguages.Default;
     public bool MturkPreview { get; private set; }
     public IReadOnlyDictionary<string, string> RecruiterQuery { get; private set; } = new Dictionary<string, string>();
 
@@ -68,7 +72,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         }
         if (recruiter!.IsMturkPreview)
         {
-            return ShowMessage(StatusCodes.Status400BadRequest, "Please accept the HIT on MTurk before starting the study.");
+            return ShowMessage(StatusCodes.Status400BadRequest, Text["Please accept the HIT on MTurk before starting the study."]);
         }
         if (ClosedMessage() is { } closed)
         {
@@ -106,7 +110,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         await Service.RecordResumeAttemptAsync(Study.Id, returning.Id, right ? ResumeOutcome.Resumed : ResumeOutcome.WrongCode, cancellationToken);
         if (!right)
         {
-            ModelState.AddModelError(nameof(ResumeCode), "That is not this session's resume code. It is at the bottom of every page of the study on the device you started on.");
+            ModelState.AddModelError(nameof(ResumeCode), Text["That is not this session's resume code. It is at the bottom of every page of the study on the device you started on."]);
             return AskForResumeCode();
         }
         ParticipantCookie.Write(Response, slug, returning.Token);
@@ -136,10 +140,18 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
         }
         if (!RecruiterParameters.TryParse(name => Request.Query[name], out var recruiter, out var error))
         {
-            return (ShowMessage(StatusCodes.Status400BadRequest, $"This study link is not valid: {error}"), null);
+            return (ShowMessage(StatusCodes.Status400BadRequest, Text["This study link is not valid: {0}", error!]), null);
         }
-        RecruiterQuery = recruiter.ToQuery();
-        ConsentHtml = StudyMarkdown.ToHtml(Study!.ConsentMarkdown);
+        // The chosen language goes along with the recruiter's ids, so the consent form's POST keeps it too.
+        var query = new Dictionary<string, string>(recruiter.ToQuery());
+        if (Request.Query[LocalisationExtensions.QueryKey] is { Count: 1 } language && StudyLanguages.Supported.Contains(language.ToString()))
+        {
+            query[LocalisationExtensions.QueryKey] = language.ToString();
+        }
+        RecruiterQuery = query;
+        var texts = await Service.TextsAsync(Study!, LocalisationExtensions.CurrentLanguage, HttpContext.RequestAborted);
+        ConsentHtml = StudyMarkdown.ToHtml(texts.ConsentMarkdown);
+        ConsentLanguage = texts.ConsentLanguage;
         return (null, recruiter);
     }
 
@@ -152,7 +164,7 @@ public sealed class LandingModel(ParticipationService service) : ParticipantPage
     private IActionResult? ClosedMessage() => Study!.Status switch
     {
         StudyStatus.Open => null,
-        StudyStatus.Closed => ShowMessage(StatusCodes.Status403Forbidden, "This study is closed and no longer takes participants. Thank you for your interest."),
-        _ => ShowMessage(StatusCodes.Status403Forbidden, "This study has not opened yet. Please come back when your recruiter invites you."),
+        StudyStatus.Closed => ShowMessage(StatusCodes.Status403Forbidden, Text["This study is closed and no longer takes participants. Thank you for your interest."]),
+        _ => ShowMessage(StatusCodes.Status403Forbidden, Text["This study has not opened yet. Please come back when your recruiter invites you."]),
     };
 }

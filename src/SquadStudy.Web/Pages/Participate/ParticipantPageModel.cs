@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using SquadStudy.Data.Entities;
 using SquadStudy.Web.Participation;
 using SquadStudy.Web.Slices;
@@ -10,6 +11,9 @@ namespace SquadStudy.Web.Pages.Participate;
 public abstract class ParticipantPageModel(ParticipationService service) : PageModel
 {
     protected ParticipationService Service { get; } = service;
+
+    /// <summary>The participant texts in the request's language (ParticipantText.*.resx).</summary>
+    protected IStringLocalizer<ParticipantText> Text => HttpContext.RequestServices.GetRequiredService<IStringLocalizer<ParticipantText>>();
 
     public StudyInfo? Study { get; private set; }
     public ParticipantState? Participant { get; private set; }
@@ -23,7 +27,7 @@ public abstract class ParticipantPageModel(ParticipationService service) : PageM
         Study = await Service.FindStudyAsync(slug);
         if (Study is null)
         {
-            return ShowMessage(StatusCodes.Status404NotFound, "There is no study at this address. Please check the link your recruiter gave you.");
+            return ShowMessage(StatusCodes.Status404NotFound, Text[QuestionEndpoint.UnknownStudyMessage]);
         }
         var found = await Service.FindParticipantAsync(Study.Id, ParticipantCookie.Read(Request, slug), HttpContext.RequestAborted);
         Participant = found?.Participant;

@@ -64,7 +64,7 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
         if (answer is null)
         {
             Session = session;
-            Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), "Please choose one of the options before going on.");
+            Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), Text["Please choose one of the options before going on."]);
             return Page();
         }
         session.LastFeedback = $"Position {session.Position + 1} would be stored as choice \"{answer.Choice}\""
@@ -136,5 +136,5 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
 
     /// <summary>The question form as participants see it, posting back to the preview.</summary>
     private QuestionFormModel NewForm(QuestionView view, string? error) =>
-        new(view, error, Url.Page("/Participate/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs);
+        new(view, error, Url.Page("/Participate/Preview", new { slug = Study!.Slug })!, antiforgery.GetAndStoreTokens(HttpContext), SiteUrls.For(HttpContext).QuestionJs, Text);
 }

@@ -1,12 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Pages.Participate;
 
 /// <summary><c>/withdraw</c>: anyone with a withdrawal code deletes that participant's data, at any later time.</summary>
-public sealed class WithdrawModel(ParticipationService service) : PageModel
+public sealed class WithdrawModel(ParticipationService service, IStringLocalizer<ParticipantText> text) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Please enter your withdrawal code.")]
@@ -55,7 +56,7 @@ public sealed class WithdrawModel(ParticipationService service) : PageModel
         var found = normalized is null ? null : await service.FindByWithdrawalCodeAsync(normalized, cancellationToken);
         if (found is null)
         {
-            ModelState.AddModelError(nameof(Code), "No participation has this withdrawal code. Please check it (it has 26 letters and digits), or it was withdrawn already.");
+            ModelState.AddModelError(nameof(Code), text["No participation has this withdrawal code. Please check it (it has 26 letters and digits), or it was withdrawn already."]);
         }
         return found;
     }

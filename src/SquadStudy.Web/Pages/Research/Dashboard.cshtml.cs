@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Mvc;
 using SquadStudy.Analysis;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -10,6 +11,23 @@ namespace SquadStudy.Web.Pages.Research;
 /// <summary>The dashboard of one study: links, open/close, live progress, balance, exports and results.</summary>
 public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies studies, ResearchResults results) : PageModel
 {
+    /// <summary>The analysis settings form: study.json's <c>exclusions</c>.</summary>
+    public sealed class ExclusionsInput
+    {
+        [Range(0, 600_000, ErrorMessage = "The minimum median response time is 0 to 600000 ms (empty: no such rule).")]
+        [Display(Name = "Exclude participants whose median response time is below (ms)")]
+        public int? MinMedianResponseMs { get; set; }
+
+        [Display(Name = "Exclude participants who failed an attention check")]
+        public bool FailAttention { get; set; }
+    }
+
+    [BindProperty]
+    public ExclusionsInput Exclusions { get; set; } = new();
+
+    /// <summary>Which of the study's texts each language's participants read in it.</summary>
+    public IReadOnlyList<StudyLanguage> Languages { get; private set; } = [];
+
     /// <summary><c>?exclusions=off</c> shows the results without the exclusion rules applied.</summary>
     [BindProperty(SupportsGet = true, Name = "exclusions")]
     public string? ExclusionsToggle { get; set; }
@@ -61,6 +79,11 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
         }
         Snapshot = snapshot;
         Status = await dashboard.StatusAsync(snapshot, cancellationToken);
+        Languages = await dashboard.LanguagesAsync(snapshot.Study, cancellationToken);
+        if (!ModelState.ContainsKey($"{nameof(Exclusions)}.{nameof(ExclusionsInput.MinMedianResponseMs)}"))
+        {
+            Exclusions = new ExclusionsInput { MinMedianResponseMs = snapshot.Rules.MinMedianResponseMs, FailAttention = snapshot.Rules.FailAttention };
+        }
         Balance = Status.Balance.Select(b => (b, HistogramChart.Of(b.Histogram))).ToList();
         Results = await results.ResultsAsync(Slug, cancellationToken);
         if (Shown is { } shown)
@@ -89,6 +112,27 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
 
     public async Task<IActionResult> OnPostCloseAsync(CancellationToken cancellationToken) =>
         Finish(await studies.CloseAsync(Slug, cancellationToken), "The study is closed: no one new can enrol.");
+
+    /// <summary>Changes the analysis settings; after opening, the change goes into the preregistration trail.</summary>
+    public async Task<IActionResult> OnPostExclusionsAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            return await OnGetAsync(cancellationToken);
+        }
+        var change = await studies.ChangeExclusionsAsync(Slug, new ExclusionDefinition(Exclusions.MinMedianResponseMs, Exclusions.FailAttention),
+            User.Identity?.Name ?? "unknown researcher", cancellationToken);
+        if (change.Error is not null)
+        {
+            TempData["Error"] = change.Error;
+        }
+        else
+        {
+            TempData["Message"] = change.Differences.Count == 0 ? "The analysis settings were already these; nothing changed."
+                : "Analysis settings changed: " + string.Join("; ", change.Differences) + ".";
+        }
+        return RedirectToPage(new { slug = Slug });
+    }
 
     private RedirectToPageResult Finish(StudyTransition transition, string success)
     {
