@@ -15,6 +15,8 @@ public static class ResearchExtensions
     public static IServiceCollection AddResearchServices(this IServiceCollection services)
     {
         services.AddOptions<LoginThrottleOptions>().BindConfiguration(LoginThrottleOptions.Section);
+        services.AddOptions<ResultsOptions>().BindConfiguration(ResultsOptions.Section)
+            .Validate(o => o.BootstrapResamples >= 0, $"{ResultsOptions.Section}:BootstrapResamples must be 0 (off) or more.").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<ResearcherSignIn>();
         services.AddScoped<ResumeAttempts>();

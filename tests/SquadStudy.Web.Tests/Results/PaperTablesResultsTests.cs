@@ -60,7 +60,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
         Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
         {
-            Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high");
+            Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high");
             Names(analysis.GetProperty("comparisons")[0], "method_a", "method_b", "model", "n_a", "n_b", "accuracy_a", "accuracy_b",
                 "z_p", "fisher_p", "permutation_p", "holm_p", "cohens_h", "notes");
             Names(analysis.GetProperty("trust")[0], "method", "model", "n", "mean", "sd", "ci_low", "ci_high", "t_p", "wilcoxon_p",
