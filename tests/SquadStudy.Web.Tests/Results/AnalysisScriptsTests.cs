@@ -172,6 +172,33 @@ public sealed class AnalysisScriptsTests(SimulatedStudySite site) : IClassFixtur
         links.ShouldContain($"/research/studies/{SimulatedStudySite.Slug}/export/analysis.py");
     }
 
+    [StatsmodelsFact]
+    public void Scripts_KeepHostileNamesAsData()
+    {
+        // A title with a line break and code, names with quotes, backslashes and a tab: the scripts must still parse,
+        // read the names back exactly, and leave the title in its comment.
+        string[] methods = ["Grad-CAM", "say \"hi\"\\", "tab\there"];
+        var study = new SquadStudy.Analysis.ScriptStudy("x", "Title\nsystem('touch pwned') # \r\nimport os", methods, ["vgg"], "none");
+        var r = Path.Combine(directory, "hostile.R");
+        var python = Path.Combine(directory, "hostile.py");
+        File.WriteAllText(r, SquadStudy.Analysis.AnalysisScripts.R(study));
+        File.WriteAllText(python, SquadStudy.Analysis.AnalysisScripts.Python(study));
+
+        var (rExit, rOut, rError) = Interpreters.Run(Interpreters.Rscript,
+            ["-e", "e <- parse(file = 'hostile.R'); for (x in e) if (identical(x[[2]], as.name('METHODS'))) eval(x); cat(METHODS, sep = '\\n')"], directory);
+        rExit.ShouldBe(0, rError);
+        rOut.TrimEnd('\n').ShouldBe(string.Join('\n', methods));
+        var (pyExit, pyOut, pyError) = Interpreters.Run(Interpreters.Python,
+            ["-c", "import ast\nfor n in ast.parse(open('hostile.py').read()).body:\n    if isinstance(n, ast.Assign) and getattr(n.targets[0], 'id', None) == 'METHODS': print('\\n'.join(ast.literal_eval(n.value)), end='')"], directory);
+        pyExit.ShouldBe(0, pyError);
+        pyOut.ShouldBe(string.Join('\n', methods));
+        foreach (var text in new[] { File.ReadAllText(r), File.ReadAllText(python) })
+        {
+            text.Split('\n').Where(line => line.Contains("touch pwned", StringComparison.Ordinal)).ShouldAllBe(line => line.StartsWith('#'));
+            text.Split('\n').ShouldNotContain("import os");
+        }
+    }
+
     [Lme4Fact]
     public async Task RScript_OnTheExportedAnswers_EqualsTheTestsOwnGlmerFit_AndFindsTheSimulatedEffects()
     {
