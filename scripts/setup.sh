@@ -3,7 +3,8 @@
 # missing packages. Needs root (or sudo) the first time; afterwards it changes nothing.
 #   bash scripts/setup.sh           runtime libraries (libjpeg-turbo, libspng; the TorchSharp shim on Debian 12)
 #   bash scripts/setup.sh --test    plus PostgreSQL (provider tests), Chromium and nginx (browser tests), sqlite3,
-#                                   npm and axe-core (the browser tests' accessibility check)
+#                                   npm and axe-core (the browser tests' accessibility check), R with lme4 and
+#                                   Python's statsmodels (the generated analysis scripts' tests)
 set -euo pipefail
 
 packages=(libturbojpeg0 libspng0)
@@ -21,6 +22,9 @@ if [[ "${1:-}" == "--test" ]]; then
   # --test also: Debian's PyTorch, torchvision and onnx for the references the engine tests compare
   # with (scripts/make_zoo_reference.py, run by scripts/test.sh).
   packages+=(python3-torch python3-torchvision python3-onnx)
+  # --test also: R with lme4 and statsmodels, which the tests of the generated analysis.R and analysis.py
+  # run them with (tests/SquadStudy.Web.Tests/Results/AnalysisScriptsTests.cs; under CI=true they must run).
+  packages+=(r-base-core r-cran-lme4 python3-statsmodels)
 fi
 
 missing=()

@@ -1,7 +1,17 @@
 namespace SquadStudy.Analysis;
 
 /// <summary>One class-discrimination answer: was the explained class chosen?</summary>
-public sealed record DiscriminationAnswer(string ParticipantId, string ImageId, string Model, string Method, bool Correct);
+/// <param name="ImageId">The stimulus' image as the per-image table reports it (the site uses <c>stem:target class</c>).</param>
+public sealed record DiscriminationAnswer(string ParticipantId, string ImageId, string Model, string Method, bool Correct)
+{
+    /// <summary>
+    /// The image the cluster bootstrap resamples, when several stimuli share one (the site gives the image's stem,
+    /// so the two target classes of one scene are one cluster); null means <see cref="ImageId"/>.
+    /// </summary>
+    public string? ClusterImage { get; init; }
+
+    internal string Cluster => ClusterImage ?? ImageId;
+}
 
 /// <summary>
 /// One trust answer: the participant compared model A and model B, both explained by <paramref name="Method"/>,
@@ -60,7 +70,10 @@ public sealed record AnalysisOptions
     /// <summary>Number B of random relabelings in the permutation test; 0 disables the test.</summary>
     public int Permutations { get; init; } = 10_000;
 
-    /// <summary>Seed of the permutation test's xoshiro256** generator: same answers and seed, same p.</summary>
+    /// <summary>Number of resamples of the two-way cluster bootstrap of each accuracy (participants × images); 0 disables it.</summary>
+    public int BootstrapResamples { get; init; } = 2000;
+
+    /// <summary>Seed of the permutation test's and the bootstrap's xoshiro256** generators: same answers and seed, same p and intervals.</summary>
     public int Seed { get; init; } = 12345;
 
     /// <summary>The comparison p-value that Holm's correction adjusts.</summary>
@@ -99,6 +112,11 @@ public sealed record AnalysisOptions
         if (Permutations < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(Permutations), $"AnalysisOptions.Permutations = {Permutations}: need ≥ 0.");
+        }
+
+        if (BootstrapResamples < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BootstrapResamples), $"AnalysisOptions.BootstrapResamples = {BootstrapResamples}: need ≥ 0.");
         }
 
         if (!(TargetDifference > 0.0 && TargetDifference <= 1.0))

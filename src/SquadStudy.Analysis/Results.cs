@@ -6,8 +6,13 @@ namespace SquadStudy.Analysis;
 // (never NaN, which JSON cannot carry), and the row's Notes say why. Names whose snake_case form the
 // naming policy cannot infer from the C# name (NA → "na") are given explicitly.
 
-/// <summary>Accuracy of one model × method cell; <see cref="Model"/> is null for the pooled row of a method.</summary>
-public sealed record AccuracyRow(string? Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
+/// <summary>
+/// Accuracy of one model × method cell; <see cref="Model"/> is null for the pooled row of a method. <see cref="CiLow"/> and
+/// <see cref="CiHigh"/> are the Wilson interval; <see cref="BootstrapLow"/> and <see cref="BootstrapHigh"/> the percentile
+/// interval of the two-way cluster bootstrap (participants and images resampled), null when it is disabled or the cell is empty.
+/// </summary>
+public sealed record AccuracyRow(string? Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh,
+    double? BootstrapLow = null, double? BootstrapHigh = null);
 
 /// <summary>Accuracy of one image in one model × method cell, with its Wilson interval.</summary>
 public sealed record ImageAccuracyRow(string ImageId, string Model, string Method, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
@@ -61,7 +66,7 @@ public sealed record ExclusionReport(
 /// <summary>The settings the results were computed with, so that a JSON file documents itself.</summary>
 public sealed record AnalysisSettings(
     double Alpha, double Confidence, double Power, int Permutations, int Seed, PrimaryTest HolmTest,
-    double TargetDifference, double? PowerBaseline);
+    double TargetDifference, double? PowerBaseline, int BootstrapResamples);
 
 /// <summary>All tables of one analysis.</summary>
 public sealed record StudyResults(

@@ -35,7 +35,7 @@ public static class StudyAnalyzer
             .ToList();
 
         var settings = new AnalysisSettings(options.Alpha, 1.0 - options.Alpha, options.Power, options.Permutations,
-            options.Seed, options.HolmTest, options.TargetDifference, options.PowerBaseline);
+            options.Seed, options.HolmTest, options.TargetDifference, options.PowerBaseline, options.BootstrapResamples);
         return new StudyResults(
             settings,
             exclusions,
@@ -60,7 +60,7 @@ public static class StudyAnalyzer
             }
         }
 
-        return rows;
+        return WithBootstrapIntervals(rows, answers, options);
     }
 
     private static AccuracyRow Accuracy(string? model, string method, List<DiscriminationAnswer> cell, AnalysisOptions options)
@@ -69,6 +69,40 @@ public static class StudyAnalyzer
         var ci = Proportions.Wilson(correct, n, 1.0 - options.Alpha);
         return new AccuracyRow(model, method, n, correct, Ratio(correct, n), Defined(ci.Low), Defined(ci.High));
     }
+
+    /// <summary>
+    /// Adds the two-way cluster bootstrap interval to every accuracy row: one run over all the study's
+    /// discrimination answers, so each resample draws the same participants and images for every row (a pooled
+    /// row pools its models' cells within each resample).
+    /// </summary>
+    private static List<AccuracyRow> WithBootstrapIntervals(List<AccuracyRow> rows, List<DiscriminationAnswer> answers, AnalysisOptions options)
+    {
+        if (options.BootstrapResamples == 0 || answers.Count == 0)
+        {
+            return rows;
+        }
+
+        var participants = Index(answers.Select(a => a.ParticipantId));
+        var images = Index(answers.Select(a => a.Cluster));
+        var cells = answers.Select(a => (a.Model, a.Method)).Distinct()
+            .Select((cell, i) => (cell, i)).ToDictionary(x => x.cell, x => x.i);
+        var outcomes = answers
+            .Select(a => new ClusteredOutcome(participants[a.ParticipantId], images[a.Cluster], cells[(a.Model, a.Method)], a.Correct))
+            .ToList();
+        var groups = rows
+            .Select(r => cells.Where(c => c.Key.Method == r.Method && (r.Model is null || c.Key.Model == r.Model)).Select(c => c.Value).ToArray())
+            .ToList();
+        var resampled = ClusterBootstrap.Accuracies(outcomes, participants.Count, images.Count, cells.Count, groups, options.BootstrapResamples, options.Seed);
+        return rows.Select((r, i) =>
+        {
+            var ci = ClusterBootstrap.Percentile(resampled[i], options.Alpha);
+            return r with { BootstrapLow = Defined(ci.Low), BootstrapHigh = Defined(ci.High) };
+        }).ToList();
+    }
+
+    /// <summary>Distinct values (ordinal order) numbered from 0.</summary>
+    private static Dictionary<string, int> Index(IEnumerable<string> values) =>
+        Distinct(values).Select((v, i) => (v, i)).ToDictionary(x => x.v, x => x.i, StringComparer.Ordinal);
 
     private static List<ImageAccuracyRow> ImageAccuracyTable(List<DiscriminationAnswer> answers, AnalysisOptions options) =>
         answers

@@ -71,14 +71,25 @@ public sealed record StudyResultsDocument(
     }
 }
 
+/// <summary>The site's (and the CLI's) settings of the results, section <c>SquadStudy:Results</c>.</summary>
+public sealed class ResultsOptions
+{
+    public const string Section = "SquadStudy:Results";
+
+    /// <summary>Resamples of the two-way cluster bootstrap of each accuracy (participants × images); 0 turns it off.</summary>
+    public int BootstrapResamples { get; set; } = new AnalysisOptions().BootstrapResamples;
+}
+
 /// <summary>
 /// Turns a study's answers into the statistics library's plain records and runs the analysis with the
 /// study's own exclusion rules (study.json <c>exclusions</c>), with and without them applied.
 /// </summary>
 public static class StudyReporter
 {
-    public static async Task<StudyResultsDocument?> BuildAsync(SquadStudyDbContext db, string slug, DateTime nowUtc, CancellationToken cancellationToken = default)
+    public static async Task<StudyResultsDocument?> BuildAsync(SquadStudyDbContext db, string slug, DateTime nowUtc,
+        ResultsOptions? settings = null, CancellationToken cancellationToken = default)
     {
+        settings ??= new ResultsOptions();
         await using var transaction = await ReadSnapshot.BeginAsync(db, cancellationToken);
         var snapshot = await StudySnapshot.LoadInSnapshotAsync(db, slug, cancellationToken);
         if (snapshot is null)
@@ -89,7 +100,8 @@ public static class StudyReporter
             .Where(x => x.StudyId == snapshot.Study.Id && x.MetricsJson != null)
             .Select(x => new { x.ModelId, x.Method, x.MetricsJson })
             .ToListAsync(cancellationToken);
-        var report = StudyAnalyzer.AnalyzeWithAndWithoutExclusions(ToStudyData(snapshot), Options(snapshot.Rules));
+        var report = StudyAnalyzer.AnalyzeWithAndWithoutExclusions(ToStudyData(snapshot),
+            Options(snapshot.Rules) with { BootstrapResamples = settings.BootstrapResamples });
         var metrics = Metrics(explanations.Select(x => (snapshot.Models.TryGetValue(x.ModelId, out var m) ? m.Key : "?", x.Method, x.MetricsJson!)));
         return new StudyResultsDocument(snapshot.Study.Slug, snapshot.Study.Title, nowUtc, snapshot.Participants.Count, snapshot.Answers.Count,
             report.WithExclusions, report.WithoutExclusions, metrics)
@@ -108,7 +120,8 @@ public static class StudyReporter
 
     /// <summary>
     /// One record per answer to a real question (attention checks only feed the exclusion rules).
-    /// A discrimination stimulus is an (image, target class) pair, so its "image" is <c>stem:class</c>.
+    /// A discrimination stimulus is an (image, target class) pair, so its "image" is <c>stem:class</c>; the cluster
+    /// bootstrap resamples the images themselves (the stem), as the generated analysis scripts' image effect does.
     /// Trust scores are stored for model A; comparison scores are +1 (A better), 0 (same), −1 (B better).
     /// </summary>
     public static StudyData ToStudyData(StudySnapshot snapshot)
@@ -129,7 +142,10 @@ public static class StudyReporter
             switch (stimulus.Experiment)
             {
                 case ExperimentKind.Discrimination when answer.IsCorrect is { } correct:
-                    discrimination.Add(new DiscriminationAnswer(participant, $"{stem}:{snapshot.ClassName(stimulus.TargetClass)}", modelA, stimulus.MethodA, correct));
+                    discrimination.Add(new DiscriminationAnswer(participant, $"{stem}:{snapshot.ClassName(stimulus.TargetClass)}", modelA, stimulus.MethodA, correct)
+                    {
+                        ClusterImage = stem,
+                    });
                     break;
                 case ExperimentKind.Trust when answer.Score is { } score && stimulus.ModelBId is { } modelB:
                     trust.Add(new TrustAnswer(participant, stem, stimulus.MethodA, modelA, ModelKey(snapshot, modelB), score));

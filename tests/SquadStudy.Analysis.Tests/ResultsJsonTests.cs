@@ -21,7 +21,7 @@ public class ResultsJsonTests
     {
         var root = Serialized();
         Names(root).ShouldBe(["settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences"]);
-        Names(root.GetProperty("accuracy")[0]).ShouldBe(["model", "method", "n", "correct", "accuracy", "ci_low", "ci_high"]);
+        Names(root.GetProperty("accuracy")[0]).ShouldBe(["model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high"]);
         Names(root.GetProperty("comparisons")[0]).ShouldBe(
             ["method_a", "method_b", "model", "n_a", "n_b", "accuracy_a", "accuracy_b", "z_p", "fisher_p", "permutation_p", "holm_p", "cohens_h", "notes"]);
         Names(root.GetProperty("trust")[0]).ShouldBe(
@@ -35,7 +35,7 @@ public class ResultsJsonTests
             ["applied", "participants_before", "participants_after", "failed_attention_checks", "too_fast", "excluded",
              "unknown_participants", "answers_before", "answers_after", "max_failed_attention_checks", "min_median_response_ms", "by_flag"]);
         Names(root.GetProperty("settings")).ShouldBe(
-            ["alpha", "confidence", "power", "permutations", "seed", "holm_test", "target_difference", "power_baseline"]);
+            ["alpha", "confidence", "power", "permutations", "seed", "holm_test", "target_difference", "power_baseline", "bootstrap_resamples"]);
     }
 
     [Fact]

@@ -44,6 +44,14 @@ public class SquadStudyWebFactory : SiteFactory
     public HttpClient CreateParticipantClient() =>
         CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
+    /// <summary>A client signed in as a researcher (the test scheme's header), not following redirects.</summary>
+    public HttpClient ResearcherClient()
+    {
+        var client = CreateParticipantClient();
+        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
+        return client;
+    }
+
     /// <summary>Inserts a synthetic study (after the site has started and migrated the schema).</summary>
     public Task<TestStudy> AddStudyAsync(TestStudyBuilder builder) => WithDbAsync(db => builder.BuildAsync(db, Store));
 }

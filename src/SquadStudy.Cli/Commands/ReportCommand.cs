@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using SquadStudy.Data;
 using SquadStudy.Reporting;
@@ -35,8 +36,11 @@ public static class ReportCommand
             }
             return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
+                // The site's results settings (SquadStudy__Results__BootstrapResamples), so both print the same document.
+                var settings = new ConfigurationBuilder().AddEnvironmentVariables().Build()
+                    .GetSection(ResultsOptions.Section).Get<ResultsOptions>() ?? new ResultsOptions();
                 var document = await StudyReporter.BuildAsync(
-                    services.GetRequiredService<SquadStudyDbContext>(), slug, DateTime.UtcNow, ct)
+                    services.GetRequiredService<SquadStudyDbContext>(), slug, DateTime.UtcNow, settings, ct)
                     ?? throw new CliException($"there is no study '{slug}' in this database.");
                 await context.Out.WriteLineAsync(document.ToJson());
                 return ExitCodes.Ok;

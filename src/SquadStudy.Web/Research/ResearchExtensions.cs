@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SquadStudy.Analysis;
 using SquadStudy.Data;
 using SquadStudy.Reporting;
 using SquadStudy.Web.Infrastructure;
@@ -15,6 +16,8 @@ public static class ResearchExtensions
     public static IServiceCollection AddResearchServices(this IServiceCollection services)
     {
         services.AddOptions<LoginThrottleOptions>().BindConfiguration(LoginThrottleOptions.Section);
+        services.AddOptions<ResultsOptions>().BindConfiguration(ResultsOptions.Section)
+            .Validate(o => o.BootstrapResamples >= 0, $"{ResultsOptions.Section}:BootstrapResamples must be 0 (off) or more.").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<ResearcherSignIn>();
         services.AddScoped<ResumeAttempts>();
@@ -72,6 +75,17 @@ public static class ResearchExtensions
                 ? Results.File(Encoding.UTF8.GetBytes(CsvExports.CodebookMarkdown(found.Title)), "text/markdown; charset=utf-8", $"{slug}-codebook.md")
                 : Results.NotFound());
 
+        // Analysis scripts generated for the study (docs/analysis.md): they read the answers.csv above.
+        study.MapGet("/export/analysis.R", async (string slug, ResearchStudies studies, CancellationToken ct) =>
+            await studies.FindAsync(slug, ct) is { } found
+                ? Script(AnalysisScripts.R(AnalysisScriptExport.For(found)), "text/x-r; charset=utf-8", $"{slug}-analysis.R")
+                : Results.NotFound());
+
+        study.MapGet("/export/analysis.py", async (string slug, ResearchStudies studies, CancellationToken ct) =>
+            await studies.FindAsync(slug, ct) is { } found
+                ? Script(AnalysisScripts.Python(AnalysisScriptExport.For(found)), "text/x-python; charset=utf-8", $"{slug}-analysis.py")
+                : Results.NotFound());
+
         study.MapGet("/files/image/{id:long}", async (string slug, long id, StudyFiles files, CancellationToken ct) =>
             await files.ImageAsync(slug, id, ct) is { } file ? Results.File(file.Path, file.ContentType) : Results.NotFound());
 
@@ -80,6 +94,10 @@ public static class ResearchExtensions
 
         return endpoints;
     }
+
+    /// <summary>A script download: an attachment, never run or shown inline by the browser.</summary>
+    private static IResult Script(string text, string contentType, string fileName) =>
+        Results.File(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text), contentType, fileName);
 
     /// <summary>A CSV download: <c>Content-Disposition: attachment</c>, never shown inline.</summary>
     private static IResult Csv(byte[] content, string fileName) => Results.File(content, "text/csv; charset=utf-8", fileName);

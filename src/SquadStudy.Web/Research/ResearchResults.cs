@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using SquadStudy.Data;
 using SquadStudy.Reporting;
 
@@ -10,7 +11,7 @@ namespace SquadStudy.Web.Research;
 /// cost up to a second on a large study, so a result is cached until the study's answers, participants,
 /// withdrawals or explanations change (a cheap fingerprint query decides).
 /// </summary>
-public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results, TimeProvider time)
+public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results, TimeProvider time, IOptions<ResultsOptions> options)
 {
     private readonly MemoryCache cache = results.Cache;
 
@@ -37,7 +38,7 @@ public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results
         {
             return cached;
         }
-        var document = await StudyReporter.BuildAsync(db, slug, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var document = await StudyReporter.BuildAsync(db, slug, time.GetUtcNow().UtcDateTime, options.Value, cancellationToken);
         cache.Set(fingerprint, document, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(30), Size = 1 });
         return document;
     }

@@ -33,6 +33,34 @@ public static class PaperTablesSeed
     public static readonly string[] Models = ["VGG-16", "ResNet-50"];
     public static readonly string[] Methods = ["Grad-CAM", "Guided Grad-CAM", "Squad-CAM"];
 
+    /// <summary>
+    /// A participant who completed a plan of these discrimination or trust stimuli followed by one attention check
+    /// (answer "Neither"), enrolled and finished at <paramref name="at"/>; the caller adds the answers once the plan has ids.
+    /// </summary>
+    public static Participant CompletedParticipant(long studyId, string slug, int index, DateTime at, IReadOnlyList<long> stimuli)
+    {
+        var participant = new Participant
+        {
+            StudyId = studyId,
+            Token = $"tok-{slug}-{index:D3}-{Guid.NewGuid():N}",
+            WithdrawalCode = $"wd-{slug}-{index:D3}-{Guid.NewGuid():N}",
+            Source = "direct",
+            Status = ParticipantStatus.Completed,
+            ConsentedUtc = at,
+            LastSeenUtc = at,
+            CompletedUtc = at,
+            PlanLength = stimuli.Count + 1,
+            CurrentPosition = stimuli.Count + 1,
+        };
+        participant.Plan.AddRange(stimuli.Select((id, position) => new PlanItem { Position = position, Kind = PlanItemKind.Question, StimulusId = id }));
+        participant.Plan.Add(new PlanItem
+        {
+            Position = stimuli.Count, Kind = PlanItemKind.Attention,
+            AttentionPrompt = "Choose \"Neither\".", AttentionAnswer = "Neither", AttentionOptions = "[\"Cat\",\"Neither\"]",
+        });
+        return participant;
+    }
+
     public static JsonElement LoadFixture()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -121,26 +149,7 @@ public static class PaperTablesSeed
             var participants = new List<Participant>();
             for (var p = 0; p < plans.Count; p++)
             {
-                var participant = new Participant
-                {
-                    StudyId = study.Id,
-                    Token = $"tok-{slug}-{p:D3}-{Guid.NewGuid():N}",
-                    WithdrawalCode = $"wd-{slug}-{p:D3}-{Guid.NewGuid():N}",
-                    Source = "direct",
-                    Status = ParticipantStatus.Completed,
-                    ConsentedUtc = start,
-                    LastSeenUtc = start,
-                    CompletedUtc = start,
-                    PlanLength = plans[p].Count + 1,
-                    CurrentPosition = plans[p].Count + 1,
-                };
-                participant.Plan.AddRange(plans[p].Select((q, position) =>
-                    new PlanItem { Position = position, Kind = PlanItemKind.Question, StimulusId = q.Stimulus.Id }));
-                participant.Plan.Add(new PlanItem
-                {
-                    Position = plans[p].Count, Kind = PlanItemKind.Attention,
-                    AttentionPrompt = "Choose \"Neither\".", AttentionAnswer = "Neither", AttentionOptions = "[\"Cat\",\"Neither\"]",
-                });
+                var participant = CompletedParticipant(study.Id, slug, p, start, plans[p].Select(q => q.Stimulus.Id).ToList());
                 participants.Add(participant);
             }
             db.Participants.AddRange(participants);

@@ -20,12 +20,4 @@ public sealed class PaperTablesSite : SquadStudyWebFactory, IAsyncLifetime
     }
 
     Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
-
-    /// <summary>A client signed in as a researcher (the test scheme's header), not following redirects.</summary>
-    public HttpClient ResearcherClient()
-    {
-        var client = CreateParticipantClient();
-        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
-        return client;
-    }
 }

@@ -3,9 +3,12 @@ using System.Net;
 using System.Text.Json;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
 using SquadStudy.Analysis.Statistics;
 using SquadStudy.Testing;
 using SquadStudy.Testing.Results;
+using SquadStudy.Web.Pages.Research;
 
 namespace SquadStudy.Web.Tests.Results;
 
@@ -60,7 +63,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
         Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
         {
-            Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high");
+            Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high");
             Names(analysis.GetProperty("comparisons")[0], "method_a", "method_b", "model", "n_a", "n_b", "accuracy_a", "accuracy_b",
                 "z_p", "fisher_p", "permutation_p", "holm_p", "cohens_h", "notes");
             Names(analysis.GetProperty("trust")[0], "method", "model", "n", "mean", "sd", "ci_low", "ci_high", "t_p", "wilcoxon_p",
@@ -164,6 +167,45 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
             Attribute(1, "width").ShouldBe(200 * (wilson.High - wilson.Low), 0.02);
             Attribute(2, "x").ShouldBe(200 * cell.Accuracy, 0.01);
         }
+    }
+
+    [Fact]
+    public async Task ResultsJson_EveryAccuracyRowHasAClusterBootstrapInterval_ShownOnTheDashboard()
+    {
+        var root = await ResultsJsonAsync();
+        var page = await DashboardAsync();
+
+        root.GetProperty("settings").GetProperty("bootstrap_resamples").GetInt32().ShouldBe(2000);
+        foreach (var row in root.GetProperty("accuracy").EnumerateArray())
+        {
+            double low = row.GetProperty("bootstrap_low").GetDouble(), high = row.GetProperty("bootstrap_high").GetDouble();
+            low.ShouldBeLessThan(row.GetProperty("accuracy").GetDouble());
+            high.ShouldBeGreaterThan(row.GetProperty("accuracy").GetDouble());
+        }
+        foreach (var cell in site.Paper.Table1)
+        {
+            var json = Single(root.GetProperty("accuracy"), cell.Model, cell.Method);
+            var shown = page.QuerySelectorAll("#accuracy-table tbody tr").Select(Cells).Single(r => r[0] == cell.Method && r[1] == cell.Model);
+            shown[6].ShouldBe(ResultFormat.PercentInterval(json.GetProperty("bootstrap_low").GetDouble(), json.GetProperty("bootstrap_high").GetDouble()));
+        }
+        page.QuerySelector("#bootstrap-note")!.TextContent.ShouldContain("2,000 resamples that each draw the participants and, independently, the images");
+    }
+
+    [Fact]
+    public async Task BootstrapResamples_FromConfiguration_ZeroTurnsItOff_NegativeStopsTheSite()
+    {
+        using var off = site.WithWebHostBuilder(b => b.UseSetting("SquadStudy:Results:BootstrapResamples", "0"));
+        using var client = off.CreateClient(new() { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add(TestResearcherAuthentication.Header, "1");
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/research/studies/{Slug}/results.json"));
+        json.RootElement.GetProperty("settings").GetProperty("bootstrap_resamples").GetInt32().ShouldBe(0);
+        json.RootElement.GetProperty("accuracy").EnumerateArray().ShouldAllBe(r => r.GetProperty("bootstrap_low").ValueKind == JsonValueKind.Null);
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync($"/research/studies/{Slug}"));
+        page.QuerySelector("#bootstrap-note")!.TextContent.ShouldContain("Cluster bootstrap off");
+
+        using var negative = site.WithWebHostBuilder(b => b.UseSetting("SquadStudy:Results:BootstrapResamples", "-1"));
+        Should.Throw<OptionsValidationException>(() => negative.CreateClient()).Message.ShouldContain("BootstrapResamples must be 0 (off) or more");
     }
 
     [Fact]

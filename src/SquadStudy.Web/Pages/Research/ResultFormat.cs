@@ -40,6 +40,12 @@ public static class ResultFormat
 
     public static string Model(string? model) => model ?? "all models";
 
+    /// <summary>What the accuracy table's cluster bootstrap column resampled, printed under the table.</summary>
+    public static string BootstrapLine(AnalysisSettings settings) => settings.BootstrapResamples == 0
+        ? "Cluster bootstrap off (SquadStudy__Results__BootstrapResamples = 0)."
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Cluster bootstrap: {settings.BootstrapResamples:N0} resamples that each draw the participants and, independently, the images with replacement (pigeonhole bootstrap, Owen 2007; seed {settings.Seed}); percentile interval. It keeps each participant's and each image's answers together, and is conservative: without any participant or image effect it is about √3 times as wide as Wilson's.");
+
     /// <summary>The power line printed under a comparison: what the current n can detect, and what n a target needs.</summary>
     public static string PowerLine(PowerRow power, AnalysisSettings settings)
     {
