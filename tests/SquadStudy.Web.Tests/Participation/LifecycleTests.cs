@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SquadStudy.Data.Entities;
@@ -302,6 +303,94 @@ public abstract class LifecycleTests(SquadStudyWebFactory factory) : Participati
         second["flags"].ShouldBe("");
         second["flag_scripted_input"].ShouldBe("false");
         second["status"].ShouldBe(ParticipantStatus.Active);
+    }
+
+    [Fact]
+    public async Task QualityFlags_DuplicateDevice_JoinsRecruiterIdsThatShareABrowser_AndNoOneElse()
+    {
+        var study = await AddStudyAsync();
+        var baseUri = Factory.Server.BaseAddress;
+        var firstBrowser = new CookieContainer();
+        var first = new ParticipantBot(Factory.CreateDefaultClient(new CookieContainerHandler(firstBrowser)), study.Slug);
+        (await first.EnrolAsync("?PROLIFIC_PID=dddddddddddddddddddddddd")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var device = firstBrowser.GetCookies(baseUri)[DeviceCookie.Name].ShouldNotBeNull();
+        device.HttpOnly.ShouldBeTrue();
+
+        // The same browser profile under another recruiter id: a fresh session, the same device cookie.
+        var sameBrowser = new CookieContainer();
+        sameBrowser.Add(baseUri, new Cookie(DeviceCookie.Name, device.Value, "/"));
+        var second = new ParticipantBot(Factory.CreateDefaultClient(new CookieContainerHandler(sameBrowser)), study.Slug);
+        (await second.EnrolAsync("?PROLIFIC_PID=eeeeeeeeeeeeeeeeeeeeeeee")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        // A stranger, and a browser that sends a forged, malformed device id (it gets a new one, joins no one).
+        await EnrolledBotAsync(study, "?PROLIFIC_PID=ffffffffffffffffffffffff");
+        var forgedBrowser = new CookieContainer();
+        forgedBrowser.Add(baseUri, new Cookie(DeviceCookie.Name, device.Value.ToUpperInvariant(), "/"));
+        var forged = new ParticipantBot(Factory.CreateDefaultClient(new CookieContainerHandler(forgedBrowser)), study.Slug);
+        (await forged.EnrolAsync("?PROLIFIC_PID=gggggggggggggggggggggggg")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        forgedBrowser.GetCookies(baseUri)[DeviceCookie.Name]!.Value.ShouldNotBe(device.Value.ToUpperInvariant());
+
+        var rows = await ParticipantsCsvAsync(study.Slug);
+        rows.Count.ShouldBe(4);
+        // Rows in enrolment order; participants.csv carries no recruiter id.
+        rows.Select(r => (r["flag_duplicate_device"], r["same_device_participants"])).ShouldBe([("true", "1"), ("true", "1"), ("false", "0"), ("false", "0")]);
+        rows.Where(r => r["flag_duplicate_device"] == "true").ShouldAllBe(r => r["flags"] == QualityFlags.DuplicateDevice && r["excluded"] == "false");
+        // The database keeps only the cookie's hash, never the id itself.
+        var hashes = await Factory.WithDbAsync(db => db.Participants.AsNoTracking().Where(p => p.StudyId == study.Id).Select(p => p.DeviceHash).ToListAsync());
+        hashes.ShouldNotContain(device.Value);
+        hashes.ShouldContain(DeviceCookie.Hash(device.Value));
+    }
+
+    [Fact]
+    public async Task QualityFlags_PastedInput_IsFlagged_AndExcludesOnlyWhereTheStudysRuleNamesIt()
+    {
+        foreach (var excludeScripted in new[] { false, true })
+        {
+            var study = await AddStudyAsync(b => new TestStudyBuilder
+            {
+                Slug = b.Slug,
+                Exclusions = excludeScripted ? new { flags = new[] { QualityFlags.ScriptedInput } } : null,
+            });
+            var paster = await EnrolledBotAsync(study);
+            var careful = await EnrolledBotAsync(study);
+            for (var i = 0; i < 3; i++)
+            {
+                var (page, _) = await paster.GetQuestionAsync();
+                (await paster.PostAsync(paster.QuestionUrl, [.. ParticipantBot.AnswerFields(page!, page!.Options[i % 2]), new(QualitySignals.Trusted, "1"), new(QualitySignals.Pasted, i == 1 ? "1" : "")]))
+                    .StatusCode.ShouldBe(HttpStatusCode.Redirect);
+                (page, _) = await careful.GetQuestionAsync();
+                Factory.Clock.Advance(TimeSpan.FromSeconds(2));
+                (await careful.PostAsync(careful.QuestionUrl, [.. ParticipantBot.AnswerFields(page!, page!.Options[i % 2]), new(QualitySignals.Trusted, "1")]))
+                    .StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            }
+
+            var rows = await ParticipantsCsvAsync(study.Slug);
+            rows.Count.ShouldBe(2);
+            rows[0]["flags"].ShouldContain(QualityFlags.ScriptedInput);
+            rows[0]["flag_scripted_input"].ShouldBe("true");
+            rows[0]["excluded"].ShouldBe(excludeScripted ? "true" : "false");
+            rows[0]["exclusion_reason"].ShouldBe(excludeScripted ? QualityFlags.ScriptedInput : "");
+            rows[1]["flag_scripted_input"].ShouldBe("false");
+            rows[1]["excluded"].ShouldBe("false");
+
+            using var results = System.Text.Json.JsonDocument.Parse(await Factory.ResearcherClient().GetStringAsync($"/research/studies/{study.Slug}/results.json"));
+            var byFlag = results.RootElement.GetProperty("exclusions").GetProperty("by_flag");
+            if (excludeScripted)
+            {
+                byFlag.GetProperty(QualityFlags.ScriptedInput).GetInt32().ShouldBe(1);
+            }
+            else
+            {
+                byFlag.EnumerateObject().ShouldBeEmpty();
+            }
+        }
+    }
+
+    private async Task<List<Dictionary<string, string>>> ParticipantsCsvAsync(string slug)
+    {
+        var csv = await Factory.ResearcherClient().GetStringAsync($"/research/studies/{slug}/export/participants.csv");
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0].Split(',');
+        return [.. lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(x => x.First, x => x.Second))];
     }
 
     private Task<int> SweepAsync() => Factory.WithDbAsync(async _ =>
