@@ -17,18 +17,33 @@ namespace SquadStudy.Web.Tests.FirstRun;
 
 /// <summary>The site on an empty data directory with the demo seeding on, as a first run starts it.</summary>
 /// <remarks>With <paramref name="dataDirectory"/> given, the caller owns (and deletes) the directory.</remarks>
-public sealed class FirstRunFactory(string? demoPack, bool seed = true, string? dataDirectory = null) : SiteFactory(new SiteOptions
+public sealed class FirstRunFactory : SiteFactory
 {
-    Environment = "Production",
-    DataDirectory = dataDirectory,
-    Admin = ("lead@example.org", "a long enough password"),
-    Settings = new Dictionary<string, string?>
+    public FirstRunFactory(string? demoPack, bool seed = true, string? dataDirectory = null)
+        : this(demoPack, seed, dataDirectory, new TestClock())
     {
-        ["SquadStudy:SeedDemo"] = seed ? "true" : "false",
-        ["SquadStudy:DemoPack"] = demoPack,
-    },
-})
-{
+    }
+
+    private FirstRunFactory(string? demoPack, bool seed, string? dataDirectory, TestClock clock)
+        : base(new SiteOptions
+        {
+            Environment = "Production",
+            DataDirectory = dataDirectory,
+            Admin = ("lead@example.org", "a long enough password"),
+            Settings = new Dictionary<string, string?>
+            {
+                ["SquadStudy:SeedDemo"] = seed ? "true" : "false",
+                ["SquadStudy:DemoPack"] = demoPack,
+            },
+            TestServices = services => services.AddSingleton<TimeProvider>(clock),
+        })
+    {
+        Clock = clock;
+    }
+
+    /// <summary>The site's clock: the system's, moved forward by the tests that need time to pass.</summary>
+    public TestClock Clock { get; }
+
     /// <summary>The warnings and errors the site logged so far (the first-run announcement is a warning, so it shows).</summary>
     public IReadOnlyList<string> Warnings => Logged();
 
