@@ -83,9 +83,17 @@ public sealed class SqliteWriteQueue : IHostedService
     /// <summary>How many checkpoints the writer has run.</summary>
     public long Checkpoints => Interlocked.Read(ref checkpoints);
 
+    /// <summary>
+    /// Whether the last checkpoint copied every logged page back into the database file. A passive
+    /// checkpoint leaves the pages a reader's snapshot still needs, and does nothing while another
+    /// connection checkpoints (SQLite reports it busy); the next batch's checkpoint copies them.
+    /// </summary>
+    public bool LastCheckpointComplete => Volatile.Read(ref lastCheckpointComplete);
+
     private long transactions;
     private long writes;
     private long checkpoints;
+    private bool lastCheckpointComplete;
 
     public Task<RecordOutcome> RecordAnswerAsync(AnswerWrite answer, CancellationToken cancellationToken) =>
         EnqueueAsync<RecordOutcome>((sql, transaction) => sql.RecordAnswerAsync(transaction, answer, CancellationToken.None), cancellationToken);
@@ -254,6 +262,7 @@ public sealed class SqliteWriteQueue : IHostedService
         {
             using var result = checkpoint.ExecuteReader();
             result.Read();
+            Volatile.Write(ref lastCheckpointComplete, result.GetInt64(0) == 0 && result.GetInt64(2) == result.GetInt64(1));
             Interlocked.Increment(ref checkpoints);
             logger.LogDebug("Checkpoint: {Checkpointed} of {Logged} logged pages copied in {Ms:F1} ms.",
                 result.GetInt64(2), result.GetInt64(1), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
