@@ -9,7 +9,8 @@ namespace SquadStudy.BrowserTests;
 
 /// <summary>
 /// The participant life cycle as a person meets it in Chromium (docs/participants.md "Life cycle"):
-/// coming back later, returning the study from the footer, and failing the comprehension gate.
+/// coming back later, returning the study from the footer, and failing the comprehension gate; the
+/// pages on the way are checked with axe-core (no serious or critical violation).
 /// </summary>
 public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chromium>, IDisposable
 {
@@ -89,6 +90,7 @@ public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chr
     {
         var study = await AddStudyAsync("giveback");
         await using var context = await chromium.Browser.NewContextAsync(new() { BaseURL = site.BaseUrl });
+        await Axe.AddToAsync(context);
         var page = await context.NewPageAsync();
         var prolific = await CatchProlificAsync(page);
         await page.GotoAsync("/s/giveback?PROLIFIC_PID=5f0c0ffee0ddba22&STUDY_ID=study42&SESSION_ID=session22");
@@ -98,6 +100,7 @@ public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chr
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Return this study" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Return this study" })).ToBeVisibleAsync();
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page, "the return confirmation page");
         // Changing one's mind on the confirmation page leads back to the same question.
         await page.GetByRole(AriaRole.Link, new() { Name = "Go back to the study" }).ClickAsync();
         await page.Locator("#question-prompt").WaitForAsync();
@@ -107,6 +110,7 @@ public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chr
         await page.GetByRole(AriaRole.Button, new() { Name = "Return this study" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You have returned this study" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#ending-code")).ToHaveTextAsync("RETURNED1");
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page, "the returned ending");
         (await StateAsync(study.Id)).ShouldBe((ParticipantStatus.Returned, 1));
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Return this study" })).ToHaveCountAsync(0);
 
@@ -132,6 +136,7 @@ public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chr
         };
         var study = await AddStudyAsync("practice", gate);
         await using var context = await chromium.Browser.NewContextAsync(new() { BaseURL = site.BaseUrl });
+        await Axe.AddToAsync(context);
         var page = await context.NewPageAsync();
         var prolific = await CatchProlificAsync(page);
         await page.GotoAsync("/s/practice?PROLIFIC_PID=5f0c0ffee0ddba23&STUDY_ID=study42&SESSION_ID=session23");
@@ -139,15 +144,18 @@ public sealed class LifecycleJourneyTests(Chromium chromium) : IClassFixture<Chr
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Before you start: a few practice questions" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#gate-feedback")).ToHaveCountAsync(0);
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page, "the comprehension gate");
         await page.GetByLabel("The colours").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Check my answers" }).ClickAsync();
         await Assertions.Expect(page.Locator("#gate-feedback")).ToContainTextAsync("See the second paragraph.");
         await Assertions.Expect(page.GetByText("This is try 2 of 2.")).ToBeVisibleAsync();
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page, "the comprehension gate with its feedback");
 
         await page.GetByLabel("The colours").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Check my answers" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Thank you for your time" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#ending-code")).ToHaveTextAsync("SCREENED1");
+        await Axe.ShouldHaveNoSeriousViolationsAsync(page, "the screened-out ending");
         await Assertions.Expect(page.Locator("#question-prompt")).ToHaveCountAsync(0);
         (await StateAsync(study.Id)).ShouldBe((ParticipantStatus.ScreenedOut, 0));
         (await site.WithDbAsync(db => db.GateAttempts.CountAsync(a => db.Participants.Any(p => p.Id == a.ParticipantId && p.StudyId == study.Id)))).ShouldBeGreaterThanOrEqualTo(2);
