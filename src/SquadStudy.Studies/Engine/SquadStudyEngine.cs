@@ -175,7 +175,8 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
 /// Settings of the metrics the precompute worker stores beside each map: deletion/insertion steps and
 /// substrates (null: none), ROAD's fractions, noise and seed (null: no ROAD), and how many layers the
 /// model-randomisation sanity check re-initialises (0: no sanity check) with which seed. All are
-/// deterministic for their seeds, so a resumed precompute stores the same metrics.
+/// deterministic for their seeds, so a resumed precompute stores the same metrics (to float32 precision:
+/// libtorch's results can differ in the last place when other threads compute at the same time).
 /// <para>
 /// All are opt-in (<see cref="All"/>, or the site's <c>SquadStudy:Metrics</c> switches): deletion and
 /// insertion cost 42 forward passes per map, ROAD two sparse solves per fraction and channel (about a

@@ -91,13 +91,17 @@ public class SanityCheckTests(ITestOutputHelper output)
         var again = Run(5);
         var other = Run(6);
 
-        first[0].ShouldBe(again[0]);
-        first[1].ShouldBe(again[1]);
-        first[0].ShouldNotBe(other[0]);
-        first[0].ShouldNotBe(trained);
+        // "The same" is within float32 precision: libtorch's results can differ in the last place when other
+        // tests compute at the same time. Another seed, or a changed weight, moves the logits by far more.
+        static void Same(float[] actual, float[] expected) => actual.Zip(expected).ShouldAllBe(x => Math.Abs(x.First - x.Second) <= 1e-5f * (1 + Math.Abs(x.Second)));
+        static bool Differs(float[] a, float[] b) => a.Zip(b).Any(x => Math.Abs(x.First - x.Second) > 1e-3f * (1 + Math.Abs(x.Second)));
+        Same(first[0], again[0]);
+        Same(first[1], again[1]);
+        Differs(first[0], other[0]).ShouldBeTrue("another seed gives other weights");
+        Differs(first[0], trained).ShouldBeTrue("the randomised model is not the trained one");
         // Step 2 keeps step 1's random logits layer and adds a random hidden layer: a different output again.
-        first[1].ShouldNotBe(first[0]);
-        model.Logits(input).ShouldBe(trained);
+        Differs(first[1], first[0]).ShouldBeTrue("step 2 randomises one layer more");
+        Same(model.Logits(input), trained);
     }
 
     [Fact]
