@@ -36,7 +36,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 /usr/bin/python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]
-print(f"{'model':9} {'engine fwd':>10} {'libtorch':>9} {'torch fwd':>10} {'ratio':>6} | {'bundle':>8} {'torch 3x':>9} {'speed-up':>8} | {'fwd x8':>7} {'torch x8':>8} | {'engine MB':>9} {'torch MB':>8}")
+print(f"{'model':9} {'engine fwd':>10} {'libtorch':>9} {'torch fwd':>10} {'ratio':>6} | {'bundle':>8} {'torch 3x':>9} {'speed-up':>8} | {'fwd x8':>7} {'torch x8':>8} | {'bundle x8':>9} {'torch 3x x8':>11} {'speed-up':>8}")
 for m in ["vgg16", "resnet50"]:
     e = json.load(open(f"{out}/{m}.engine.json"))
     t = json.load(open(f"{out}/{m}.torch.json"))
@@ -44,7 +44,14 @@ for m in ["vgg16", "resnet50"]:
     print(f"{m:9} {e['forward_s']:10.3f} {r['forward_s']:9.3f} {t['forward_s']:10.3f} {e['forward_s'] / t['forward_s']:6.2f} | "
           f"{e['bundle_s']:8.3f} {t['three_methods_s']:9.3f} {t['three_methods_s'] / e['bundle_s']:7.1f}x | "
           f"{e['batch_forward_s']:7.3f} {t['batch_forward_s']:8.3f} | "
-          f"{e['peak_working_set_mb']:9.0f} {t['peak_rss_mb']:8.0f}")
+          f"{e['batch_bundle_s']:9.3f} {t['batch_three_methods_s']:11.3f} {t['batch_three_methods_s'] / e['batch_bundle_s']:7.1f}x")
+print()
+print(f"{'peak MB':9} {'engine, one image':>17} {'torch, one image':>16} | {'engine, with batch':>18} {'torch, with batch':>17}")
+for m in ["vgg16", "resnet50"]:
+    e = json.load(open(f"{out}/{m}.engine.json"))
+    t = json.load(open(f"{out}/{m}.torch.json"))
+    print(f"{m:9} {e['peak_one_image_mb']:17.0f} {t['peak_rss_one_image_mb']:16.0f} | {e['peak_working_set_mb']:18.0f} {t['peak_rss_mb']:17.0f}")
+print("peak MB: the process's peak after the one-image work and the batch forward, then after the batch explanations too")
 print("libtorch: torchvision's architecture built by TorchVision for .NET and run on libtorch directly (bench/LibTorchReference): the engine's own overhead is engine fwd - libtorch")
 print("aims (issue 12): forward ratio <= 0.6 (VGG-16) / 0.9 (ResNet-50); bundle >= 8x (VGG-16) / 4x (ResNet-50) faster; engine MB <= torch MB")
 PY

@@ -7,8 +7,9 @@ scripts/export_torchvision.py builds the exported ONNX (same seed, or the same -
   gradcam      forward + backward to the input + the map, as pytorch-grad-cam's GradCAM does
   gradcampp    the same with Grad-CAM++'s weights
   guidedbp     forward + backward with every ReLU's backward replaced (GuidedBackpropReLUModel)
-and the process's peak resident set (ru_maxrss). Prints JSON; medians over --repeat runs after a
-warm-up.
+the same three for a batch of 8 images (one backward of the batch's summed class scores, as
+pytorch-grad-cam does for a batch), and the process's peak resident set (ru_maxrss) before the batch
+methods and after them. Prints JSON; medians over --repeat runs after a warm-up.
 
     /usr/bin/python3 bench/torch_bench.py --model vgg16 [--image IMG] [--repeat 5] [--threads 2]
 """
@@ -80,21 +81,23 @@ def cam_pass(model, name, x, cls, plusplus):
         inp = x.clone().requires_grad_(True)
         model.zero_grad()
         out = model(inp)
-        out[0, cls].backward()
+        out[:, cls].sum().backward()
     finally:
         handle.remove()
-    a, g = store["a"].numpy()[0], store["g"].numpy()[0]
-    if plusplus:
-        g2, g3 = g ** 2, g ** 3
-        sum_a = a.sum(axis=(1, 2))
-        denom = 2 * g2 + sum_a[:, None, None] * g3
-        aij = np.where(g != 0, g2 / np.where(denom != 0, denom, 1), 0)
-        w = (np.maximum(g, 0) * aij).sum(axis=(1, 2))
-    else:
-        w = g.mean(axis=(1, 2))
-    cam = np.maximum((w[:, None, None] * a).sum(axis=0), 0)
-    cam = F.interpolate(torch.from_numpy(cam)[None, None], size=x.shape[2:], mode="bilinear", align_corners=False)[0, 0]
-    return (cam - cam.min()) / (cam.max() - cam.min() + 1e-7)
+    cams = []
+    for a, g in zip(store["a"].numpy(), store["g"].numpy()):
+        if plusplus:
+            g2, g3 = g ** 2, g ** 3
+            sum_a = a.sum(axis=(1, 2))
+            denom = 2 * g2 + sum_a[:, None, None] * g3
+            aij = np.where(g != 0, g2 / np.where(denom != 0, denom, 1), 0)
+            w = (np.maximum(g, 0) * aij).sum(axis=(1, 2))
+        else:
+            w = g.mean(axis=(1, 2))
+        cam = np.maximum((w[:, None, None] * a).sum(axis=0), 0)
+        cam = F.interpolate(torch.from_numpy(cam)[None, None], size=x.shape[2:], mode="bilinear", align_corners=False)[0, 0]
+        cams.append((cam - cam.min()) / (cam.max() - cam.min() + 1e-7))
+    return cams
 
 
 def guided_pass(model, x, cls):
@@ -103,7 +106,7 @@ def guided_pass(model, x, cls):
     try:
         inp = x.clone().requires_grad_(True)
         model.zero_grad()
-        model(inp)[0, cls].backward()
+        model(inp)[:, cls].sum().backward()
         return inp.grad
     finally:
         swap_modules(model, GuidedReluModule, lambda: torch.nn.ReLU(inplace=True))
@@ -176,6 +179,11 @@ def main():
         "guidedbp_s": median_time(args.repeat, lambda: guided_pass(model, x, cls)),
     }
     result["three_methods_s"] = result["gradcam_s"] + result["gradcampp_s"] + result["guidedbp_s"]
+    result["peak_rss_one_image_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    result["batch_gradcam_s"] = median_time(args.repeat, lambda: cam_pass(model, args.model, batch, cls, False))
+    result["batch_gradcampp_s"] = median_time(args.repeat, lambda: cam_pass(model, args.model, batch, cls, True))
+    result["batch_guidedbp_s"] = median_time(args.repeat, lambda: guided_pass(model, batch, cls))
+    result["batch_three_methods_s"] = result["batch_gradcam_s"] + result["batch_gradcampp_s"] + result["batch_guidedbp_s"]
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps(result, indent=2))
 
