@@ -58,6 +58,17 @@ public class ErrorTests : CliTestBase
         ShouldFailWithOneLine(Run("explain", "--model", ResnetModel, "--image", Image("a.png"), "--method", "gradcam,magic", "--target", "1", "--out", Out),
             "unknown method 'magic'");
 
+    [Theory]
+    [InlineData("gradcam,occlusion(stride=0)", "error: method 'occlusion(stride=0)': 'stride=0': the value is out of range; stride of occlusion is a whole number from 1 to 1024")]
+    [InlineData("rise(masks=20", "error: method 'rise(masks=20': missing ')' after '(masks=20'")]
+    [InlineData("smoothgrad(n=3,spread=0.2)", "error: method 'smoothgrad(n=3,spread=0.2)': unknown parameter 'spread' in 'spread=0.2'; smoothgrad takes n (")]
+    public void BadMethodParameter_NamesThePart_AndWritesNothing(string methods, string expected)
+    {
+        ShouldFailWithOneLine(Run("explain", "--model", ResnetModel, "--image", Image("a.png"), "--method", methods, "--target", "1", "--out", Out),
+            expected);
+        Directory.Exists(Out).ShouldBeFalse();
+    }
+
     [Fact]
     public void CamOnAHeadWithoutGap() =>
         ShouldFailWithOneLine(Run("explain", "--model", Fixture("vgglike_op13", "model.onnx"), "--image", Image("a.png"), "--method", "cam", "--target", "1", "--out", Out),

@@ -60,6 +60,34 @@ public class ExplainCommandTests : CliTestBase
     }
 
     [Fact]
+    public void Explain_ParametrisedMethods_WriteMapsUnderTheirCanonicalNames_WithThoseParameters()
+    {
+        string image = Image("cat.png");
+        string outDir = Path.Combine(Temp, "out");
+        var result = Run("explain", "--model", ResnetModel, "--image", image,
+            "--method", "occlusion(stride=4,window=8), smoothgrad(sigma=0.15,n=3,seed=2),gradcam,occlusion(window=8,stride=4)",
+            "--target", "4", "--out", outDir, "--raw");
+
+        result.ExitCode.ShouldBe(0, result.Error);
+        result.Out.ShouldContain("wrote 3 explanations");
+        // 7×9 positions of an 8-pixel window at stride 4 on the 40×32 input, plus the clean input.
+        result.ErrorLines.ShouldContain("cat.png occlusion(window=8,stride=4) class 4: 64/64 model evaluations");
+        result.ErrorLines.ShouldContain("cat.png smoothgrad(n=3,seed=2) class 4: 3/3 model evaluations");
+        Directory.GetFiles(outDir, "*.npy").Select(Path.GetFileName).Order()
+            .ShouldBe(["cat.gradcam.4.npy", "cat.occlusion(window=8,stride=4).4.npy", "cat.smoothgrad(n=3,seed=2).4.npy"]);
+
+        using var model = ExplanationModel.Load(ResnetModel);
+        var input = Preprocessing.ToTensor(ImageDecoder.DecodeFile(image), new PreprocessOptions(40, 32));
+        var occlusion = new MethodSpec(ExplanationMethod.Occlusion) { Occlusion = new OcclusionOptions(Window: 8, Stride: 4) };
+        var smoothGrad = new MethodSpec(ExplanationMethod.SmoothGrad) { SmoothGrad = new SmoothGradOptions(Samples: 3, Seed: 2) };
+        var expected = model.Explain(input, 4, [occlusion, smoothGrad, MethodSpec.Parse("occlusion")]);
+        var written = Npy.ReadFile(Path.Combine(outDir, "cat.occlusion(window=8,stride=4).4.npy")).Data;
+        written.ShouldBe(expected[occlusion.Name].Data);
+        written.ShouldNotBe(expected["occlusion"].Data);
+        Npy.ReadFile(Path.Combine(outDir, "cat.smoothgrad(n=3,seed=2).4.npy")).Data.ShouldBe(expected[smoothGrad.Name].Data);
+    }
+
+    [Fact]
     public void Explain_Top1AndPerImageTargets_NameFilesByClass()
     {
         string a = Image("a.png", seed: 1), b = Image("b.png", seed: 2);

@@ -19,7 +19,7 @@ public sealed class StudyCommandsTests : CliTestBase
     protected override void DisposeCore() => Environment.SetEnvironmentVariable("SquadStudy__DataDirectory", null);
 
     /// <summary>A pack of two engine fixture models (10 classes) and four 48×40 images with two boxes each.</summary>
-    private string WritePack()
+    private string WritePack(string methods = "\"gradcam\"")
     {
         var root = Path.Combine(Temp, "pack");
         foreach (var folder in new[] { "models", "images", "annotations" })
@@ -28,9 +28,9 @@ public sealed class StudyCommandsTests : CliTestBase
         }
         File.WriteAllLines(Path.Combine(root, "labels.txt"), Enumerable.Range(0, 10).Select(i => $"c{i}"));
         File.WriteAllText(Path.Combine(root, "consent.md"), "Consent.");
-        File.WriteAllText(Path.Combine(root, "study.json"), """
+        File.WriteAllText(Path.Combine(root, "study.json"), $$"""
             { "slug": "cli-study", "title": "CLI", "consent": "consent.md", "models": ["gap", "res"],
-              "experiments": [ { "type": "discrimination", "models": ["gap", "res"], "methods": ["gradcam"], "questions": 2 } ],
+              "experiments": [ { "type": "discrimination", "models": ["gap", "res"], "methods": [{{methods}}], "questions": 2 } ],
               "completion": { "code": "CLI1", "redirect": null } }
             """);
         File.Copy(Fixture("gaplinear_op13", "model.onnx"), Path.Combine(root, "models", "gap.onnx"));
@@ -63,6 +63,22 @@ public sealed class StudyCommandsTests : CliTestBase
         result.ErrorLines[0].ShouldBe("error: the study pack has 2 problems:");
         result.Error.ShouldContain("labels.txt: is missing");
         result.Error.ShouldContain("annotations/img2.xml:1: is not well-formed XML");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Import_MethodsSpelledOtherwiseThanCanonically_AreRefusedWithTheCanonicalSpelling()
+    {
+        var pack = WritePack("\"gradcam\", \"smoothgrad(sigma=0.15,n=8)\", \"rise(masks=20\"");
+
+        var result = Run("import", pack);
+
+        result.ExitCode.ShouldBe(1);
+        result.ErrorLines.ShouldBe([
+            "error: the study pack has 2 problems:",
+            "  study.json: experiments[0] (discrimination): method 'smoothgrad(sigma=0.15,n=8)' is not written canonically; write 'smoothgrad(n=8)'.",
+            "  study.json: experiments[0] (discrimination): method 'rise(masks=20': missing ')' after '(masks=20'.",
+        ]);
         SqliteConnection.ClearAllPools();
     }
 

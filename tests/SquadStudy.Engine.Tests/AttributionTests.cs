@@ -71,7 +71,7 @@ public class AttributionTests(ITestOutputHelper output)
                     : new(),
             };
             var (reference, shape) = Npy.ReadFile(Data(m.GetProperty("file").GetString()!));
-            var map = model.Explain(input, c, [spec])[method];
+            var map = model.Explain(input, c, [spec])[spec.Name];
             map.Shape.ShouldBe(shape, $"{method}.{c} shape");
             double err = Numeric.MaxAbsDifference(map.Data, reference);
             string parameters = JsonSerializer.Serialize(p);
@@ -105,7 +105,8 @@ public class AttributionTests(ITestOutputHelper output)
         var logits = model.Logits(input);
         var baselineLogits = model.Logits(reference);
         int c = Array.IndexOf(logits, logits.Max());
-        var map = model.Explain(input, c, [MethodSpec.Parse("integrated-gradients") with { IntegratedGradients = options }])["integrated-gradients"];
+        var spec = MethodSpec.Parse("integrated-gradients") with { IntegratedGradients = options };
+        var map = model.Explain(input, c, [spec])[spec.Name];
         double sum = map.Data.Sum(v => (double)v), difference = (double)logits[c] - baselineLogits[c];
         double relative = Math.Abs(sum - difference) / Math.Abs(difference);
         output.WriteLine($"{fixture} {baseline} class {c}: Σ IG = {sum:G6}, y(x) − y(x') = {difference:G6}, relative error {relative:G3}");
@@ -119,7 +120,7 @@ public class AttributionTests(ITestOutputHelper output)
         var (model, input) = Resnet.Value;
         var logits = model.Logits(input);
         var zero = model.Logits(new float[input.Length]);
-        var map = model.Explain(input, 2, [MethodSpec.Parse("integrated-gradients") with { IntegratedGradients = new(Steps: 1) }])["integrated-gradients"];
+        var map = model.Explain(input, 2, [MethodSpec.Parse("integrated-gradients(steps=1)")])["integrated-gradients(steps=1)"];
         double difference = logits[2] - zero[2];
         (Math.Abs(map.Data.Sum(v => (double)v) - difference) / Math.Abs(difference)).ShouldBeGreaterThan(1e-3);
     }
@@ -135,9 +136,9 @@ public class AttributionTests(ITestOutputHelper output)
             SmoothGrad = new SmoothGradOptions(Samples: 5, Seed: seed),
             Rise = new RiseOptions(Masks: 40, Seed: seed),
         };
-        var a = model.Explain(input, 2, [Spec(1)])[method].Data;
-        var b = model.Explain(input, 2, [Spec(1)])[method].Data;
-        var c = model.Explain(input, 2, [Spec(2)])[method].Data;
+        var a = model.Explain(input, 2, [Spec(1)])[Spec(1).Name].Data;
+        var b = model.Explain(input, 2, [Spec(1)])[Spec(1).Name].Data;
+        var c = model.Explain(input, 2, [Spec(2)])[Spec(2).Name].Data;
         a.ShouldBe(b);
         Numeric.MaxAbsDifference(a, c).ShouldBeGreaterThan(1e-3 * (a.Max() - a.Min()));
     }
@@ -157,8 +158,9 @@ public class AttributionTests(ITestOutputHelper output)
             Occlusion = new OcclusionOptions(Window: 8, Stride: 4, BatchSize: batch),
             Rise = new RiseOptions(Masks: 30, BatchSize: batch),
         };
-        var one = model.Explain(input, 3, [Spec(1)])[method].Data;
-        var many = model.Explain(input, 3, [Spec(64)])[method].Data;
+        Spec(1).Name.ShouldBe(Spec(64).Name, "the batch size is no parameter of the name");
+        var one = model.Explain(input, 3, [Spec(1)])[Spec(1).Name].Data;
+        var many = model.Explain(input, 3, [Spec(64)])[Spec(64).Name].Data;
         many.ShouldBe(one, 1e-5f * one.Max(MathF.Abs));
     }
 
@@ -169,7 +171,7 @@ public class AttributionTests(ITestOutputHelper output)
         // baseline 0.25: R = y^c(x) − y^c(x with columns 0..31 set to 0.25) on those columns, 0 on the rest.
         var (model, input) = Resnet.Value;
         var spec = MethodSpec.Parse("occlusion") with { Occlusion = new OcclusionOptions(Window: 32, Stride: 100, Baseline: 0.25f) };
-        var map = model.Explain(input, 2, [spec])["occlusion"];
+        var map = model.Explain(input, 2, [spec])["occlusion(window=32,stride=100)"];
         var occluded = input.Select((v, i) => i % 40 < 32 ? 0.25f : v).ToArray();
         float drop = model.Logits(input)[2] - model.Logits(occluded)[2];
         for (int row = 0; row < 32; row++)
@@ -184,7 +186,7 @@ public class AttributionTests(ITestOutputHelper output)
     {
         // p = 1: every mask is all ones, so S = P_c(x)·N / (N·1) at every pixel.
         var (model, input) = Resnet.Value;
-        var map = model.Explain(input, 2, [MethodSpec.Parse("rise") with { Rise = new RiseOptions(Masks: 6, Probability: 1f) }])["rise"];
+        var map = model.Explain(input, 2, [MethodSpec.Parse("rise") with { Rise = new RiseOptions(Masks: 6, Probability: 1f) }])["rise(masks=6)"];
         float expected = (float)Probabilities.Softmax(model.Logits(input))[2];
         map.Data.ShouldAllBe(v => Math.Abs(v - expected) <= 1e-5f);
     }
@@ -207,7 +209,7 @@ public class AttributionTests(ITestOutputHelper output)
         var reports = new List<ExplainProgress>();
         model.Explain([input], [[2]], [spec], new Recorder(reports.Add));
         reports.ShouldNotBeEmpty();
-        reports.ShouldAllBe(r => r.Method == method && r.ClassIndex == 2 && r.Total == total);
+        reports.ShouldAllBe(r => r.Method == spec.Name && r.ClassIndex == 2 && r.Total == total);
         reports.Select(r => r.Done).ShouldBeInOrder(SortDirection.Ascending);
         reports[^1].Done.ShouldBe(total);
     }

@@ -28,8 +28,8 @@ public class ExplainerContractTests
             SmoothGrad = new SmoothGradOptions(Samples: 3, Seed: 7),
             Rise = new RiseOptions(Masks: 50, Seed: 7),
         };
-        var first = model.Explain(input, 2, [spec])[name];
-        var second = model.Explain(input, 2, [spec])[name];
+        var first = model.Explain(input, 2, [spec])[spec.Name];
+        var second = model.Explain(input, 2, [spec])[spec.Name];
 
         int[] expectedShape = spec.IsCamFamily && spec.Guidance == PixelGuidance.None
             ? model.TargetShape[1..]
@@ -157,9 +157,9 @@ public class ExplainerContractTests
     {
         var (model, input) = Resnet.Value;
         MethodSpec Spec(int seed) => MethodSpec.Parse("smooth-gradcampp") with { Smooth = new SmoothOptions(Samples: 4, Seed: seed) };
-        var a = model.Explain(input, 2, [Spec(1)])["smooth-gradcampp"].Data;
-        var b = model.Explain(input, 2, [Spec(1)])["smooth-gradcampp"].Data;
-        var c = model.Explain(input, 2, [Spec(2)])["smooth-gradcampp"].Data;
+        var a = model.Explain(input, 2, [Spec(1)])["smooth-gradcampp(n=4,seed=1)"].Data;
+        var b = model.Explain(input, 2, [Spec(1)])["smooth-gradcampp(n=4,seed=1)"].Data;
+        var c = model.Explain(input, 2, [Spec(2)])["smooth-gradcampp(n=4,seed=2)"].Data;
         a.ShouldBe(b);
         a.ShouldNotBe(c);
     }

@@ -65,7 +65,7 @@ internal sealed class FakeEngine : IExplanationEngine
         }
     }
 
-    public bool IsKnownMethod(string method) => Methods.Contains(method);
+    public string? MethodProblem(string method) => Methods.Contains(method) ? null : $"unknown method '{method}'";
 
     private sealed class FakeModel(FakeEngine owner, int width, int height, int classes, int salt) : IStudyModel
     {

@@ -91,8 +91,39 @@ public sealed class RealEngineTests
 
         using var pack = StudyPack.Load(files.Root, _engine);
 
-        _engine.IsKnownMethod("integrated-gradients").ShouldBeTrue();
-        _engine.IsKnownMethod("guided-integrated-gradients").ShouldBeFalse();
+        pack.Definition.Experiments[0].Methods.ShouldBe(["integrated-gradients", "smoothgrad", "occlusion", "rise"]);
+        _engine.MethodProblem("integrated-gradients").ShouldBeNull();
+        _engine.MethodProblem("guided-integrated-gradients")!.ShouldStartWith("unknown method 'guided-integrated-gradients'");
+    }
+
+    [Fact]
+    public void Load_PackNamingParametrisedMethodsCanonically_Validates()
+    {
+        using var files = new RealEnginePack("\"integrated-gradients(steps=128,baseline=blur)\", \"smoothgrad(n=8)\", \"occlusion(window=8,stride=4)\", \"rise(masks=2000,seed=7)\", \"guided-smooth-gradcampp(n=4)\"");
+
+        using var pack = StudyPack.Load(files.Root, _engine);
+
+        pack.Definition.Experiments[0].Methods.ShouldBe(
+            ["integrated-gradients(steps=128,baseline=blur)", "smoothgrad(n=8)", "occlusion(window=8,stride=4)", "rise(masks=2000,seed=7)", "guided-smooth-gradcampp(n=4)"]);
+    }
+
+    [Theory]
+    [InlineData("smoothgrad(sigma=0.15,n=8)", "experiments[0] (discrimination): method 'smoothgrad(sigma=0.15,n=8)' is not written canonically; write 'smoothgrad(n=8)'.")]
+    [InlineData("occlusion()", "experiments[0] (discrimination): method 'occlusion()' is not written canonically; write 'occlusion'.")]
+    [InlineData("Rise(seed=7)", "experiments[0] (discrimination): method 'Rise(seed=7)' is not written canonically; write 'rise(seed=7)'.")]
+    [InlineData("rise(masks=20", "experiments[0] (discrimination): method 'rise(masks=20': missing ')' after '(masks=20'.")]
+    [InlineData("occlusion(stride=0)", "experiments[0] (discrimination): method 'occlusion(stride=0)': 'stride=0': the value is out of range; stride of occlusion is a whole number from 1 to 1024.")]
+    [InlineData("smoothgrad(noise=2)", "experiments[0] (discrimination): method 'smoothgrad(noise=2)': unknown parameter 'noise' in 'noise=2'; smoothgrad takes n (a whole number from 1 to 10000, default 50), sigma (a number from 0 to 1 with at most 6 decimals, default 0.15), seed (a whole number from 0 to 2147483647, default 0).")]
+    [InlineData("smoothgrad(n=4,n=5)", "experiments[0] (discrimination): method 'smoothgrad(n=4,n=5)': parameter 'n' of smoothgrad is given twice ('n=4' and 'n=5').")]
+    public void Load_BadOrNonCanonicalMethodSpelling_IsReportedPrecisely(string method, string message)
+    {
+        using var files = new RealEnginePack($"\"gradcam\", \"{method}\"");
+
+        var problems = Should.Throw<StudyPackException>(() => StudyPack.Load(files.Root, _engine).Dispose()).Problems;
+
+        var problem = problems.Single();
+        problem.File.ShouldBe("study.json");
+        problem.Message.ShouldBe(message);
     }
 
     [Fact]
@@ -147,6 +178,30 @@ public sealed class RealEngineTests
         var models = await database.WithDbAsync(db => db.StudyModels.ToListAsync());
         models.ShouldAllBe(m => m.MeasuredAccuracy != null && m.RecordedAccuracy == 0.5);
         (await database.WithDbAsync(db => db.Studies.SingleAsync())).Status.ShouldBe(StudyStatus.Ready);
+    }
+
+    [Fact]
+    public async Task Precompute_OfTwoParametrisationsOfOneMethod_StoresEachUnderItsCanonicalName()
+    {
+        using var files = new RealEnginePack("\"occlusion(window=8)\", \"occlusion(window=8,stride=4)\"");
+        var engine = new SquadStudyEngine();
+        await using var database = await StudyDatabase.CreateAsync(engine);
+        var study = await database.WithAsync<StudyImporter, Study>(i => i.ImportAsync(files.Root));
+
+        await database.Services.GetRequiredService<Precomputer>().RunAsync(study.Id);
+
+        var explanations = await database.WithDbAsync(db => db.Explanations.ToListAsync());
+        var coarse = explanations.Where(e => e.Method == "occlusion(window=8)").ToList();
+        var fine = explanations.Where(e => e.Method == "occlusion(window=8,stride=4)").ToList();
+        // 6 images × 2 classes × 2 models each.
+        coarse.Count.ShouldBe(24);
+        fine.Count.ShouldBe(24);
+        var store = new ContentStore(database.DataDirectory);
+        var pairs = coarse.Join(fine, e => (e.ImageId, e.ModelId, e.ClassIndex), e => (e.ImageId, e.ModelId, e.ClassIndex), (c, f) => (c, f)).ToList();
+        pairs.Count.ShouldBe(24);
+        pairs.ShouldAllBe(p => p.c.Sha256 != p.f.Sha256, "the stride reaches the explainer");
+        var (data, shape) = Npy.ReadFile(store.Resolve(pairs[0].f.RawPath.ShouldNotBeNull())!);
+        data.Length.ShouldBe(shape.Aggregate(1, (a, b) => a * b));
     }
 
     [Fact]

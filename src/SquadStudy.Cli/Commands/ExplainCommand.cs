@@ -10,7 +10,8 @@ namespace SquadStudy.Cli.Commands;
 
 /// <summary>
 /// <c>squadstudy explain --model M.onnx --image IMG [...] --method LIST --target LIST [--layer NAME] --out DIR [--raw]</c>:
-/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png and, with --raw, the raw map as .npy. The slow methods
+/// writes DIR/&lt;stem&gt;.&lt;method&gt;.&lt;class&gt;.png (the method's canonical name, e.g. <c>occlusion(stride=4)</c>)
+/// and, with --raw, the raw map as .npy. The slow methods
 /// (scorecam, ablationcam and the pixel attributions) report their model evaluations on stderr.
 /// </summary>
 internal static class ExplainCommand
@@ -24,7 +25,9 @@ internal static class ExplainCommand
         var images = new Option<string[]>("--image") { Description = "image file (JPEG or PNG); repeat for several", Required = true };
         var methods = new Option<string>("--method")
         {
-            Description = $"comma list of methods: {string.Join(", ", MethodSpec.AllNames)}",
+            Description = $"comma list of methods: {string.Join(", ", MethodSpec.AllNames)}; "
+                + "integrated-gradients, smoothgrad, occlusion, rise and smooth-gradcampp take parameters, "
+                + "e.g. smoothgrad(n=25,sigma=0.15) (docs/engine.md)",
             Required = true,
         };
         var targets = new Option<string>("--target")
@@ -44,8 +47,9 @@ internal static class ExplainCommand
     private static int Execute(CliContext context, string modelPath, string[] images, string methodList, string targetList,
         string? layer, string outDir, bool raw)
     {
-        var methods = methodList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(MethodSpec.Parse).Distinct().ToList();
+        // Commas inside a method's parentheses separate its parameters, not methods; two spellings
+        // of one method (smoothgrad(n=8), smoothgrad(sigma=0.15,n=8)) are one method.
+        var methods = MethodSpec.SplitList(methodList).Select(MethodSpec.Parse).DistinctBy(m => m.Name).ToList();
         if (methods.Count == 0) throw new CliException("--method lists no methods");
         var duplicate = images.GroupBy(ModelInputs.Stem).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new CliException($"two images share the name '{duplicate.Key}': {string.Join(", ", duplicate)}");

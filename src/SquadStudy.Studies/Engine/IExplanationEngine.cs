@@ -14,8 +14,14 @@ public interface IExplanationEngine
     /// <summary>Loads a model. Throws <see cref="EngineInputException"/> when the engine can not run it.</summary>
     IStudyModel LoadModel(string onnxPath, ModelMetadata metadata);
 
-    /// <summary>True when <paramref name="method"/> is a method name the engine knows (e.g. <c>guided-gradcam</c>).</summary>
-    bool IsKnownMethod(string method);
+    /// <summary>
+    /// Null when <paramref name="method"/> is a method the engine runs under exactly this name, its
+    /// canonical spelling (e.g. <c>guided-gradcam</c>, <c>smoothgrad(n=8)</c>); else what is wrong with
+    /// it: an unknown method, a bad parameter, or the canonical spelling to write instead. Studies
+    /// store the names as written, so only canonical ones keep two spellings of one method apart from
+    /// becoming two methods.
+    /// </summary>
+    string? MethodProblem(string method);
 }
 
 /// <summary>An 8-bit RGB image: <c>Width·Height·3</c> interleaved bytes, rows top to bottom.</summary>

@@ -50,17 +50,10 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
         }
     }
 
-    public bool IsKnownMethod(string method)
+    public string? MethodProblem(string method)
     {
-        try
-        {
-            MethodSpec.Parse(method);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        if (!MethodSpec.TryParse(method, out var spec, out var problem)) return problem;
+        return spec.Name == method ? null : $"method '{method}' is not written canonically; write '{spec.Name}'";
     }
 
     private sealed class EngineStudyModel(ExplanationModel model, EngineMetricOptions settings) : IStudyModel

@@ -282,9 +282,9 @@ public sealed partial class StudyPack : IDisposable
             {
                 problems.Add(new PackProblem(name, $"{where} refers to unknown model '{model}' (study models: {string.Join(", ", d.Models)})."));
             }
-            foreach (var method in e.Methods.Where(m => !engine.IsKnownMethod(m)))
+            foreach (var problem in e.Methods.Select(engine.MethodProblem).OfType<string>())
             {
-                problems.Add(new PackProblem(name, $"{where} refers to unknown method '{method}'."));
+                problems.Add(new PackProblem(name, $"{where}: {problem}."));
             }
             if (e.Models.Count == 0 || e.Methods.Count == 0)
             {

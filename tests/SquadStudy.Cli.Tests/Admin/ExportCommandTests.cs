@@ -33,7 +33,7 @@ public sealed class ExportCommandTests : IDisposable
     private SquadStudyDbContext Open() => new(new DbContextOptionsBuilder<SquadStudyDbContext>().UseSqlite(Database).Options);
 
     /// <summary>Two participants answer one discrimination question (dog vs cat); the first chooses dog, correctly.</summary>
-    private async Task SeedAsync()
+    private async Task SeedAsync(string method = "gradcam")
     {
         var context = new CliContext(new StringWriter(), new StringWriter());
         var root = new RootCommand { AdminCommand.Create(context, new StringReader("a long enough password\n")) };
@@ -51,7 +51,7 @@ public sealed class ExportCommandTests : IDisposable
         var image = new StudyImage { StudyId = study.Id, Stem = "img", FilePath = "x", Sha256 = "x", BoxesJson = "[]", LabelClass = 1 };
         db.AddRange(model, image);
         await db.SaveChangesAsync();
-        var stimulus = new Stimulus { StudyId = study.Id, Experiment = ExperimentKind.Discrimination, ImageId = image.Id, TargetClass = 1, DistractorClass = 0, ModelAId = model.Id, MethodA = "gradcam" };
+        var stimulus = new Stimulus { StudyId = study.Id, Experiment = ExperimentKind.Discrimination, ImageId = image.Id, TargetClass = 1, DistractorClass = 0, ModelAId = model.Id, MethodA = method };
         db.Stimuli.Add(stimulus);
         await db.SaveChangesAsync();
         for (var i = 0; i < 2; i++)
@@ -103,6 +103,27 @@ public sealed class ExportCommandTests : IDisposable
         participants.ShouldContain("'=HYPERLINK(");
         participants.ShouldNotContain(",=HYPERLINK(");
         File.ReadAllText(Path.Combine(Output, "demo-codebook.md")).ShouldContain("answers.csv");
+    }
+
+    [Fact]
+    public async Task Export_ParametrisedMethodName_IsOneQuotedCell_AsStored()
+    {
+        // A canonical name with parameters holds commas: the CSV must keep it one field.
+        await SeedAsync("smoothgrad(n=8,sigma=0.2)");
+        var stderr = new StringWriter();
+
+        CliApp.Run(["export", "--db", Database, "--study", "demo", "--out", Output], new StringWriter(), stderr).ShouldBe(ExitCodes.Ok, stderr.ToString());
+
+        foreach (var file in new[] { "demo-answers.csv", "demo-stimuli.csv" })
+        {
+            using var reader = new StreamReader(Path.Combine(Output, file));
+            using var csv = new CsvHelper.CsvReader(reader, System.Globalization.CultureInfo.InvariantCulture);
+            csv.Read().ShouldBeTrue();
+            csv.ReadHeader();
+            csv.Read().ShouldBeTrue(file);
+            csv.GetField("method_a").ShouldBe("smoothgrad(n=8,sigma=0.2)", file);
+            csv.Parser.Count.ShouldBe(csv.HeaderRecord!.Length, file);
+        }
     }
 
     [Fact]
