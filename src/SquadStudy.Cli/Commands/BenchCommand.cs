@@ -27,10 +27,58 @@ internal static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "timed repetitions (median reported)", DefaultValueFactory = _ => 5 };
         var threads = new Option<int?>("--threads") { Description = "libtorch threads (default: libtorch's, one per core)" };
         var json = new Option<bool>("--json") { Description = "write JSON to stdout" };
-        var command = new Command("bench", "Time the forward pass and the explanation bundle (median over repetitions).") { model, image, repeat, threads, json };
-        command.SetAction(r => CommandRunner.Run(context, () =>
-            Execute(context, r.GetValue(model)!, r.GetValue(image)!, r.GetValue(repeat), r.GetValue(threads), r.GetValue(json))));
+        var methods = new Option<string?>("--methods")
+        {
+            Description = "time only these methods, each alone for one image (comma-separated, with parameters, e.g. scorecam,rise(masks=500)), instead of the bundle and the batch",
+        };
+        var command = new Command("bench", "Time the forward pass and the explanation bundle (median over repetitions).") { model, image, repeat, threads, json, methods };
+        command.SetAction(r => CommandRunner.Run(context, () => r.GetValue(methods) is { } list
+            ? ExecuteMethods(context, r.GetValue(model)!, r.GetValue(image)!, list, r.GetValue(repeat), r.GetValue(threads), r.GetValue(json))
+            : Execute(context, r.GetValue(model)!, r.GetValue(image)!, r.GetValue(repeat), r.GetValue(threads), r.GetValue(json))));
         return command;
+    }
+
+    /// <summary>
+    /// Seconds per image of each method alone (median of <paramref name="repeat"/> after one warm-up run each),
+    /// for the methods that are not in the bundle: the forward-only ones cost a pass per mask or channel.
+    /// </summary>
+    private static int ExecuteMethods(CliContext context, string modelPath, string imagePath, string list, int repeat, int? threads, bool json)
+    {
+        if (repeat < 1) throw new CliException("--repeat must be at least 1");
+        if (threads is < 1) throw new CliException("--threads must be at least 1");
+        var specs = new List<MethodSpec>();
+        foreach (var name in MethodSpec.SplitList(list))
+        {
+            if (!MethodSpec.TryParse(name, out var spec, out var problem)) throw new CliException(problem);
+            specs.Add(spec);
+        }
+        if (specs.Count == 0) throw new CliException("--methods names no method");
+        if (threads is int t) EngineRuntime.Threads = t;
+        using var model = ModelInputs.LoadModel(modelPath);
+        var input = ModelInputs.Tensor(model, ModelInputs.Decode(imagePath));
+        int classIndex = model.Predict(input, 1)[0].ClassIndex;
+        double forward = Median(repeat, () => model.Logits(input));
+        var seconds = new Dictionary<string, double>();
+        foreach (var spec in specs)
+        {
+            model.Explain(input, classIndex, [spec]);
+            seconds[spec.Name] = Median(repeat, () => model.Explain(input, classIndex, [spec]));
+            if (!json) context.Out.WriteLine($"  {spec.Name,-28} {seconds[spec.Name]:F4} s");
+        }
+        if (json)
+        {
+            context.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = modelPath,
+                @class = classIndex,
+                threads = EngineRuntime.Threads,
+                backend = EngineRuntime.Backend,
+                repeat,
+                forward_s = forward,
+                methods_s = seconds,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        return ExitCodes.Ok;
     }
 
     private static int Execute(CliContext context, string modelPath, string imagePath, int repeat, int? threads, bool json)
