@@ -40,6 +40,9 @@ public static class Exclusions
                 data.Discrimination.Where(a => !excluded.Contains(a.ParticipantId)).ToList(),
                 data.Trust.Where(a => !excluded.Contains(a.ParticipantId)).ToList(),
                 data.Comparisons.Where(a => !excluded.Contains(a.ParticipantId)).ToList())
+            {
+                ConfidenceLevels = data.ConfidenceLevels,
+            }
             : data;
 
         var report = new ExclusionReport(

@@ -38,6 +38,10 @@ internal static class InputValidation
             Text(a.ImageId, $"Discrimination[{i}].ImageId");
             Text(a.Model, $"Discrimination[{i}].Model");
             Text(a.Method, $"Discrimination[{i}].Method");
+            if (a.Confidence is < 1)
+            {
+                throw new ArgumentException($"Discrimination[{i}].Confidence = {a.Confidence}: levels start at 1.", nameof(data));
+            }
         }
 
         for (int i = 0; i < data.Trust.Count; i++)

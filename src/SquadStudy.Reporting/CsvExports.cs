@@ -58,6 +58,7 @@ public static partial class CsvExports
         new("chosen_class", ColumnType.Text, "Discrimination: the name of the chosen class; empty otherwise.", r => r.ChosenClass),
         new("correct", ColumnType.Boolean, "Discrimination: the target class was chosen; attention check: passed; empty otherwise.", r => r.Correct),
         new("score", ColumnType.Integer, "Relative to the stimulus (not the screen): trust: score for model_a from +2 (clearly more reliable than model_b) to −2, model_b gets its negation; comparison: +1 method_a better, 0 same, −1 method_b better; empty otherwise.", r => r.Answer.Score),
+        new("confidence", ColumnType.Integer, "The confidence level chosen with the answer, 1 (least confident) to the scale's levels (study.json experiments[].confidence); empty when the experiment asks for none.", r => r.Answer.Confidence),
         new("response_ms", ColumnType.Integer, "Milliseconds from showing the item to the answer.", r => r.Answer.ResponseMs),
         new("shown_utc", ColumnType.Timestamp, "When the page the answer was given on was shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
         new("answered_utc", ColumnType.Timestamp, "When the answer was recorded (ISO 8601, UTC).", r => r.Answer.AnsweredUtc),

@@ -145,6 +145,7 @@ public static class StudyReporter
                     discrimination.Add(new DiscriminationAnswer(participant, $"{stem}:{snapshot.ClassName(stimulus.TargetClass)}", modelA, stimulus.MethodA, correct)
                     {
                         ClusterImage = stem,
+                        Confidence = answer.Confidence,
                     });
                     break;
                 case ExperimentKind.Trust when answer.Score is { } score && stimulus.ModelBId is { } modelB:
@@ -157,7 +158,13 @@ public static class StudyReporter
             }
         }
         var info = snapshot.Participants.Select(p => new ParticipantInfo(p.AnonymousId, p.AttentionFailures, p.MedianResponseMs) { Flags = p.Flags }).ToList();
-        return new StudyData(info, discrimination, trust, comparisons);
+        var definition = StudyDefinition.Parse(snapshot.Study.DefinitionJson);
+        return new StudyData(info, discrimination, trust, comparisons)
+        {
+            ConfidenceLevels = ConfidenceDefinition.RatedTypes
+                .Where(type => definition.ConfidenceFor(type) is not null)
+                .ToDictionary(type => type, type => definition.ConfidenceFor(type)!.Levels, StringComparer.Ordinal),
+        };
     }
 
     public static IReadOnlyList<MetricsRow> Metrics(IEnumerable<(string Model, string Method, string MetricsJson)> explanations)

@@ -28,6 +28,8 @@ public sealed class TestStudyBuilder
     public IReadOnlyList<string> DiscriminationModels { get; init; } = ["vgg"];
     public IReadOnlyList<string> DiscriminationMethods { get; init; } = ["gradcam"];
     public int DiscriminationQuestions { get; init; } = 4;
+    /// <summary>study.json <c>confidence</c> of the discrimination experiment (e.g. <c>new { levels = 4 }</c>); null = none asked.</summary>
+    public object? DiscriminationConfidence { get; init; }
     /// <summary>Trust stimuli: every image × method, models A and B the first two models.</summary>
     public IReadOnlyList<string> TrustMethods { get; init; } = ["gradcam"];
     public int TrustQuestions { get; init; } = 3;
@@ -60,7 +62,7 @@ public sealed class TestStudyBuilder
         var experiments = new List<object>();
         if (DiscriminationQuestions > 0)
         {
-            experiments.Add(new { type = ExperimentKind.Discrimination, models = DiscriminationModels, methods = DiscriminationMethods, questions = DiscriminationQuestions });
+            experiments.Add(new { type = ExperimentKind.Discrimination, models = DiscriminationModels, methods = DiscriminationMethods, questions = DiscriminationQuestions, confidence = DiscriminationConfidence });
         }
         if (TrustQuestions > 0)
         {

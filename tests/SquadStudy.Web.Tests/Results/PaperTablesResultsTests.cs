@@ -59,8 +59,9 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
         var root = await ResultsJsonAsync();
 
         Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics", "preregistration",
-            "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
-        Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
+            "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences", "calibration");
+        Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences",
+            "calibration");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
         {
             Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high");
