@@ -1,6 +1,10 @@
 namespace SquadStudy.Analysis;
 
-/// <summary>One class-discrimination answer: was the explained class chosen?</summary>
+/// <summary>
+/// One class-discrimination answer (was the explained class chosen?) or, in <see cref="StudyData.Simulation"/>, one
+/// forward-simulation answer (was the model's prediction chosen?): both are right-or-wrong answers about one
+/// model × method's explanation, analysed by the same tables.
+/// </summary>
 /// <param name="ImageId">The stimulus' image as the per-image table reports it (the site uses <c>stem:target class</c>).</param>
 public sealed record DiscriminationAnswer(string ParticipantId, string ImageId, string Model, string Method, bool Correct)
 {
@@ -38,6 +42,7 @@ public sealed record ComparisonAnswer(string ParticipantId, string ImageId, stri
 public static class ExperimentTypes
 {
     public const string Discrimination = "discrimination";
+    public const string Simulation = "simulation";
 }
 
 /// <summary>What the exclusion rules need to know about a participant.</summary>
@@ -56,6 +61,9 @@ public sealed record StudyData(
     IReadOnlyList<ComparisonAnswer> Comparisons)
 {
     public static StudyData Empty { get; } = new([], [], [], []);
+
+    /// <summary>Forward-simulation answers (Hase &amp; Bansal 2020): correct when the participant chose the model's prediction.</summary>
+    public IReadOnlyList<DiscriminationAnswer> Simulation { get; init; } = [];
 
     /// <summary>
     /// The levels of each experiment type's confidence scale (<c>discrimination</c>, …), so the calibration

@@ -80,6 +80,16 @@ public sealed record AnalysisSettings(
     double Alpha, double Confidence, double Power, int Permutations, int Seed, PrimaryTest HolmTest,
     double TargetDifference, double? PowerBaseline, int BootstrapResamples);
 
+/// <summary>The accuracy tables of one experiment type whose answers are right or wrong, as for class discrimination.</summary>
+public sealed record AccuracyTables(
+    IReadOnlyList<AccuracyRow> Accuracy,
+    IReadOnlyList<ComparisonRow> Comparisons,
+    IReadOnlyList<PowerRow> Power,
+    IReadOnlyList<ImageAccuracyRow> ImageAccuracy)
+{
+    public static AccuracyTables Empty { get; } = new([], [], [], []);
+}
+
 /// <summary>All tables of one analysis.</summary>
 public sealed record StudyResults(
     AnalysisSettings Settings,
@@ -93,6 +103,12 @@ public sealed record StudyResults(
 {
     /// <summary>The confidence calibration of every experiment type that asked for confidence (empty when none did).</summary>
     public IReadOnlyList<CalibrationRow> Calibration { get; init; } = [];
+
+    /// <summary>
+    /// The forward-simulation tables (correct = the model's prediction chosen), computed as the discrimination
+    /// tables above are: Wilson and cluster bootstrap intervals, method comparisons with Holm, power, per image.
+    /// </summary>
+    public AccuracyTables Simulation { get; init; } = AccuracyTables.Empty;
 }
 
 /// <summary>The same analysis with and without the exclusion rules.</summary>

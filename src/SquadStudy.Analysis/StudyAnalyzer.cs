@@ -26,29 +26,48 @@ public static class StudyAnalyzer
         InputValidation.Validate(data);
 
         var (kept, exclusions) = Exclusions.Apply(data, options);
-        var discrimination = kept.Discrimination
-            .OrderBy(a => a.ParticipantId, StringComparer.Ordinal)
-            .ThenBy(a => a.ImageId, StringComparer.Ordinal)
-            .ThenBy(a => a.Model, StringComparer.Ordinal)
-            .ThenBy(a => a.Method, StringComparer.Ordinal)
-            .ThenBy(a => a.Correct)
-            .ToList();
+        var discrimination = Sorted(kept.Discrimination);
+        var simulation = Sorted(kept.Simulation);
+        var tables = AccuracyTables(discrimination, options);
 
         var settings = new AnalysisSettings(options.Alpha, 1.0 - options.Alpha, options.Power, options.Permutations,
             options.Seed, options.HolmTest, options.TargetDifference, options.PowerBaseline, options.BootstrapResamples);
         return new StudyResults(
             settings,
             exclusions,
-            AccuracyTable(discrimination, options),
-            ComparisonTable(discrimination, options),
+            tables.Accuracy,
+            tables.Comparisons,
             TrustTable(kept.Trust, options),
-            PowerTable(discrimination, options),
-            ImageAccuracyTable(discrimination, options),
+            tables.Power,
+            tables.ImageAccuracy,
             PreferenceTable(kept.Comparisons))
         {
-            Calibration = CalibrationTable(ExperimentTypes.Discrimination, discrimination, kept.ConfidenceLevels, options),
+            Calibration =
+            [
+                .. CalibrationTable(ExperimentTypes.Discrimination, discrimination, kept.ConfidenceLevels, options),
+                .. CalibrationTable(ExperimentTypes.Simulation, simulation, kept.ConfidenceLevels, options),
+            ],
+            Simulation = AccuracyTables(simulation, options),
         };
     }
+
+    private static List<DiscriminationAnswer> Sorted(IEnumerable<DiscriminationAnswer> answers) => answers
+        .OrderBy(a => a.ParticipantId, StringComparer.Ordinal)
+        .ThenBy(a => a.ImageId, StringComparer.Ordinal)
+        .ThenBy(a => a.Model, StringComparer.Ordinal)
+        .ThenBy(a => a.Method, StringComparer.Ordinal)
+        .ThenBy(a => a.Correct)
+        .ToList();
+
+    /// <summary>
+    /// The tables of one experiment type whose answers are right or wrong: discrimination (the explained class chosen)
+    /// and forward simulation (the model's prediction chosen) go through this one path.
+    /// </summary>
+    private static AccuracyTables AccuracyTables(List<DiscriminationAnswer> answers, AnalysisOptions options) => new(
+        AccuracyTable(answers, options),
+        ComparisonTable(answers, options),
+        PowerTable(answers, options),
+        ImageAccuracyTable(answers, options));
 
     /// <summary>
     /// Accuracy by confidence level (pooled over methods, then per method) and the mean confidence of correct and of

@@ -176,7 +176,7 @@ public sealed record StudyDefinition
     }
 
     /// <summary>
-    /// The confidence scales: only on experiments whose answers are right or wrong (discrimination), with
+    /// The confidence scales: only on experiments whose answers are right or wrong (discrimination, simulation), with
     /// 2–<see cref="ConfidenceDefinition.MaxLevels"/> levels, labels that fit them (or the platform's, up to
     /// <see cref="ConfidenceDefinition.BuiltInLevels"/> levels), and one scale per experiment type, since a
     /// stimulus knows its type but not which of several experiments of that type drew it.
@@ -250,7 +250,7 @@ public sealed record ConfidenceDefinition
     public const int BuiltInLevels = 5;
 
     /// <summary>The experiment types whose answers are right or wrong and so take a confidence scale.</summary>
-    public static IReadOnlyList<string> RatedTypes { get; } = [ExperimentKind.Discrimination];
+    public static IReadOnlyList<string> RatedTypes { get; } = [ExperimentKind.Discrimination, ExperimentKind.Simulation];
 
     public static bool Rated(string type) => RatedTypes.Contains(type, StringComparer.Ordinal);
 

@@ -52,6 +52,7 @@ public static class Questions
     public const string DiscriminationPrompt = "Which of the two object categories is depicted?";
     public const string TrustPrompt = "Which model seems more reliable?";
     public const string ComparisonPrompt = "Which explanation shows better why the model made its prediction?";
+    public const string SimulationPrompt = "Which of the two categories did the model answer for this photo?";
     public const string ConfidencePrompt = "How confident are you in your answer?";
 
     /// <summary>
@@ -89,6 +90,7 @@ public static class Questions
             ExperimentKind.Discrimination => DiscriminationPrompt,
             ExperimentKind.Trust => TrustPrompt,
             ExperimentKind.Comparison => ComparisonPrompt,
+            ExperimentKind.Simulation => SimulationPrompt,
             var other => throw new InvalidOperationException($"Plan item {item.Id} has a stimulus of unknown experiment '{other}'."),
         };
 
@@ -102,9 +104,9 @@ public static class Questions
         var stimulus = item.Stimulus ?? throw new InvalidOperationException($"Plan item {item.Id} is a question without a stimulus.");
         switch (stimulus.Experiment)
         {
-            case ExperimentKind.Discrimination:
+            case ExperimentKind.Discrimination or ExperimentKind.Simulation:
                 var distractor = stimulus.DistractorClass
-                    ?? throw new InvalidOperationException($"Discrimination stimulus {stimulus.Id} has no distractor class.");
+                    ?? throw new InvalidOperationException($"The {stimulus.Experiment} stimulus {stimulus.Id} has no distractor class.");
                 var target = new QuestionOption(stimulus.TargetClass.ToString(CultureInfo.InvariantCulture), ClassName(classNames, stimulus.TargetClass));
                 var other = new QuestionOption(distractor.ToString(CultureInfo.InvariantCulture), ClassName(classNames, distractor));
                 return item.Swapped ? [other, target] : [target, other];
@@ -119,7 +121,7 @@ public static class Questions
 
     /// <summary>
     /// Whether the item's option labels are the platform's own text (translated for the participant)
-    /// rather than the pack's: trust and comparison. A discrimination question's options are class
+    /// rather than the pack's: trust and comparison. A discrimination or simulation question's options are class
     /// names, an attention check's options (the defaults too) go with its prompt, which names the one
     /// to choose: both are shown as the pack wrote them.
     /// </summary>
@@ -128,8 +130,8 @@ public static class Questions
 
     /// <summary>The platform's texts of a question page, for the translation check (LanguageTests.EveryParticipantText_HasAGermanTranslation).</summary>
     public static IEnumerable<string> PlatformTexts =>
-        [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
-            .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination),
+        [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, SimulationPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
+            .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination), .. Captions(ExperimentKind.Simulation),
             ConfidencePrompt, .. ConfidenceLabelSets.SelectMany(set => set)];
 
     /// <summary>
@@ -184,7 +186,9 @@ public static class Questions
         }
         switch (stimulus.Experiment)
         {
-            case ExperimentKind.Discrimination:
+            // Right when the target is chosen: the explained class (discrimination) or the model's
+            // stored prediction (simulation), whatever the image's label.
+            case ExperimentKind.Discrimination or ExperimentKind.Simulation:
                 if (!int.TryParse(choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
                     || (chosen != stimulus.TargetClass && chosen != stimulus.DistractorClass))
                 {
@@ -224,6 +228,8 @@ public static class Questions
     {
         ExperimentKind.Trust => ["Model A", "Model B"],
         ExperimentKind.Comparison => ["Explanation A", "Explanation B"],
+        // The photo itself, then the explanation of the model's answer (StudyContent.ExplanationUrlsAsync).
+        ExperimentKind.Simulation => ["Photo", "Explanation"],
         _ => ["Explanation"],
     };
 
