@@ -166,6 +166,28 @@ public abstract class ConfidenceTests(SquadStudyWebFactory factory) : Participat
         (await AnswersAsync(study.Id)).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task Preview_AsksTheScale_RefusesAnAnswerWithoutIt_AndReportsTheLevel()
+    {
+        var study = await ConfidenceStudyAsync(trust: 0);
+        var client = Factory.ResearcherClient();
+        var bot = new ParticipantBot(client, study.Slug);
+        var url = $"/research/studies/{study.Slug}/preview";
+        var (_, document) = await bot.GetAsync(url);
+        var page = ParticipantBot.Read(document);
+        ConfidenceValues(page).ShouldBe(["1", "2", "3", "4"]);
+        List<KeyValuePair<string, string>> fields = [new("Position", "0"), new("Choice", page.Options[0]), new("__RequestVerificationToken", page.AntiforgeryToken)];
+
+        var missing = await bot.PostAsync(url, fields);
+        missing.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ParticipantBot.ParseAsync(missing)).QuerySelector("#choice-error")!.TextContent.ShouldContain("Please say how confident you are");
+
+        (await bot.PostAsync(url, [.. fields, new("Confidence", "3")])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var (_, next) = await bot.GetAsync(url);
+        next.Body!.TextContent.ShouldContain("confidence 3");
+        (await AnswersAsync(study.Id)).ShouldBeEmpty("the preview stores nothing");
+    }
+
     /// <summary>
     /// Three participants answer with chosen confidence levels; answers.csv carries each level, and results.json's
     /// calibration numbers equal those computed here from the posted answers and the stimuli's target classes
