@@ -173,4 +173,32 @@ public sealed class SimulationTests(SquadStudyWebFactory factory) : Participatio
         dashboard.QuerySelectorAll("#simulation-comparisons-table tbody tr").Length.ShouldBeGreaterThan(0);
         dashboard.QuerySelector("#accuracy-table").ShouldBeNull("no discrimination answers");
     }
+
+    /// <summary>Always clicking the first option shown is a run of the same screen position, whichever classes it named.</summary>
+    [Fact]
+    public async Task AlwaysTheFirstOption_RaisesTheIdenticalRunFlag()
+    {
+        var study = await AddStudyAsync(b => new TestStudyBuilder
+        {
+            Slug = b.Slug, DiscriminationQuestions = 0, TrustQuestions = 0, ComparisonQuestions = 0, SimulationQuestions = 6,
+            AttentionChecks = [], Quality = new { identical_run = 6 },
+        });
+        var bot = await EnrolledBotAsync(study);
+        var chosen = new List<string>();
+        while (await bot.GetQuestionAsync() is ({ } page, _))
+        {
+            (await bot.AnswerAsync(page, page.Options[0])).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            chosen.Add(page.Options[0]);
+        }
+        // The stored choices are class indices, which differ from question to question (the plan's images are drawn
+        // at random, so not asserted); the run is of the screen position.
+        chosen.Count.ShouldBe(6);
+
+        using var researcher = Factory.ResearcherClient();
+        var csv = await researcher.GetStringAsync($"/research/studies/{study.Slug}/export/participants.csv");
+        using var reader = new CsvReader(new StringReader(csv), CultureInfo.InvariantCulture);
+        var row = reader.GetRecords<dynamic>().Cast<IDictionary<string, object>>().Single();
+        ((string)row["longest_identical_run"]).ShouldBe("6");
+        ((string)row["flag_identical_run"]).ShouldBe("true");
+    }
 }
