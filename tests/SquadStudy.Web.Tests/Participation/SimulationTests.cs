@@ -9,12 +9,17 @@ using SquadStudy.Web.Participation;
 
 namespace SquadStudy.Web.Tests.Participation;
 
+public sealed class SqliteSimulationTests(SquadStudyWebFactory factory) : SimulationTests(factory), IClassFixture<SquadStudyWebFactory>;
+
+[Trait("Database", "PostgreSQL")]
+public sealed class PostgresSimulationTests(PostgresWebFactory factory) : SimulationTests(factory), IClassFixture<PostgresWebFactory>;
+
 /// <summary>
-/// Forward simulation (Hase &amp; Bansal 2020): the participant sees the photo and the explanation of the model's answer and
+/// Run on SQLite and on PostgreSQL (the subclasses above). Forward simulation (Hase &amp; Bansal 2020): the participant sees the photo and the explanation of the model's answer and
 /// predicts that answer. Correct means the model's stored prediction was chosen, which on every third image of the test
 /// study (<see cref="TestStudyBuilder.ModelIsWrong"/>) differs from the image's label.
 /// </summary>
-public sealed class SimulationTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory), IClassFixture<SquadStudyWebFactory>
+public abstract class SimulationTests(SquadStudyWebFactory factory) : ParticipationTestBase(factory)
 {
     private Task<TestStudy> SimulationStudyAsync(object? confidence = null) => AddStudyAsync(b => new TestStudyBuilder
     {
