@@ -55,7 +55,7 @@ public sealed class StudyContent
             }
         }
         // Only the two sides of trust and comparison swap; a simulation's photo stays first.
-        return swapped && stimulus.Experiment is ExperimentKind.Trust or ExperimentKind.Comparison && canonical.Length == 2
+        return swapped && (stimulus.Experiment is ExperimentKind.Trust or ExperimentKind.Comparison) && canonical.Length == 2
             ? [canonical[1], canonical[0]]
             : canonical;
     }
