@@ -19,6 +19,7 @@ public static class Exclusions
         answering.UnionWith(data.Discrimination.Select(a => a.ParticipantId));
         answering.UnionWith(data.Trust.Select(a => a.ParticipantId));
         answering.UnionWith(data.Comparisons.Select(a => a.ParticipantId));
+        answering.UnionWith(data.Simulation.Select(a => a.ParticipantId));
         var everyone = new HashSet<string>(info.Keys, StringComparer.Ordinal);
         everyone.UnionWith(answering);
 
@@ -32,7 +33,7 @@ public static class Exclusions
         var excluded = new HashSet<string>(
             data.Participants.Where(p => FailsAttention(p) || TooFast(p) || ExcludingFlag(p)).Select(p => p.ParticipantId),
             StringComparer.Ordinal);
-        int answersBefore = data.Discrimination.Count + data.Trust.Count + data.Comparisons.Count;
+        int answersBefore = data.Discrimination.Count + data.Trust.Count + data.Comparisons.Count + data.Simulation.Count;
 
         var kept = options.ApplyExclusions
             ? new StudyData(
@@ -40,6 +41,10 @@ public static class Exclusions
                 data.Discrimination.Where(a => !excluded.Contains(a.ParticipantId)).ToList(),
                 data.Trust.Where(a => !excluded.Contains(a.ParticipantId)).ToList(),
                 data.Comparisons.Where(a => !excluded.Contains(a.ParticipantId)).ToList())
+            {
+                Simulation = data.Simulation.Where(a => !excluded.Contains(a.ParticipantId)).ToList(),
+                ConfidenceLevels = data.ConfidenceLevels,
+            }
             : data;
 
         var report = new ExclusionReport(
@@ -51,7 +56,7 @@ public static class Exclusions
             Excluded: excluded.Count,
             UnknownParticipants: answering.Count(id => !info.ContainsKey(id)),
             AnswersBefore: answersBefore,
-            AnswersAfter: kept.Discrimination.Count + kept.Trust.Count + kept.Comparisons.Count,
+            AnswersAfter: kept.Discrimination.Count + kept.Trust.Count + kept.Comparisons.Count + kept.Simulation.Count,
             MaxFailedAttentionChecks: options.MaxFailedAttentionChecks,
             MinMedianResponseMs: options.MinMedianResponseMs)
         {

@@ -9,6 +9,7 @@ internal static class InputValidation
         Require(data.Discrimination, nameof(StudyData.Discrimination));
         Require(data.Trust, nameof(StudyData.Trust));
         Require(data.Comparisons, nameof(StudyData.Comparisons));
+        Require(data.Simulation, nameof(StudyData.Simulation));
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < data.Participants.Count; i++)
@@ -31,14 +32,8 @@ internal static class InputValidation
             }
         }
 
-        for (int i = 0; i < data.Discrimination.Count; i++)
-        {
-            var a = data.Discrimination[i] ?? throw new ArgumentException($"Discrimination[{i}] is null.", nameof(data));
-            Text(a.ParticipantId, $"Discrimination[{i}].ParticipantId");
-            Text(a.ImageId, $"Discrimination[{i}].ImageId");
-            Text(a.Model, $"Discrimination[{i}].Model");
-            Text(a.Method, $"Discrimination[{i}].Method");
-        }
+        RightOrWrong(data.Discrimination, nameof(StudyData.Discrimination));
+        RightOrWrong(data.Simulation, nameof(StudyData.Simulation));
 
         for (int i = 0; i < data.Trust.Count; i++)
         {
@@ -75,6 +70,22 @@ internal static class InputValidation
             if (!Enum.IsDefined(a.Choice))
             {
                 throw new ArgumentException($"Comparisons[{i}].Choice = {(int)a.Choice} is not A, B or Same.", nameof(data));
+            }
+        }
+    }
+
+    private static void RightOrWrong(IReadOnlyList<DiscriminationAnswer> answers, string name)
+    {
+        for (int i = 0; i < answers.Count; i++)
+        {
+            var a = answers[i] ?? throw new ArgumentException($"{name}[{i}] is null.", "data");
+            Text(a.ParticipantId, $"{name}[{i}].ParticipantId");
+            Text(a.ImageId, $"{name}[{i}].ImageId");
+            Text(a.Model, $"{name}[{i}].Model");
+            Text(a.Method, $"{name}[{i}].Method");
+            if (a.Confidence is < 1)
+            {
+                throw new ArgumentException($"{name}[{i}].Confidence = {a.Confidence}: levels start at 1.", "data");
             }
         }
     }

@@ -1,6 +1,10 @@
 namespace SquadStudy.Analysis;
 
-/// <summary>One class-discrimination answer: was the explained class chosen?</summary>
+/// <summary>
+/// One class-discrimination answer (was the explained class chosen?) or, in <see cref="StudyData.Simulation"/>, one
+/// forward-simulation answer (was the model's prediction chosen?): both are right-or-wrong answers about one
+/// model × method's explanation, analysed by the same tables.
+/// </summary>
 /// <param name="ImageId">The stimulus' image as the per-image table reports it (the site uses <c>stem:target class</c>).</param>
 public sealed record DiscriminationAnswer(string ParticipantId, string ImageId, string Model, string Method, bool Correct)
 {
@@ -9,6 +13,9 @@ public sealed record DiscriminationAnswer(string ParticipantId, string ImageId, 
     /// so the two target classes of one scene are one cluster); null means <see cref="ImageId"/>.
     /// </summary>
     public string? ClusterImage { get; init; }
+
+    /// <summary>The confidence level the participant gave with the answer (1 = least confident); null when none was asked.</summary>
+    public int? Confidence { get; init; }
 
     internal string Cluster => ClusterImage ?? ImageId;
 }
@@ -31,6 +38,13 @@ public enum Preference
 /// <summary>One method-comparison answer: which of two methods' explanations explains the prediction better.</summary>
 public sealed record ComparisonAnswer(string ParticipantId, string ImageId, string Model, string MethodA, string MethodB, Preference Choice);
 
+/// <summary>The experiment types as the results name them (study.json's <c>type</c>).</summary>
+public static class ExperimentTypes
+{
+    public const string Discrimination = "discrimination";
+    public const string Simulation = "simulation";
+}
+
 /// <summary>What the exclusion rules need to know about a participant.</summary>
 /// <param name="MedianResponseMs">Median time per answer in milliseconds; null when unknown (the speed rule then does not apply).</param>
 public sealed record ParticipantInfo(string ParticipantId, int FailedAttentionChecks, double? MedianResponseMs)
@@ -47,6 +61,15 @@ public sealed record StudyData(
     IReadOnlyList<ComparisonAnswer> Comparisons)
 {
     public static StudyData Empty { get; } = new([], [], [], []);
+
+    /// <summary>Forward-simulation answers (Hase &amp; Bansal 2020): correct when the participant chose the model's prediction.</summary>
+    public IReadOnlyList<DiscriminationAnswer> Simulation { get; init; } = [];
+
+    /// <summary>
+    /// The levels of each experiment type's confidence scale (<c>discrimination</c>, …), so the calibration
+    /// table lists every level, answered or not; a type not named here is tabled up to its highest answered level.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ConfidenceLevels { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>Which comparison p-value Holm's correction adjusts (the family's primary test).</summary>

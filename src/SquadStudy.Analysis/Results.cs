@@ -45,6 +45,18 @@ public sealed record PreferenceRow(
     string MethodA, string MethodB, string? Model, int N, int APreferred, int BPreferred, int Same,
     double? SignP, double? HolmP, IReadOnlyList<string> Notes);
 
+/// <summary>Accuracy of the answers given at one confidence level, with its Wilson interval.</summary>
+public sealed record CalibrationLevel(int Level, int N, int Correct, double? Accuracy, double? CiLow, double? CiHigh);
+
+/// <summary>
+/// Calibration of the confidence ratings of one experiment type, pooled over methods (<see cref="Method"/> null) or for
+/// one method: accuracy at each level 1 … <see cref="Levels"/>, and the mean level of the correct and of the incorrect
+/// answers (a calibrated participant is more confident when right). Only answers with a rating count.
+/// </summary>
+public sealed record CalibrationRow(
+    string Experiment, string? Method, int Levels, int N, IReadOnlyList<CalibrationLevel> ByLevel,
+    int NCorrect, int NIncorrect, double? MeanConfidenceCorrect, double? MeanConfidenceIncorrect);
+
 /// <summary>Exclusion counts. A participant can break several rules, so the rule counts may overlap.</summary>
 public sealed record ExclusionReport(
     bool Applied,
@@ -68,6 +80,16 @@ public sealed record AnalysisSettings(
     double Alpha, double Confidence, double Power, int Permutations, int Seed, PrimaryTest HolmTest,
     double TargetDifference, double? PowerBaseline, int BootstrapResamples);
 
+/// <summary>The accuracy tables of one experiment type whose answers are right or wrong, as for class discrimination.</summary>
+public sealed record AccuracyTables(
+    IReadOnlyList<AccuracyRow> Accuracy,
+    IReadOnlyList<ComparisonRow> Comparisons,
+    IReadOnlyList<PowerRow> Power,
+    IReadOnlyList<ImageAccuracyRow> ImageAccuracy)
+{
+    public static AccuracyTables Empty { get; } = new([], [], [], []);
+}
+
 /// <summary>All tables of one analysis.</summary>
 public sealed record StudyResults(
     AnalysisSettings Settings,
@@ -77,7 +99,17 @@ public sealed record StudyResults(
     IReadOnlyList<TrustRow> Trust,
     IReadOnlyList<PowerRow> Power,
     IReadOnlyList<ImageAccuracyRow> ImageAccuracy,
-    IReadOnlyList<PreferenceRow> Preferences);
+    IReadOnlyList<PreferenceRow> Preferences)
+{
+    /// <summary>The confidence calibration of every experiment type that asked for confidence (empty when none did).</summary>
+    public IReadOnlyList<CalibrationRow> Calibration { get; init; } = [];
+
+    /// <summary>
+    /// The forward-simulation tables (correct = the model's prediction chosen), computed as the discrimination
+    /// tables above are: Wilson and cluster bootstrap intervals, method comparisons with Holm, power, per image.
+    /// </summary>
+    public AccuracyTables Simulation { get; init; } = AccuracyTables.Empty;
+}
 
 /// <summary>The same analysis with and without the exclusion rules.</summary>
 public sealed record StudyReport(StudyResults WithExclusions, StudyResults WithoutExclusions);

@@ -26,25 +26,81 @@ public static class StudyAnalyzer
         InputValidation.Validate(data);
 
         var (kept, exclusions) = Exclusions.Apply(data, options);
-        var discrimination = kept.Discrimination
-            .OrderBy(a => a.ParticipantId, StringComparer.Ordinal)
-            .ThenBy(a => a.ImageId, StringComparer.Ordinal)
-            .ThenBy(a => a.Model, StringComparer.Ordinal)
-            .ThenBy(a => a.Method, StringComparer.Ordinal)
-            .ThenBy(a => a.Correct)
-            .ToList();
+        var discrimination = Sorted(kept.Discrimination);
+        var simulation = Sorted(kept.Simulation);
+        var tables = AccuracyTables(discrimination, options);
 
         var settings = new AnalysisSettings(options.Alpha, 1.0 - options.Alpha, options.Power, options.Permutations,
             options.Seed, options.HolmTest, options.TargetDifference, options.PowerBaseline, options.BootstrapResamples);
         return new StudyResults(
             settings,
             exclusions,
-            AccuracyTable(discrimination, options),
-            ComparisonTable(discrimination, options),
+            tables.Accuracy,
+            tables.Comparisons,
             TrustTable(kept.Trust, options),
-            PowerTable(discrimination, options),
-            ImageAccuracyTable(discrimination, options),
-            PreferenceTable(kept.Comparisons));
+            tables.Power,
+            tables.ImageAccuracy,
+            PreferenceTable(kept.Comparisons))
+        {
+            Calibration =
+            [
+                .. CalibrationTable(ExperimentTypes.Discrimination, discrimination, kept.ConfidenceLevels, options),
+                .. CalibrationTable(ExperimentTypes.Simulation, simulation, kept.ConfidenceLevels, options),
+            ],
+            Simulation = AccuracyTables(simulation, options),
+        };
+    }
+
+    private static List<DiscriminationAnswer> Sorted(IEnumerable<DiscriminationAnswer> answers) => answers
+        .OrderBy(a => a.ParticipantId, StringComparer.Ordinal)
+        .ThenBy(a => a.ImageId, StringComparer.Ordinal)
+        .ThenBy(a => a.Model, StringComparer.Ordinal)
+        .ThenBy(a => a.Method, StringComparer.Ordinal)
+        .ThenBy(a => a.Correct)
+        .ToList();
+
+    /// <summary>
+    /// The tables of one experiment type whose answers are right or wrong: discrimination (the explained class chosen)
+    /// and forward simulation (the model's prediction chosen) go through this one path.
+    /// </summary>
+    private static AccuracyTables AccuracyTables(List<DiscriminationAnswer> answers, AnalysisOptions options) => new(
+        AccuracyTable(answers, options),
+        ComparisonTable(answers, options),
+        PowerTable(answers, options),
+        ImageAccuracyTable(answers, options));
+
+    /// <summary>
+    /// Accuracy by confidence level (pooled over methods, then per method) and the mean confidence of correct and of
+    /// incorrect answers, over the answers that carry a rating; none when no answer of the type does.
+    /// </summary>
+    private static List<CalibrationRow> CalibrationTable(string experiment, List<DiscriminationAnswer> answers,
+        IReadOnlyDictionary<string, int> declaredLevels, AnalysisOptions options)
+    {
+        var rated = answers.Where(a => a.Confidence is not null).ToList();
+        if (rated.Count == 0)
+        {
+            return [];
+        }
+
+        int levels = Math.Max(declaredLevels.GetValueOrDefault(experiment), rated.Max(a => a.Confidence!.Value));
+        var rows = new List<CalibrationRow> { Calibration(experiment, null, levels, rated, options) };
+        rows.AddRange(Distinct(rated.Select(a => a.Method)).Select(method => Calibration(experiment, method, levels, rated.Where(a => a.Method == method).ToList(), options)));
+        return rows;
+    }
+
+    private static CalibrationRow Calibration(string experiment, string? method, int levels, List<DiscriminationAnswer> rated, AnalysisOptions options)
+    {
+        var byLevel = Enumerable.Range(1, levels).Select(level =>
+        {
+            var at = rated.Where(a => a.Confidence == level).ToList();
+            int n = at.Count, correct = at.Count(a => a.Correct);
+            var ci = Proportions.Wilson(correct, n, 1.0 - options.Alpha);
+            return new CalibrationLevel(level, n, correct, Ratio(correct, n), Defined(ci.Low), Defined(ci.High));
+        }).ToList();
+        var right = rated.Where(a => a.Correct).Select(a => (double)a.Confidence!.Value).ToList();
+        var wrong = rated.Where(a => !a.Correct).Select(a => (double)a.Confidence!.Value).ToList();
+        return new CalibrationRow(experiment, method, levels, rated.Count, byLevel, right.Count, wrong.Count,
+            right.Count == 0 ? null : right.Average(), wrong.Count == 0 ? null : wrong.Average());
     }
 
     private static List<AccuracyRow> AccuracyTable(List<DiscriminationAnswer> answers, AnalysisOptions options)

@@ -42,22 +42,26 @@ public static partial class CsvExports
         new("participant", ColumnType.Text, "Anonymous participant identifier, stable for this study (not the participant's token or recruiter id).", r => r.Participant),
         new("position", ColumnType.Integer, "Place of the item in the participant's plan, 1 = first.", r => r.Answer.Position + 1),
         new("attention_check", ColumnType.Boolean, "true for an attention-check item; its experiment and stimulus columns are empty.", r => r.IsAttention),
-        new("experiment", ColumnType.Text, "discrimination, trust or comparison; empty for attention checks.", r => r.Stimulus?.Experiment),
+        new("experiment", ColumnType.Text, "discrimination, trust, comparison or simulation (forward simulation: predict the model's answer); empty for attention checks.", r => r.Stimulus?.Experiment),
         new("stimulus_id", ColumnType.Integer, "The stimulus (see stimuli.csv).", r => r.Stimulus?.Id),
         new("image", ColumnType.Text, "Image stem (file name without extension) in the study pack.", r => r.Image?.Stem),
-        new("model_a", ColumnType.Text, "Model key of the explanation (discrimination, comparison) or of model A (trust).", r => r.ModelA),
+        new("model_a", ColumnType.Text, "Model key of the explanation (discrimination, comparison, simulation) or of model A (trust).", r => r.ModelA),
         new("model_b", ColumnType.Text, "Trust: model key of model B; empty otherwise.", r => r.ModelB),
-        new("method_a", ColumnType.Text, "Explanation method (discrimination, trust) or method A (comparison).", r => r.Stimulus?.MethodA),
+        new("method_a", ColumnType.Text, "Explanation method (discrimination, trust, simulation) or method A (comparison).", r => r.Stimulus?.MethodA),
         new("method_b", ColumnType.Text, "Comparison: method B; empty otherwise.", r => r.Stimulus?.MethodB),
-        new("target_class", ColumnType.Text, "Class the explanation is for (discrimination: the correct option; trust, comparison: the prediction).", r => r.TargetClass),
-        new("distractor_class", ColumnType.Text, "Discrimination: the other class offered; empty otherwise.", r => r.DistractorClass),
-        new("swapped", ColumnType.Boolean, "Whether option order (discrimination) or sides (trust, comparison) were swapped from the stimulus' A/B order.", r => r.Stimulus is null ? null : r.Item?.Swapped),
-        new("shown_first", ColumnType.Text, "What was shown first / on the left: a class name (discrimination), model key (trust) or method (comparison).", r => r.ShownFirst),
+        new("target_class", ColumnType.Text, "Class the explanation is for (discrimination: the correct option; trust, comparison: the prediction; simulation: model_a's prediction, the correct option).", r => r.TargetClass),
+        new("distractor_class", ColumnType.Text, "Discrimination, simulation: the other class offered (simulation: the image's label when the model is wrong); empty otherwise.", r => r.DistractorClass),
+        new("correct_target", ColumnType.Text, "What a correct answer chose: explained_class (discrimination) or model_prediction (simulation: target_class is the model's prediction, not necessarily the truth); empty otherwise.", r => r.CorrectTarget),
+        new("image_label", ColumnType.Text, "The image's ground-truth class (its largest box); empty for attention checks.", r => r.ImageLabel),
+        new("model_correct", ColumnType.Boolean, "Simulation: whether model_a's prediction (target_class) is the image's label; empty otherwise.", r => r.ModelCorrect),
+        new("swapped", ColumnType.Boolean, "Whether option order (discrimination, simulation) or sides (trust, comparison) were swapped from the stimulus' A/B order.", r => r.Stimulus is null ? null : r.Item?.Swapped),
+        new("shown_first", ColumnType.Text, "What was shown first / on the left: a class name (discrimination, simulation), model key (trust) or method (comparison).", r => r.ShownFirst),
         new("shown_second", ColumnType.Text, "What was shown second / on the right, as shown_first.", r => r.ShownSecond),
-        new("answer", ColumnType.Text, "The choice as recorded, relative to what was shown: discrimination: the chosen class index; trust: the score given to the model shown first (+2 … −2); comparison: A (shown first), same or B; attention check: the option chosen.", r => r.Answer.Choice),
-        new("chosen_class", ColumnType.Text, "Discrimination: the name of the chosen class; empty otherwise.", r => r.ChosenClass),
-        new("correct", ColumnType.Boolean, "Discrimination: the target class was chosen; attention check: passed; empty otherwise.", r => r.Correct),
+        new("answer", ColumnType.Text, "The choice as recorded, relative to what was shown: discrimination, simulation: the chosen class index; trust: the score given to the model shown first (+2 … −2); comparison: A (shown first), same or B; attention check: the option chosen.", r => r.Answer.Choice),
+        new("chosen_class", ColumnType.Text, "Discrimination, simulation: the name of the chosen class; empty otherwise.", r => r.ChosenClass),
+        new("correct", ColumnType.Boolean, "Discrimination: the target class was chosen; simulation: the model's prediction was chosen (whatever the truth); attention check: passed; empty otherwise.", r => r.Correct),
         new("score", ColumnType.Integer, "Relative to the stimulus (not the screen): trust: score for model_a from +2 (clearly more reliable than model_b) to −2, model_b gets its negation; comparison: +1 method_a better, 0 same, −1 method_b better; empty otherwise.", r => r.Answer.Score),
+        new("confidence", ColumnType.Integer, "The confidence level chosen with the answer, 1 (least confident) to the scale's levels (study.json experiments[].confidence); empty when the experiment asks for none.", r => r.Answer.Confidence),
         new("response_ms", ColumnType.Integer, "Milliseconds from showing the item to the answer.", r => r.Answer.ResponseMs),
         new("shown_utc", ColumnType.Timestamp, "When the page the answer was given on was shown (ISO 8601, UTC).", r => r.Answer.ShownUtc),
         new("answered_utc", ColumnType.Timestamp, "When the answer was recorded (ISO 8601, UTC).", r => r.Answer.AnsweredUtc),
@@ -125,7 +129,7 @@ public static partial class CsvExports
     public static IReadOnlyList<ExportColumn<StimulusRow>> StimulusColumns { get; } =
     [
         new("stimulus_id", ColumnType.Integer, "The stimulus, as in answers.csv.", r => r.Stimulus.Id),
-        new("experiment", ColumnType.Text, "discrimination, trust or comparison.", r => r.Stimulus.Experiment),
+        new("experiment", ColumnType.Text, "discrimination, trust, comparison or simulation.", r => r.Stimulus.Experiment),
         new("image", ColumnType.Text, "Image stem in the study pack.", r => r.Image?.Stem),
         new("image_label", ColumnType.Text, "Class of the image's largest ground-truth box.", r => r.ImageLabel),
         new("test_split", ColumnType.Boolean, "Whether the image is in the pack's test split.", r => r.Image?.IsTestSplit),
@@ -134,10 +138,10 @@ public static partial class CsvExports
         new("method_a", ColumnType.Text, "Method (discrimination, trust) or method A (comparison).", r => r.Stimulus.MethodA),
         new("method_b", ColumnType.Text, "Comparison: method B; empty otherwise.", r => r.Stimulus.MethodB),
         new("target_class", ColumnType.Text, "Class the explanations are for.", r => r.TargetClass),
-        new("distractor_class", ColumnType.Text, "Discrimination: the other class offered; empty otherwise.", r => r.DistractorClass),
+        new("distractor_class", ColumnType.Text, "Discrimination, simulation: the other class offered; empty otherwise.", r => r.DistractorClass),
         new("assigned", ColumnType.Integer, "Live plans holding the stimulus (what balanced assignment keeps even).", r => r.Stimulus.AssignedCount),
         new("answered", ColumnType.Integer, "Answers recorded for the stimulus.", r => r.Stimulus.AnsweredCount),
-        new("correct_answers", ColumnType.Integer, "Discrimination: answers that chose the target class; empty otherwise.", r => r.CorrectAnswers),
+        new("correct_answers", ColumnType.Integer, "Discrimination, simulation: answers that chose the target class (simulation: the model's prediction); empty otherwise.", r => r.CorrectAnswers),
     ];
 
     public static byte[] Answers(StudySnapshot snapshot) => Write(AnswerColumns, AnswerRow.From(snapshot));
@@ -232,8 +236,22 @@ public sealed record AnswerRow(
 {
     public bool IsAttention => Item?.Kind == PlanItemKind.Attention;
 
-    /// <summary>Discrimination answers store the chosen class index; this is its name.</summary>
+    /// <summary>Discrimination and simulation answers store the chosen class index; this is its name.</summary>
     public string? ChosenClass { get; init; }
+
+    /// <summary>What a correct answer chose: the explained class (discrimination) or the model's prediction (simulation).</summary>
+    public string? CorrectTarget => Stimulus?.Experiment switch
+    {
+        ExperimentKind.Discrimination => "explained_class",
+        ExperimentKind.Simulation => "model_prediction",
+        _ => null,
+    };
+
+    /// <summary>The image's ground-truth class name.</summary>
+    public string? ImageLabel { get; init; }
+
+    /// <summary>Simulation: whether the model's prediction (the target) is the image's label.</summary>
+    public bool? ModelCorrect => Stimulus?.Experiment == ExperimentKind.Simulation && Image is not null ? Stimulus.TargetClass == Image.LabelClass : null;
 
     public static IEnumerable<AnswerRow> From(StudySnapshot snapshot)
     {
@@ -258,7 +276,7 @@ public sealed record AnswerRow(
             var swapped = item?.Swapped ?? false;
             var (first, second) = stimulus.Experiment switch
             {
-                ExperimentKind.Discrimination => (target, distractor),
+                ExperimentKind.Discrimination or ExperimentKind.Simulation => (target, distractor),
                 ExperimentKind.Trust => (modelA, modelB),
                 _ => (stimulus.MethodA, stimulus.MethodB),
             };
@@ -269,7 +287,8 @@ public sealed record AnswerRow(
             yield return new AnswerRow(summary.AnonymousId, answer, item, stimulus, image, modelA, modelB, target, distractor,
                 first, second, answer.IsCorrect, summary.Excluded)
             {
-                ChosenClass = stimulus.Experiment == ExperimentKind.Discrimination
+                ImageLabel = image is null ? null : snapshot.ClassName(image.LabelClass),
+                ChosenClass = ExperimentKind.ChoosesClass(stimulus.Experiment)
                     && int.TryParse(answer.Choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
                         ? snapshot.ClassName(chosen)
                         : null,
@@ -309,7 +328,7 @@ public sealed record StimulusRow(Stimulus Stimulus, StudyImage? Image, string? I
                 stimulus.ModelBId is { } b ? AnswerRow.ModelKey(snapshot, b) : null,
                 snapshot.ClassName(stimulus.TargetClass),
                 stimulus.DistractorClass is { } d ? snapshot.ClassName(d) : null,
-                stimulus.Experiment == ExperimentKind.Discrimination ? correct.GetValueOrDefault(stimulus.Id) : null);
+                ExperimentKind.ChoosesClass(stimulus.Experiment) ? correct.GetValueOrDefault(stimulus.Id) : null);
         }
     }
 }

@@ -65,13 +65,13 @@ public static class QualityFlagRules
 
     /// <summary>
     /// The answer as a place on the screen, so that always pressing the same button counts as a run
-    /// whatever the options meant: a discrimination answer is "first" or "second" option shown (the
+    /// whatever the options meant: a discrimination or simulation answer is "first" or "second" option shown (the
     /// stored class index mapped through the plan's order); trust, comparison and attention answers
     /// are stored relative to the screen already.
     /// </summary>
     private static string ScreenPosition(Answer answer, IReadOnlyDictionary<long, PlanItem> planItems, IReadOnlyDictionary<long, Stimulus> stimuli)
     {
-        if (answer.StimulusId is { } id && stimuli.TryGetValue(id, out var stimulus) && stimulus.Experiment == ExperimentKind.Discrimination
+        if (answer.StimulusId is { } id && stimuli.TryGetValue(id, out var stimulus) && ExperimentKind.ChoosesClass(stimulus.Experiment)
             && planItems.TryGetValue(answer.PlanItemId, out var item)
             && int.TryParse(answer.Choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen))
         {

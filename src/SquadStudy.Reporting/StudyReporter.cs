@@ -122,12 +122,14 @@ public static class StudyReporter
     /// One record per answer to a real question (attention checks only feed the exclusion rules).
     /// A discrimination stimulus is an (image, target class) pair, so its "image" is <c>stem:class</c>; the cluster
     /// bootstrap resamples the images themselves (the stem), as the generated analysis scripts' image effect does.
+    /// A simulation answer is right when the model's stored prediction (the stimulus' target) was chosen.
     /// Trust scores are stored for model A; comparison scores are +1 (A better), 0 (same), −1 (B better).
     /// </summary>
     public static StudyData ToStudyData(StudySnapshot snapshot)
     {
         var participants = snapshot.Participants.ToDictionary(p => p.Participant.Id);
         var discrimination = new List<DiscriminationAnswer>();
+        var simulation = new List<DiscriminationAnswer>();
         var trust = new List<TrustAnswer>();
         var comparisons = new List<ComparisonAnswer>();
         foreach (var answer in snapshot.Answers)
@@ -145,6 +147,14 @@ public static class StudyReporter
                     discrimination.Add(new DiscriminationAnswer(participant, $"{stem}:{snapshot.ClassName(stimulus.TargetClass)}", modelA, stimulus.MethodA, correct)
                     {
                         ClusterImage = stem,
+                        Confidence = answer.Confidence,
+                    });
+                    break;
+                case ExperimentKind.Simulation when answer.IsCorrect is { } correct:
+                    // A simulation stimulus is (image, model): the image's stem is its row and its cluster.
+                    simulation.Add(new DiscriminationAnswer(participant, stem, modelA, stimulus.MethodA, correct)
+                    {
+                        Confidence = answer.Confidence,
                     });
                     break;
                 case ExperimentKind.Trust when answer.Score is { } score && stimulus.ModelBId is { } modelB:
@@ -157,7 +167,14 @@ public static class StudyReporter
             }
         }
         var info = snapshot.Participants.Select(p => new ParticipantInfo(p.AnonymousId, p.AttentionFailures, p.MedianResponseMs) { Flags = p.Flags }).ToList();
-        return new StudyData(info, discrimination, trust, comparisons);
+        var definition = StudyDefinition.Parse(snapshot.Study.DefinitionJson);
+        return new StudyData(info, discrimination, trust, comparisons)
+        {
+            Simulation = simulation,
+            ConfidenceLevels = ConfidenceDefinition.RatedTypes
+                .Where(type => definition.ConfidenceFor(type) is not null)
+                .ToDictionary(type => type, type => definition.ConfidenceFor(type)!.Levels, StringComparer.Ordinal),
+        };
     }
 
     public static IReadOnlyList<MetricsRow> Metrics(IEnumerable<(string Model, string Method, string MetricsJson)> explanations)

@@ -20,7 +20,7 @@ public class ResultsJsonTests
     public void Serialize_UsesExactlyTheSnakeCaseFieldNames()
     {
         var root = Serialized();
-        Names(root).ShouldBe(["settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences"]);
+        Names(root).ShouldBe(["settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences", "calibration", "simulation"]);
         Names(root.GetProperty("accuracy")[0]).ShouldBe(["model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high"]);
         Names(root.GetProperty("comparisons")[0]).ShouldBe(
             ["method_a", "method_b", "model", "n_a", "n_b", "accuracy_a", "accuracy_b", "z_p", "fisher_p", "permutation_p", "holm_p", "cohens_h", "notes"]);

@@ -28,12 +28,24 @@ public sealed class TestStudyBuilder
     public IReadOnlyList<string> DiscriminationModels { get; init; } = ["vgg"];
     public IReadOnlyList<string> DiscriminationMethods { get; init; } = ["gradcam"];
     public int DiscriminationQuestions { get; init; } = 4;
+    /// <summary>study.json <c>confidence</c> of the discrimination experiment (e.g. <c>new { levels = 4 }</c>); null = none asked.</summary>
+    public object? DiscriminationConfidence { get; init; }
     /// <summary>Trust stimuli: every image × method, models A and B the first two models.</summary>
     public IReadOnlyList<string> TrustMethods { get; init; } = ["gradcam"];
     public int TrustQuestions { get; init; } = 3;
     /// <summary>Comparison stimuli: every image, the first model, these two methods.</summary>
     public (string A, string B) ComparisonMethods { get; init; } = ("gradcam", "squadcam");
     public int ComparisonQuestions { get; init; } = 2;
+    /// <summary>
+    /// Forward-simulation stimuli: every image × these models × methods, the target the model's prediction. Each
+    /// model predicts the image's label except on every third image (<see cref="ModelIsWrong"/>), where it predicts
+    /// another class; the distractor is then the label, else the next class.
+    /// </summary>
+    public IReadOnlyList<string> SimulationModels { get; init; } = ["vgg"];
+    public IReadOnlyList<string> SimulationMethods { get; init; } = ["gradcam"];
+    public int SimulationQuestions { get; init; }
+    /// <summary>study.json <c>confidence</c> of the simulation experiment; null = none asked.</summary>
+    public object? SimulationConfidence { get; init; }
     public IReadOnlyList<TestAttentionCheck> AttentionChecks { get; init; } = [new(3, "To show you are reading, choose \"Neither\" below.", "Neither")];
     public string CompletionCode { get; init; } = "C0MPL3TE";
     public string? Redirect { get; init; } = "prolific";
@@ -60,7 +72,7 @@ public sealed class TestStudyBuilder
         var experiments = new List<object>();
         if (DiscriminationQuestions > 0)
         {
-            experiments.Add(new { type = ExperimentKind.Discrimination, models = DiscriminationModels, methods = DiscriminationMethods, questions = DiscriminationQuestions });
+            experiments.Add(new { type = ExperimentKind.Discrimination, models = DiscriminationModels, methods = DiscriminationMethods, questions = DiscriminationQuestions, confidence = DiscriminationConfidence });
         }
         if (TrustQuestions > 0)
         {
@@ -69,6 +81,10 @@ public sealed class TestStudyBuilder
         if (ComparisonQuestions > 0)
         {
             experiments.Add(new { type = ExperimentKind.Comparison, models = ModelKeys.Take(1), methods = new[] { ComparisonMethods.A, ComparisonMethods.B }, questions = ComparisonQuestions });
+        }
+        if (SimulationQuestions > 0)
+        {
+            experiments.Add(new { type = ExperimentKind.Simulation, models = SimulationModels, methods = SimulationMethods, questions = SimulationQuestions, confidence = SimulationConfidence });
         }
         var definition = JsonSerializer.Serialize(new
         {
@@ -134,7 +150,7 @@ public sealed class TestStudyBuilder
         await db.SaveChangesAsync(cancellationToken);
 
         var models = study.Models.ToDictionary(m => m.Key, m => m.Id);
-        var methods = DiscriminationMethods.Concat(TrustMethods).Append(ComparisonMethods.A).Append(ComparisonMethods.B).Distinct().ToList();
+        var methods = DiscriminationMethods.Concat(TrustMethods).Concat(SimulationMethods).Append(ComparisonMethods.A).Append(ComparisonMethods.B).Distinct().ToList();
         var counter = 0;
         foreach (var image in study.Images)
         {
@@ -154,6 +170,34 @@ public sealed class TestStudyBuilder
                         Sha256 = Path.GetFileNameWithoutExtension(path),
                         CreatedUtc = now,
                     });
+                }
+            }
+            if (SimulationQuestions > 0)
+            {
+                var index = study.Images.IndexOf(image);
+                var predicted = Predicted(index);
+                foreach (var model in SimulationModels)
+                {
+                    db.Predictions.Add(new Prediction { ImageId = image.Id, ModelId = models[model], PredictedClass = predicted, Probability = 0.9, Top5Json = "[]" });
+                    foreach (var method in SimulationMethods)
+                    {
+                        if (predicted != image.LabelClass)
+                        {
+                            // The explanation of the model's (wrong) answer.
+                            var path = store.Put(TinyPng.Create(seed + 80_000 + counter++, 8, 8), "png");
+                            db.Explanations.Add(new Explanation
+                            {
+                                StudyId = study.Id, ImageId = image.Id, ModelId = models[model], Method = method, ClassIndex = predicted,
+                                PngPath = path, Sha256 = Path.GetFileNameWithoutExtension(path), CreatedUtc = now,
+                            });
+                        }
+                        db.Stimuli.Add(new Stimulus
+                        {
+                            StudyId = study.Id, Experiment = ExperimentKind.Simulation, ImageId = image.Id, TargetClass = predicted,
+                            DistractorClass = predicted != image.LabelClass ? image.LabelClass : (image.LabelClass + 1) % DefaultClassNames.Length,
+                            ModelAId = models[model], MethodA = method,
+                        });
+                    }
                 }
             }
             var distractor = (image.LabelClass + 1) % DefaultClassNames.Length;
@@ -186,4 +230,11 @@ public sealed class TestStudyBuilder
         db.ChangeTracker.Clear();
         return new TestStudy(study.Id, Slug, CompletionCode, packDirectory, DefaultClassNames);
     }
+
+    /// <summary>Whether the simulation's models are wrong on image <paramref name="index"/> (every third image).</summary>
+    public static bool ModelIsWrong(int index) => index % 3 == 0;
+
+    /// <summary>The class the simulation's models predict for image <paramref name="index"/> (whose label is index mod 5).</summary>
+    public static int Predicted(int index) =>
+        ModelIsWrong(index) ? (index % DefaultClassNames.Length + 2) % DefaultClassNames.Length : index % DefaultClassNames.Length;
 }

@@ -95,6 +95,8 @@ public sealed class Answer
     public bool? IsCorrect { get; set; }
     /// <summary>Trust: score for model A (+2 … −2); comparison: +1 A, 0 same, −1 B.</summary>
     public int? Score { get; set; }
+    /// <summary>The confidence level chosen with the answer, 1 (least) … the scale's levels; null when the experiment asks none (study.json <c>confidence</c>).</summary>
+    public int? Confidence { get; set; }
     /// <summary><see cref="AnsweredUtc"/> − <see cref="ShownUtc"/>, server-measured.</summary>
     public int ResponseMs { get; set; }
     /// <summary>When the page this answer was given on was rendered (a signed time in the form, docs/participants.md).</summary>

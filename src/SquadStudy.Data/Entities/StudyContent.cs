@@ -81,12 +81,22 @@ public static class ExperimentKind
     public const string Discrimination = "discrimination";
     public const string Trust = "trust";
     public const string Comparison = "comparison";
+    /// <summary>Forward simulation (Hase &amp; Bansal 2020): predict the model's answer from the image and its explanation.</summary>
+    public const string Simulation = "simulation";
+
+    /// <summary>
+    /// Whether the participant chooses between two classes (the stimulus' target and distractor), right when
+    /// the target is chosen: discrimination (the target is the explained class) and simulation (the model's prediction).
+    /// </summary>
+    public static bool ChoosesClass(string? experiment) => experiment is Discrimination or Simulation;
 }
 
 /// <summary>
 /// One question a participant can be shown. Discrimination: (image, model A, method A, target,
 /// distractor). Trust: (image, method A, model A, model B, target = the common prediction).
-/// Comparison: (image, model A, method A, method B, target = the prediction).
+/// Comparison: (image, model A, method A, method B, target = the prediction). Simulation: (image,
+/// model A, method A, target = model A's stored prediction, explained; distractor = the image's label
+/// when the model is wrong, else another class).
 /// </summary>
 public sealed class Stimulus
 {

@@ -162,6 +162,10 @@ public sealed record StudyDefinition
         {
             yield return "quality.identical_run must be at least 2.";
         }
+        foreach (var problem in ConfidenceProblems())
+        {
+            yield return problem;
+        }
         foreach (var flag in Rules.Flags ?? [])
         {
             if (!QualityFlags.All.Contains(flag, StringComparer.Ordinal))
@@ -170,6 +174,49 @@ public sealed record StudyDefinition
             }
         }
     }
+
+    /// <summary>
+    /// The confidence scales: only on experiments whose answers are right or wrong (discrimination, simulation), with
+    /// 2–<see cref="ConfidenceDefinition.MaxLevels"/> levels, labels that fit them (or the platform's, up to
+    /// <see cref="ConfidenceDefinition.BuiltInLevels"/> levels), and one scale per experiment type, since a
+    /// stimulus knows its type but not which of several experiments of that type drew it.
+    /// </summary>
+    private IEnumerable<string> ConfidenceProblems()
+    {
+        for (var i = 0; i < Experiments.Count; i++)
+        {
+            if (Experiments[i].Confidence is not { } scale)
+            {
+                continue;
+            }
+            var where = $"experiments[{i}].confidence";
+            if (!ConfidenceDefinition.Rated(Experiments[i].Type))
+            {
+                yield return $"{where}: only {string.Join(" and ", ConfidenceDefinition.RatedTypes)} answers are right or wrong, so only they take a confidence scale.";
+            }
+            if (scale.Levels is < 2 or > ConfidenceDefinition.MaxLevels)
+            {
+                yield return $"{where}.levels {scale.Levels} must be between 2 and {ConfidenceDefinition.MaxLevels}.";
+            }
+            else if (scale.Labels is null && scale.Levels > ConfidenceDefinition.BuiltInLevels)
+            {
+                yield return $"{where}: the platform has labels for up to {ConfidenceDefinition.BuiltInLevels} levels; give {scale.Levels} labels.";
+            }
+            if (scale.Labels is { } labels && (labels.Count != scale.Levels || labels.Any(string.IsNullOrWhiteSpace)
+                || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count))
+            {
+                yield return $"{where}.labels must be {scale.Levels} distinct, non-empty texts, from the least to the most confident.";
+            }
+        }
+        foreach (var type in Experiments.GroupBy(e => e.Type).Where(g => g.Select(e => e.Confidence).Distinct(ConfidenceDefinition.SameScale).Count() > 1))
+        {
+            yield return $"the {type.Key} experiments ask for confidence differently; experiments of one type share one scale (or none).";
+        }
+    }
+
+    /// <summary>The confidence scale asked after answers of this experiment type, or null when none is.</summary>
+    public ConfidenceDefinition? ConfidenceFor(string? experiment) =>
+        Experiments.FirstOrDefault(e => e.Type == experiment && e.Confidence is not null)?.Confidence;
 
     /// <summary>The exclusion rules; absent rules do not apply.</summary>
     [JsonIgnore]
@@ -185,6 +232,37 @@ public sealed record ExperimentDefinition
     public bool RequireCorrect { get; init; }
     /// <summary>Optional stems; null = every image that qualifies.</summary>
     public IReadOnlyList<string>? Images { get; init; }
+    /// <summary>A confidence scale asked with every answer of the experiment (Kim et al. 2022, HIVE); null = none.</summary>
+    public ConfidenceDefinition? Confidence { get; init; }
+}
+
+/// <summary>
+/// study.json <c>experiments[].confidence</c>: after choosing an answer the participant rates how
+/// confident they are, from 1 (least) to <see cref="Levels"/> (most), in the same form. Without
+/// <see cref="Labels"/> the platform's labels (translated) are shown; the pack's own are shown as written.
+/// </summary>
+public sealed record ConfidenceDefinition
+{
+    /// <summary>The most levels a scale may have.</summary>
+    public const int MaxLevels = 7;
+
+    /// <summary>The most levels the platform has labels for (<c>Questions.ConfidenceLabels</c> in the site).</summary>
+    public const int BuiltInLevels = 5;
+
+    /// <summary>The experiment types whose answers are right or wrong and so take a confidence scale.</summary>
+    public static IReadOnlyList<string> RatedTypes { get; } = [ExperimentKind.Discrimination, ExperimentKind.Simulation];
+
+    public static bool Rated(string type) => RatedTypes.Contains(type, StringComparer.Ordinal);
+
+    public int Levels { get; init; }
+
+    /// <summary>The levels' texts, least confident first; null = the platform's.</summary>
+    public IReadOnlyList<string>? Labels { get; init; }
+
+    /// <summary>Two scales are the same when their levels and labels are (records compare lists by reference).</summary>
+    public static IEqualityComparer<ConfidenceDefinition?> SameScale { get; } = EqualityComparer<ConfidenceDefinition?>.Create(
+        (a, b) => a is null ? b is null : b is not null && a.Levels == b.Levels && (a.Labels ?? []).SequenceEqual(b.Labels ?? [], StringComparer.Ordinal),
+        a => a?.Levels ?? 0);
 }
 
 /// <summary>An instructed-response attention check (study.json <c>attention_checks[]</c>).</summary>

@@ -51,6 +51,9 @@ public sealed record AnswerWrite(
 {
     /// <summary>What the page's quality script reported (stored as a bit set).</summary>
     public InputSignals Signals { get; init; }
+
+    /// <summary>The confidence level chosen with the answer; null when none was asked.</summary>
+    public int? Confidence { get; init; }
 }
 
 /// <summary>What balanced assignment needs to know of a stimulus.</summary>

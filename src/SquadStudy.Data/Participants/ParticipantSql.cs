@@ -45,12 +45,13 @@ public sealed class ParticipantSql(DbConnection connection) : IDisposable
             return RecordOutcome.NotCurrent;
         }
         await ExecuteAsync(Kept(connection, ref insertAnswer, """
-            INSERT INTO answers (participant_id, plan_item_id, position, stimulus_id, choice, is_correct, score, response_ms, shown_utc, answered_utc, signals)
-            VALUES (@participant, @item, @position, @stimulus, @choice, @correct, @score, @ms, @shown, @answered, @signals)
+            INSERT INTO answers (participant_id, plan_item_id, position, stimulus_id, choice, is_correct, score, response_ms, shown_utc, answered_utc, signals, confidence)
+            VALUES (@participant, @item, @position, @stimulus, @choice, @correct, @score, @ms, @shown, @answered, @signals, @confidence)
             """), transaction, cancellationToken,
             ("@participant", answer.ParticipantId), ("@item", answer.PlanItemId), ("@position", answer.Position),
             ("@stimulus", answer.StimulusId), ("@choice", answer.Choice), ("@correct", answer.IsCorrect), ("@score", answer.Score),
-            ("@ms", answer.ResponseMs), ("@shown", answer.ShownUtc), ("@answered", answer.AnsweredUtc), ("@signals", (int)answer.Signals));
+            ("@ms", answer.ResponseMs), ("@shown", answer.ShownUtc), ("@answered", answer.AnsweredUtc), ("@signals", (int)answer.Signals),
+            ("@confidence", answer.Confidence));
         if (answer.StimulusId is long stimulus)
         {
             await Balance.CountAnswerAsync(transaction, stimulus, cancellationToken);

@@ -31,7 +31,7 @@ public sealed record PackText(string Language, string? ConsentMarkdown, string? 
 /// </summary>
 public sealed partial class StudyPack : IDisposable
 {
-    public static IReadOnlyList<string> ExperimentTypes { get; } = [ExperimentKind.Discrimination, ExperimentKind.Trust, ExperimentKind.Comparison];
+    public static IReadOnlyList<string> ExperimentTypes { get; } = [ExperimentKind.Discrimination, ExperimentKind.Trust, ExperimentKind.Comparison, ExperimentKind.Simulation];
 
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
 
@@ -297,6 +297,10 @@ public sealed partial class StudyPack : IDisposable
             if (e.Type == ExperimentKind.Comparison && e.Methods.Count < 2)
             {
                 problems.Add(new PackProblem(name, $"{where} compares methods and needs at least two."));
+            }
+            if (e.Type == ExperimentKind.Simulation && Labels.Count < 2)
+            {
+                problems.Add(new PackProblem(name, $"{where} offers the model's prediction and another class; labels.txt must name at least two."));
             }
             if (e.Questions <= 0)
             {
@@ -616,11 +620,12 @@ public sealed partial class StudyPack : IDisposable
                 problems.Add(new PackProblem("study.json", $"{where} names image '{stem}', which is not in images/."));
             }
             var candidates = e.Images is null ? Images : e.Images.Where(byStem.ContainsKey).Select(s => byStem[s]).ToList();
-            // Discrimination stimuli are known now; trust and comparison depend on the predictions,
+            // Discrimination stimuli are known now; trust, comparison and simulation depend on the predictions,
             // so only their upper bound (every image) is checked here and the exact count at opening.
             var available = e.Type == ExperimentKind.Discrimination
                 ? candidates.Where(c => c.DistinctClasses.Count >= 2).Sum(c => c.DistinctClasses.Count) * e.Models.Count * e.Methods.Count
                 : e.Type == ExperimentKind.Trust ? candidates.Count * e.Methods.Count
+                : e.Type == ExperimentKind.Simulation ? candidates.Count * e.Models.Count * e.Methods.Count
                 : candidates.Count * e.Models.Count * (e.Methods.Count * (e.Methods.Count - 1) / 2);
             if (e.Questions > available && problems.Count == 0)
             {

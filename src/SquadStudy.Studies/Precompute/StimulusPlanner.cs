@@ -87,6 +87,37 @@ public static class StimulusPlanner
                         }
                     }
                     break;
+                case ExperimentKind.Simulation:
+                    // The other option: the truth when the model is wrong (so a participant who answers the
+                    // truth rather than the model's answer is wrong exactly where the two differ), else
+                    // another class of the image, else one annotated on some image of the experiment.
+                    var annotated = candidates.SelectMany(i => classes[i.Id]).Distinct().Order().ToArray();
+                    foreach (var image in candidates)
+                    {
+                        foreach (var model in experimentModels)
+                        {
+                            if (!predictions.TryGetValue((image.Id, model.Id), out var predicted))
+                            {
+                                continue;
+                            }
+                            int? other = predicted != image.LabelClass ? image.LabelClass : null;
+                            if (other is null)
+                            {
+                                var pool = classes[image.Id].Where(c => c != predicted).ToArray();
+                                pool = pool.Length > 0 ? pool : annotated.Where(c => c != predicted).ToArray();
+                                other = pool.Length > 0 ? pool[random.Next(pool.Length)] : null;
+                            }
+                            if (other is not { } distractor)
+                            {
+                                continue;
+                            }
+                            foreach (var method in experiment.Methods)
+                            {
+                                stimuli.Add(New(studyId, ExperimentKind.Simulation, image.Id, predicted, model.Id, method, distractor: distractor));
+                            }
+                        }
+                    }
+                    break;
                 default:
                     throw new InvalidOperationException($"Unknown experiment type '{experiment.Type}'.");
             }

@@ -161,6 +161,7 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
             answer.Choice, answer.IsCorrect, answer.Score, (int)Math.Clamp((now - shown).TotalMilliseconds, 0, int.MaxValue), shown, now)
         {
             Signals = signals,
+            Confidence = answer.Confidence,
         };
         try
         {
@@ -261,7 +262,14 @@ public sealed class ParticipationService(SquadStudyDbContext db, IParticipantSto
             images = Questions.Captions(stimulus.Experiment).Zip(urls, (caption, url) => new QuestionImage(text[caption], url)).ToArray();
         }
         var prompt = item.Kind == PlanItemKind.Attention ? Questions.Prompt(item) : text[Questions.Prompt(item)];
-        return new QuestionView(item.Position, planLength, item.Kind, prompt, images, options);
+        ConfidenceScale? confidence = null;
+        if (Questions.ConfidenceOf(study.Definition, item) is { } scale)
+        {
+            var (levels, platform) = Questions.ConfidenceLevels(scale);
+            confidence = new ConfidenceScale(text[Questions.ConfidencePrompt],
+                platform ? levels.Select(l => l with { Label = text[l.Label] }).ToArray() : levels);
+        }
+        return new QuestionView(item.Position, planLength, item.Kind, prompt, images, options) { Confidence = confidence };
     }
 
     private static bool IsUniqueViolation(DbException e) => e switch

@@ -121,7 +121,17 @@ public static class QuestionEndpoint
             await RenderFormAsync(context, study, view, Text(context)["Please choose one of the options before going on."], stamp);
             return;
         }
-        await service.RecordAnswerAsync(participant, current, answer, shown, QualitySignals.Read(form), context.RequestAborted);
+        var confidence = Questions.ReadConfidence(Questions.ConfidenceOf(study.Definition, current), form["Confidence"].ToString(), out var level);
+        if (confidence != ConfidenceOutcome.Valid)
+        {
+            // Missing: asked again, with the choice to be made again too (nothing is stored half).
+            // Invalid: a level the scale does not have, or one where none is asked, is a hand-made form.
+            var view = await service.BuildViewAsync(study, current, participant.PlanLength, context.RequestAborted);
+            await RenderFormAsync(context, study, view, Text(context)["Please say how confident you are before going on."], stamp,
+                confidence == ConfidenceOutcome.Missing ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+            return;
+        }
+        await service.RecordAnswerAsync(participant, current, answer with { Confidence = level }, shown, QualitySignals.Read(form), context.RequestAborted);
         context.Response.Redirect(position + 1 >= participant.PlanLength
             ? ParticipantUrls.Done(context.Request, study.Slug)
             : ParticipantUrls.Question(context.Request, study.Slug));

@@ -13,10 +13,32 @@ public sealed record QuestionImage(string Caption, string? Url);
 /// <summary>What the participant sees at one position.</summary>
 public sealed record QuestionView(
     int Position, int PlanLength, string Kind, string Prompt,
-    IReadOnlyList<QuestionImage> Images, IReadOnlyList<QuestionOption> Options);
+    IReadOnlyList<QuestionImage> Images, IReadOnlyList<QuestionOption> Options)
+{
+    /// <summary>The confidence scale asked in the same form, or null when the experiment asks none.</summary>
+    public ConfidenceScale? Confidence { get; init; }
+}
+
+/// <summary>A confidence question shown under the answer options: its prompt and levels, least confident first.</summary>
+public sealed record ConfidenceScale(string Prompt, IReadOnlyList<QuestionOption> Levels);
 
 /// <summary>An answer checked against its plan item, ready to store.</summary>
-public sealed record EvaluatedAnswer(string Choice, bool? IsCorrect, int? Score);
+public sealed record EvaluatedAnswer(string Choice, bool? IsCorrect, int? Score)
+{
+    /// <summary>The confidence level chosen with it; null when none was asked.</summary>
+    public int? Confidence { get; init; }
+}
+
+/// <summary>What a posted confidence level came to.</summary>
+public enum ConfidenceOutcome
+{
+    /// <summary>A level of the scale, or nothing where none is asked.</summary>
+    Valid,
+    /// <summary>The scale is asked and nothing was chosen: the participant is asked again.</summary>
+    Missing,
+    /// <summary>Not a level of the scale, or a level where none is asked: a hand-made form, refused.</summary>
+    Invalid,
+}
 
 /// <summary>
 /// The three question types and the attention check: their options in the plan's order, and how a
@@ -30,6 +52,20 @@ public static class Questions
     public const string DiscriminationPrompt = "Which of the two object categories is depicted?";
     public const string TrustPrompt = "Which model seems more reliable?";
     public const string ComparisonPrompt = "Which explanation shows better why the model made its prediction?";
+    public const string SimulationPrompt = "Which of the two categories did the model answer for this photo?";
+    public const string ConfidencePrompt = "How confident are you in your answer?";
+
+    /// <summary>
+    /// The platform's confidence labels for 2 … <see cref="ConfidenceDefinition.BuiltInLevels"/> levels,
+    /// least confident first (HIVE, Kim et al. 2022, asks on four: not at all … very confident).
+    /// </summary>
+    private static readonly string[][] ConfidenceLabelSets =
+    [
+        ["Not confident", "Confident"],
+        ["Not confident", "Somewhat confident", "Very confident"],
+        ["Not at all confident", "Slightly confident", "Fairly confident", "Very confident"],
+        ["Not at all confident", "Slightly confident", "Moderately confident", "Fairly confident", "Very confident"],
+    ];
 
     private static readonly QuestionOption[] TrustOptions =
     [
@@ -54,6 +90,7 @@ public static class Questions
             ExperimentKind.Discrimination => DiscriminationPrompt,
             ExperimentKind.Trust => TrustPrompt,
             ExperimentKind.Comparison => ComparisonPrompt,
+            ExperimentKind.Simulation => SimulationPrompt,
             var other => throw new InvalidOperationException($"Plan item {item.Id} has a stimulus of unknown experiment '{other}'."),
         };
 
@@ -67,9 +104,9 @@ public static class Questions
         var stimulus = item.Stimulus ?? throw new InvalidOperationException($"Plan item {item.Id} is a question without a stimulus.");
         switch (stimulus.Experiment)
         {
-            case ExperimentKind.Discrimination:
+            case ExperimentKind.Discrimination or ExperimentKind.Simulation:
                 var distractor = stimulus.DistractorClass
-                    ?? throw new InvalidOperationException($"Discrimination stimulus {stimulus.Id} has no distractor class.");
+                    ?? throw new InvalidOperationException($"The {stimulus.Experiment} stimulus {stimulus.Id} has no distractor class.");
                 var target = new QuestionOption(stimulus.TargetClass.ToString(CultureInfo.InvariantCulture), ClassName(classNames, stimulus.TargetClass));
                 var other = new QuestionOption(distractor.ToString(CultureInfo.InvariantCulture), ClassName(classNames, distractor));
                 return item.Swapped ? [other, target] : [target, other];
@@ -84,7 +121,7 @@ public static class Questions
 
     /// <summary>
     /// Whether the item's option labels are the platform's own text (translated for the participant)
-    /// rather than the pack's: trust and comparison. A discrimination question's options are class
+    /// rather than the pack's: trust and comparison. A discrimination or simulation question's options are class
     /// names, an attention check's options (the defaults too) go with its prompt, which names the one
     /// to choose: both are shown as the pack wrote them.
     /// </summary>
@@ -93,8 +130,40 @@ public static class Questions
 
     /// <summary>The platform's texts of a question page, for the translation check (LanguageTests.EveryParticipantText_HasAGermanTranslation).</summary>
     public static IEnumerable<string> PlatformTexts =>
-        [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
-            .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination)];
+        [DiscriminationPrompt, TrustPrompt, ComparisonPrompt, SimulationPrompt, .. TrustOptions.Select(o => o.Label), .. ComparisonOptions.Select(o => o.Label),
+            .. Captions(ExperimentKind.Trust), .. Captions(ExperimentKind.Comparison), .. Captions(ExperimentKind.Discrimination), .. Captions(ExperimentKind.Simulation),
+            ConfidencePrompt, .. ConfidenceLabelSets.SelectMany(set => set)];
+
+    /// <summary>
+    /// The levels of a scale, values 1 … levels, least confident first, and whether their labels are
+    /// the platform's (to be translated) rather than the pack's (shown as written).
+    /// </summary>
+    public static (IReadOnlyList<QuestionOption> Levels, bool PlatformLabels) ConfidenceLevels(ConfidenceDefinition scale)
+    {
+        var labels = scale.Labels ?? ConfidenceLabelSets[scale.Levels - 2];
+        return (labels.Select((label, i) => new QuestionOption((i + 1).ToString(CultureInfo.InvariantCulture), label)).ToArray(), scale.Labels is null);
+    }
+
+    /// <summary>Reads the posted confidence level against the item's scale (null = none asked).</summary>
+    public static ConfidenceOutcome ReadConfidence(ConfidenceDefinition? scale, string? posted, out int? level)
+    {
+        level = null;
+        if (string.IsNullOrEmpty(posted))
+        {
+            return scale is null ? ConfidenceOutcome.Valid : ConfidenceOutcome.Missing;
+        }
+        if (scale is null || posted.Length > 2 || !int.TryParse(posted, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
+            || chosen < 1 || chosen > scale.Levels)
+        {
+            return ConfidenceOutcome.Invalid;
+        }
+        level = chosen;
+        return ConfidenceOutcome.Valid;
+    }
+
+    /// <summary>The confidence scale a plan item asks: its experiment's (study.json), none for attention checks.</summary>
+    public static ConfidenceDefinition? ConfidenceOf(StudyDefinition definition, PlanItemView item) =>
+        item.Kind == PlanItemKind.Attention ? null : definition.ConfidenceFor(item.Stimulus?.Experiment);
 
     /// <summary>The stored answer for a posted choice, or null when the choice is not one of the item's options.</summary>
     public static EvaluatedAnswer? Evaluate(PlanItemView item, string? choice)
@@ -117,7 +186,9 @@ public static class Questions
         }
         switch (stimulus.Experiment)
         {
-            case ExperimentKind.Discrimination:
+            // Right when the target is chosen: the explained class (discrimination) or the model's
+            // stored prediction (simulation), whatever the image's label.
+            case ExperimentKind.Discrimination or ExperimentKind.Simulation:
                 if (!int.TryParse(choice, NumberStyles.None, CultureInfo.InvariantCulture, out var chosen)
                     || (chosen != stimulus.TargetClass && chosen != stimulus.DistractorClass))
                 {
@@ -157,6 +228,8 @@ public static class Questions
     {
         ExperimentKind.Trust => ["Model A", "Model B"],
         ExperimentKind.Comparison => ["Explanation A", "Explanation B"],
+        // The photo itself, then the explanation of the model's answer (StudyContent.ExplanationUrlsAsync).
+        ExperimentKind.Simulation => ["Photo", "Explanation"],
         _ => ["Explanation"],
     };
 

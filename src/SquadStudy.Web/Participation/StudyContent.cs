@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using SquadStudy.Data;
+using SquadStudy.Data.Entities;
 
 namespace SquadStudy.Web.Participation;
 
@@ -42,11 +43,20 @@ public sealed class StudyContent
                 .Select(w => rows.FirstOrDefault(r => r.ModelId == w.Model && r.Method == w.Method)?.PngPath)
                 .Select(MediaEndpoint.UrlFor)
                 .ToArray();
+            if (stimulus.Experiment == ExperimentKind.Simulation)
+            {
+                // Forward simulation shows the photo beside the explanation (Hase & Bansal 2020).
+                var photo = await db.StudyImages.AsNoTracking().Where(i => i.Id == stimulus.ImageId).Select(i => i.FilePath).FirstOrDefaultAsync(cancellationToken);
+                canonical = [MediaEndpoint.UrlFor(photo), .. canonical];
+            }
             if (canonical.All(u => u is not null))
             {
                 explanationUrls[stimulus.Id] = canonical;
             }
         }
-        return swapped && canonical.Length == 2 ? [canonical[1], canonical[0]] : canonical;
+        // Only the two sides of trust and comparison swap; a simulation's photo stays first.
+        return swapped && (stimulus.Experiment is ExperimentKind.Trust or ExperimentKind.Comparison) && canonical.Length == 2
+            ? [canonical[1], canonical[0]]
+            : canonical;
     }
 }

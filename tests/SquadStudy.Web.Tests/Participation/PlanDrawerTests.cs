@@ -61,6 +61,26 @@ public sealed class PlanDrawerTests
         (trust.Max() - trust.Min()).ShouldBeLessThanOrEqualTo(1);
     }
 
+    /// <summary>Simulation stimuli (12 images × 2 models × 2 methods) are balanced as the others: 20 plans of 6 use each of the 48 two or three times.</summary>
+    [Fact]
+    public void Draw_SimulationStimuli_AreBalancedLikeTheOthers()
+    {
+        var definition = StudyDefinition.Parse("""{ "experiments": [ { "type": "simulation", "questions": 6 } ] }""");
+        var pool = Enumerable.Range(0, 48).Select(i => new StimulusSlot(i + 1, ExperimentKind.Simulation, i / 4, 0)).ToList();
+        var random = new Random(11);
+        for (var participant = 0; participant < 20; participant++)
+        {
+            var plan = PlanDrawer.Draw(definition, pool, random);
+            plan.Count.ShouldBe(6);
+            var chosen = plan.Select(p => p.StimulusId!.Value).ToHashSet();
+            pool.Where(s => chosen.Contains(s.Id)).Select(s => s.ImageId).Distinct().Count().ShouldBe(6, "no image twice in one plan");
+            pool = pool.Select(s => chosen.Contains(s.Id) ? s with { AssignedCount = s.AssignedCount + 1 } : s).ToList();
+        }
+        pool.Sum(s => s.AssignedCount).ShouldBe(120);
+        pool.Min(s => s.AssignedCount).ShouldBeGreaterThanOrEqualTo(2);
+        pool.Max(s => s.AssignedCount).ShouldBeLessThanOrEqualTo(3);
+    }
+
     [Fact]
     public void Draw_SidesAreSwappedAboutHalfTheTime()
     {

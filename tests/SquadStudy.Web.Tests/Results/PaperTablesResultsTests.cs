@@ -59,8 +59,9 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
         var root = await ResultsJsonAsync();
 
         Names(root, "study", "title", "generated_utc", "participants", "answers", "without_exclusions", "metrics", "preregistration",
-            "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
-        Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences");
+            "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences", "calibration", "simulation");
+        Names(root.GetProperty("without_exclusions"), "settings", "exclusions", "accuracy", "comparisons", "trust", "power", "image_accuracy", "preferences",
+            "calibration", "simulation");
         foreach (var analysis in new[] { root, root.GetProperty("without_exclusions") })
         {
             Names(analysis.GetProperty("accuracy")[0], "model", "method", "n", "correct", "accuracy", "ci_low", "ci_high", "bootstrap_low", "bootstrap_high");
@@ -70,6 +71,7 @@ public sealed class PaperTablesResultsTests(PaperTablesSite site) : IClassFixtur
                 "wilcoxon_method", "cohens_d", "notes");
             Names(analysis.GetProperty("power")[0], "method_a", "method_b", "model", "n_a", "n_b", "baseline", "detectable_difference",
                 "target_difference", "n_needed", "notes");
+            Names(analysis.GetProperty("simulation"), "accuracy", "comparisons", "power", "image_accuracy");
             Names(analysis.GetProperty("exclusions"), "applied", "participants_before", "participants_after", "failed_attention_checks",
                 "too_fast", "excluded", "unknown_participants", "answers_before", "answers_after", "max_failed_attention_checks",
                 "min_median_response_ms", "by_flag");

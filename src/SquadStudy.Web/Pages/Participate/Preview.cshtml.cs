@@ -31,6 +31,9 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
     [BindProperty]
     public string? Choice { get; set; }
 
+    [BindProperty]
+    public string? Confidence { get; set; }
+
     public QuestionFormModel? Form { get; private set; }
     public PreviewSession? Session { get; private set; }
 
@@ -67,7 +70,14 @@ public sealed class PreviewModel(ParticipationService service, PreviewSessions s
             Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), Text["Please choose one of the options before going on."]);
             return Page();
         }
+        if (Questions.ReadConfidence(Questions.ConfidenceOf(Study!.Definition, item), Confidence, out var level) != ConfidenceOutcome.Valid)
+        {
+            Session = session;
+            Form = NewForm(await Service.BuildViewAsync(Study!, item, session.Items.Count, cancellationToken), Text["Please say how confident you are before going on."]);
+            return Page();
+        }
         session.LastFeedback = $"Position {session.Position + 1} would be stored as choice \"{answer.Choice}\""
+            + (level is int confidence ? $", confidence {confidence}" : "")
             + (answer.IsCorrect is bool correct ? correct ? ", correct" : ", incorrect" : "")
             + (answer.Score is int score ? $", score {score:+0;-0;0} for the stimulus' model/method A" : "") + ".";
         session.Position++;

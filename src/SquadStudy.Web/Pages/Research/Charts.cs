@@ -54,8 +54,8 @@ public sealed record BarChart(string AriaLabel, string Fill, string Stroke, int 
     }
 
     /// <summary>Explanatory accuracy per model × method, 0–100 % across the plot, with the Wilson interval.</summary>
-    public static BarChart? Accuracy(IReadOnlyList<AccuracyRow> rows, double confidence) =>
-        Of($"Explanatory accuracy per model and method with {ResultFormat.Percent(confidence)} intervals", "#6ea8fe", "#052c65", 0, 1,
+    public static BarChart? Accuracy(IReadOnlyList<AccuracyRow> rows, double confidence, string what = "Explanatory accuracy") =>
+        Of($"{what} per model and method with {ResultFormat.Percent(confidence)} intervals", "#6ea8fe", "#052c65", 0, 1,
             rows.Select(row => new Row($"{row.Model} · {row.Method}", row.Accuracy, row.CiLow, row.CiHigh,
                 string.Create(CultureInfo.InvariantCulture,
                     $"{row.Model} {row.Method}: {ResultFormat.Percent(row.Accuracy)} (n = {row.N}), {ResultFormat.Percent(confidence)} interval {ResultFormat.PercentInterval(row.CiLow, row.CiHigh)}"),

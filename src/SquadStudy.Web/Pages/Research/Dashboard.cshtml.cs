@@ -41,6 +41,9 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
 
     public BarChart? AccuracyChart { get; private set; }
 
+    /// <summary>The accuracy tables shown one after the other: class discrimination, then forward simulation when it has answers.</summary>
+    public IReadOnlyList<AccuracySection> AccuracySections { get; private set; } = [];
+
     public BarChart? TrustChart { get; private set; }
 
     /// <summary>The automated metrics present in any model × method, in display order, each with its chart.</summary>
@@ -48,9 +51,6 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
 
     /// <summary>The mean deletion, insertion and ROAD curves, one line per model × method (charts without data left out).</summary>
     public IReadOnlyList<CurveChart> Curves { get; private set; } = [];
-
-    public PowerRow? PowerFor(ComparisonRow comparison) =>
-        Shown?.Power.FirstOrDefault(p => p.MethodA == comparison.MethodA && p.MethodB == comparison.MethodB && p.Model == comparison.Model);
 
     [BindProperty(SupportsGet = true)]
     public string Slug { get; set; } = "";
@@ -89,6 +89,12 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
         if (Shown is { } shown)
         {
             AccuracyChart = BarChart.Accuracy(shown.Accuracy.Where(r => r.Model is not null).ToList(), shown.Settings.Confidence);
+            var discrimination = new AccuracySection("Explanatory accuracy (class discrimination)", "No class-discrimination answers yet.", "",
+                new AccuracyTables(shown.Accuracy, shown.Comparisons, shown.Power, shown.ImageAccuracy), shown.Settings, AccuracyChart, "Image:target");
+            AccuracySections = shown.Simulation.Accuracy.Count == 0
+                ? [discrimination]
+                : [discrimination, new AccuracySection("Forward simulation (the model's answer predicted)", "", "simulation", shown.Simulation, shown.Settings,
+                    BarChart.Accuracy(shown.Simulation.Accuracy.Where(r => r.Model is not null).ToList(), shown.Settings.Confidence, "Simulation accuracy"), "Image")];
             TrustChart = BarChart.Trust(shown.Trust, shown.Settings.Confidence);
             Metrics = MetricInfo.InOrder(Results!.Metrics.SelectMany(m => m.Means.Keys))
                 .Select(metric => (metric, BarChart.Metric(metric, Results.Metrics))).ToList();
@@ -139,4 +145,16 @@ public sealed class DashboardModel(StudyDashboard dashboard, ResearchStudies stu
         TempData[transition.Succeeded ? "Message" : "Error"] = transition.Error ?? success;
         return RedirectToPage(new { slug = Slug });
     }
+}
+
+/// <summary>
+/// One accuracy section of the dashboard (<c>_AccuracyResults.cshtml</c>): the tables of an experiment type whose answers
+/// are right or wrong, under its heading; the tables' ids carry <see cref="Id"/> as a prefix (none for class discrimination).
+/// </summary>
+public sealed record AccuracySection(string Heading, string Empty, string Id, AccuracyTables Tables, AnalysisSettings Settings, BarChart? Chart, string ImageHeading)
+{
+    public string IdOf(string table) => Id.Length == 0 ? table : $"{Id}-{table}";
+
+    public PowerRow? PowerFor(ComparisonRow comparison) =>
+        Tables.Power.FirstOrDefault(p => p.MethodA == comparison.MethodA && p.MethodB == comparison.MethodB && p.Model == comparison.Model);
 }

@@ -40,6 +40,8 @@ public static class ResultFormat
 
     public static string Model(string? model) => model ?? "all models";
 
+    public static string Method(string? method) => method ?? "all methods";
+
     /// <summary>What the accuracy table's cluster bootstrap column resampled, printed under the table.</summary>
     public static string BootstrapLine(AnalysisSettings settings) => settings.BootstrapResamples == 0
         ? "Cluster bootstrap off (SquadStudy__Results__BootstrapResamples = 0)."
