@@ -50,7 +50,7 @@ for i in $(seq 0 $((INSTANCES - 1))); do
     url="http://127.0.0.1:$((PORT + i))"
     # One instance runs the built-in precompute worker; the others leave the queue to it.
     ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-        ConnectionStrings__SquadStudy="$DB" SquadStudy__DataDirectory="$DATA" SquadStudy__SeedDemo=false \
+        ConnectionStrings__SquadStudy="$DB" SquadStudy__DataDirectory="$DATA" SquadStudy__SeedDemo=false Security__RateLimits__EnrolmentPerMinute=1000000 \
         SquadStudy__RunPrecompute=$([[ $i -eq 0 ]] && echo true || echo false) \
         dotnet src/SquadStudy.Web/bin/Release/net10.0/SquadStudy.Web.dll --urls "$url" >"$WORK/site$i.log" 2>&1 &
     PIDS+=($!)
@@ -65,10 +65,20 @@ for url in "${URLS[@]}"; do
 done
 
 cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
+# CPU seconds (user + system) of processes: the web instances, and PostgreSQL's server processes.
+proc_cpu() { local t=0 pid; for pid in "$@"; do [[ -r /proc/$pid/stat ]] && t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo "$t"; }
+pg_pids() { pgrep -u postgres -f "postgres" 2>/dev/null | tr '\n' ' '; }
 read -r TOTAL0 STEAL0 < <(cpu_times)
+SITE0=$(proc_cpu "${PIDS[@]}"); PG0=$(proc_cpu $(pg_pids))
 STATUS=0
 $LOAD run --url "$(IFS=,; echo "${URLS[*]}")" --data "$DATA" --db "$DB" --slug load --participants "$PARTICIPANTS" \
-    --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" || STATUS=$?
+    --seconds "$SECONDS_TO_RUN" --warmup 10 --rate "$RATE" | tee "$WORK/load.out" || STATUS=$?
 read -r TOTAL1 STEAL1 < <(cpu_times)
+SITE1=$(proc_cpu "${PIDS[@]}"); PG1=$(proc_cpu $(pg_pids))
+ANSWERS=$(sed -nE 's/^answers acknowledged: ([0-9]+) in all.*/\1/p' "$WORK/load.out")
+TICKS=$(getconf CLK_TCK)
+[[ -n "$ANSWERS" && "$ANSWERS" -gt 0 ]] && awk -v s=$((SITE1 - SITE0)) -v g=$((PG1 - PG0)) -v n="$ANSWERS" -v hz="$TICKS" \
+    'BEGIN { printf "CPU over the whole run (warm-up included), per acknowledged answer: web instances %.3f ms, PostgreSQL %.3f ms\n", 1000 * s / hz / n, 1000 * g / hz / n }'
+
 awk -v t=$((TOTAL1 - TOTAL0)) -v s=$((STEAL1 - STEAL0)) 'BEGIN { if (t > 0) printf "cpu steal during the run: %.1f %% (time the hypervisor ran other guests)\n", 100 * s / t }'
 exit $STATUS
