@@ -139,13 +139,8 @@ public sealed class DemoFirstRunTests(DemoSite site) : IClassFixture<DemoSite>, 
         return kept;
     }
 
-    private (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) Run(string program, string script, string csv)
-    {
-        var effects = Path.Combine(directory, Path.GetFileName(script) + "-effects.csv");
-        var (exitCode, output, error) = Interpreters.Run(program, [script, csv, effects], directory);
-        exitCode.ShouldBe(0, $"{Path.GetFileName(script)} failed:\n{output}\n{error}");
-        return (ReadEffects(effects, "term", "estimate", "std_error"), output);
-    }
+    private (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) Run(string program, string script, string csv) =>
+        Interpreters.RunScript(program, script, csv, directory);
 
     /// <summary>glmer with the demo's levels in the study's order (gradcam and vgg the references), written by the test.</summary>
     private Dictionary<string, (double Estimate, double StdError)> ReferenceFit(List<KeptAnswer> kept)
@@ -171,20 +166,6 @@ public sealed class DemoFirstRunTests(DemoSite site) : IClassFixture<DemoSite>, 
             """;
         var (exitCode, output, error) = Interpreters.Run(Interpreters.Rscript, ["-e", code], directory);
         exitCode.ShouldBe(0, $"reference fit failed:\n{output}\n{error}");
-        return ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
-    }
-
-    private static Dictionary<string, (double Estimate, double StdError)> ReadEffects(string file, string term, string estimate, string stdError)
-    {
-        using var reader = new CsvReader(new StreamReader(file), CultureInfo.InvariantCulture);
-        reader.Read();
-        reader.ReadHeader();
-        var effects = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            effects[reader.GetField(term)!] = (double.Parse(reader.GetField(estimate)!, CultureInfo.InvariantCulture),
-                double.Parse(reader.GetField(stdError)!, CultureInfo.InvariantCulture));
-        }
-        return effects;
+        return Interpreters.ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
     }
 }

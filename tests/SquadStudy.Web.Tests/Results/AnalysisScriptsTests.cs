@@ -24,6 +24,30 @@ internal static class Interpreters
     private static bool Works(string program, params string[] arguments) =>
         File.Exists(program) && Run(program, arguments, Directory.GetCurrentDirectory()).ExitCode == 0;
 
+    /// <summary>Runs a generated analysis script on an answers CSV in <paramref name="directory"/>: its fixed effects by term, and what it printed.</summary>
+    public static (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) RunScript(string program, string script, string csv, string directory)
+    {
+        var effectsFile = Path.Combine(directory, $"{Path.GetFileName(script)}-{Path.GetFileNameWithoutExtension(csv)}-effects.csv");
+        var (exitCode, output, error) = Run(program, [script, csv, effectsFile], directory);
+        exitCode.ShouldBe(0, $"{Path.GetFileName(script)} failed:\n{output}\n{error}");
+        return (ReadEffects(effectsFile, "term", "estimate", "std_error"), output);
+    }
+
+    /// <summary>A fixed-effects CSV (the scripts' own, or a reference fit's) by term.</summary>
+    public static Dictionary<string, (double Estimate, double StdError)> ReadEffects(string file, string term, string estimate, string stdError)
+    {
+        using var reader = new CsvReader(new StreamReader(file), CultureInfo.InvariantCulture);
+        reader.Read();
+        reader.ReadHeader();
+        var effects = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            effects[reader.GetField(term)!] = (double.Parse(reader.GetField(estimate)!, CultureInfo.InvariantCulture),
+                double.Parse(reader.GetField(stdError)!, CultureInfo.InvariantCulture));
+        }
+        return effects;
+    }
+
     /// <summary>Runs a program to its end (two minutes at most), capturing both streams.</summary>
     public static (int ExitCode, string Output, string Error) Run(string program, IEnumerable<string> arguments, string directory)
     {
@@ -92,28 +116,8 @@ public sealed class AnalysisScriptsTests(SimulatedStudySite site) : IClassFixtur
         return path;
     }
 
-    /// <summary>Runs a script on a CSV; its fixed effects by term, and what it printed.</summary>
-    private (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) RunScript(string program, string script, string csv)
-    {
-        var effectsFile = Path.Combine(directory, $"{Path.GetFileName(script)}-{Path.GetFileNameWithoutExtension(csv)}-effects.csv");
-        var (exitCode, output, error) = Interpreters.Run(program, [script, csv, effectsFile], directory);
-        exitCode.ShouldBe(0, $"{Path.GetFileName(script)} failed:\n{output}\n{error}");
-        return (ReadEffects(effectsFile, "term", "estimate", "std_error"), output);
-    }
-
-    private static Dictionary<string, (double Estimate, double StdError)> ReadEffects(string file, string term, string estimate, string stdError)
-    {
-        using var reader = new CsvReader(new StreamReader(file), CultureInfo.InvariantCulture);
-        reader.Read();
-        reader.ReadHeader();
-        var effects = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            effects[reader.GetField(term)!] = (double.Parse(reader.GetField(estimate)!, CultureInfo.InvariantCulture),
-                double.Parse(reader.GetField(stdError)!, CultureInfo.InvariantCulture));
-        }
-        return effects;
-    }
+    private (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) RunScript(string program, string script, string csv) =>
+        Interpreters.RunScript(program, script, csv, directory);
 
     /// <summary>
     /// glmer on the seeded answers themselves, written by the test in its own columns and with its own formula:
@@ -139,7 +143,7 @@ public sealed class AnalysisScriptsTests(SimulatedStudySite site) : IClassFixtur
             """;
         var (exitCode, output, error) = Interpreters.Run(Interpreters.Rscript, ["-e", code], directory);
         exitCode.ShouldBe(0, $"reference fit failed:\n{output}\n{error}");
-        return ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
+        return Interpreters.ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
     }
 
     [Fact]
