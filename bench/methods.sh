@@ -7,17 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 REPEAT="${1:-1}"
 METHODS="${2:-xgradcam,layercam,hirescam,eigencam,scorecam,ablationcam,integrated-gradients,smoothgrad,occlusion,rise}"
-MODELS=bench/models
-OUT=bench/results
-mkdir -p "$OUT"
-for m in vgg16 resnet50; do
-  [ -f "$MODELS/$m.onnx" ] || /usr/bin/python3 scripts/export_torchvision.py --models "$m"
-done
-[ -f "$MODELS/bench.png" ] || /usr/bin/python3 -c "
-import numpy as np; from PIL import Image
-rng = np.random.default_rng(0)
-Image.fromarray(rng.integers(0, 256, (256, 320, 3), dtype=np.uint8)).save('$MODELS/bench.png')"
-dotnet build -c Release src/SquadStudy.Cli -o bench/bin >/dev/null
+. bench/prepare.sh
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc)"
 for m in vgg16 resnet50; do
   dotnet bench/bin/squadstudy.dll bench --model "$MODELS/$m.onnx" --image "$MODELS/bench.png" --repeat "$REPEAT" --threads 2 \

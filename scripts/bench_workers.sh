@@ -11,21 +11,14 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
 PER_PROCESS=${2:-}
 PG_PORT=${3:-5480}
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[[ -x "$PG_BIN/pg_ctl" ]] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/setup.sh --test installs them)"; exit 1; }
+source scripts/throwaway_pg.sh
 WORK=$(mktemp -d /tmp/squadstudy-workers.XXXXXX)
-PGDATA="$WORK/pg"
-AS_PG=()
-if [[ $(id -u) -eq 0 ]]; then AS_PG=(runuser -u postgres --); chown postgres "$WORK"; fi
 cleanup() {
-    [[ -d "$PGDATA" ]] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+    pg_stop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-"${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >/dev/null
-"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK" start >/dev/null
+pg_start "$WORK" "$PG_PORT"
 
 dotnet build -c Release src/SquadStudy.Cli -v q -nologo >/dev/null
 CLI="dotnet src/SquadStudy.Cli/bin/Release/net10.0/squadstudy.dll"

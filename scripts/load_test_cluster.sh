@@ -13,29 +13,23 @@ SECONDS_TO_RUN=${2:-20}
 RATE=${3:-0}
 PORT=${4:-5180}
 INSTANCES=${5:-3}
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[[ -x "$PG_BIN/pg_ctl" ]] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql (scripts/setup.sh --test installs them)"; exit 1; }
+source scripts/throwaway_pg.sh
 WORK=$(mktemp -d /tmp/squadstudy-cluster.XXXXXX)
 DATA="$WORK/data"
-PGDATA="$WORK/pg"
 PG_PORT=$((PORT + 100))
-AS_PG=()
-if [[ $(id -u) -eq 0 ]]; then AS_PG=(runuser -u postgres --); chown postgres "$WORK"; fi
 PIDS=()
 cleanup() {
     for pid in "${PIDS[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
     done
-    [[ -d "$PGDATA" ]] && "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+    pg_stop
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-"${AS_PG[@]}" "$PG_BIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --no-locale >/dev/null
 # Durable settings (fsync on), unlike the tests' throw-away clusters: the figure is meant to be
 # comparable with SQLite's synchronous=NORMAL.
-"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$WORK/pg.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK -c max_connections=300" start >/dev/null
+pg_start "$WORK" "$PG_PORT" -c max_connections=300
 "${AS_PG[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres squadstudy
 DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=squadstudy;Maximum Pool Size=60"
 
