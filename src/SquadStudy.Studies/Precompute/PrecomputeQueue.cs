@@ -199,6 +199,17 @@ public sealed class PrecomputeQueue(IServiceScopeFactory scopes, TimeProvider cl
         }
     }
 
+    /// <summary>
+    /// Brings every failed job's error ("N item(s) failed; the first: …") up to date. Two workers that give up on
+    /// items at the same moment each count the failed items and write the job's error; the one that counted first
+    /// can write last, leaving a count that is too low. A run calls this once its workers have stopped.
+    /// </summary>
+    public async Task RecountFailedJobsAsync()
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await FailJobsWithFailedItemsAsync(scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>(), Now);
+    }
+
     private static async Task FailJobsWithFailedItemsAsync(SquadStudyDbContext db, DateTime now)
     {
         var failing = await db.PrecomputeItems.Where(i => i.Status == PrecomputeStatus.Failed)

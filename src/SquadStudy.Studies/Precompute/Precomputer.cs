@@ -67,6 +67,9 @@ public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store,
             }
             if (job.Status == PrecomputeStatus.Failed)
             {
+                // This process's workers have stopped: the count in the job's error is made final before it is reported.
+                await queue.RecountFailedJobsAsync();
+                job = await JobAsync(studyId, cancellationToken);
                 throw new InvalidOperationException($"Precomputing study {studyId} failed: {job.Error}");
             }
             // Other workers hold the last items: wait for them (or for their leases to run out).
