@@ -17,6 +17,7 @@ public static class CliApp
         WorkerCommand.Create,
         AdminCommand.Create,
         ReportCommand.Create,
+        MetricsCommand.Create,
         ExportCommand.Create,
     ];
 

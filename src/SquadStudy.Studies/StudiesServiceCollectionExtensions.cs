@@ -19,6 +19,7 @@ public static class StudiesServiceCollectionExtensions
         services.AddScoped<StudyLifecycle>();
         services.AddSingleton<Precomputer>();
         services.AddSingleton<PrecomputeQueue>();
+        services.AddSingleton<StoredMetrics>();
         return services;
     }
 }

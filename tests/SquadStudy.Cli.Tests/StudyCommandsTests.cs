@@ -124,6 +124,85 @@ public sealed class StudyCommandsTests : CliTestBase
     }
 
     [Fact]
+    public void Metrics_AfterAPrecomputeWithoutThem_AppearInTheReport()
+    {
+        Run("import", WritePack("\"gradcam\", \"guidedbp\"")).ExitCode.ShouldBe(0);
+        Run("precompute", "cli-study").ExitCode.ShouldBe(0);
+        var db = Path.Combine(Temp, "data", "squadstudy.db");
+        var before = MetricRows(Run("report", "--study", "cli-study", "--db", db, "--json"));
+        before.Keys.ShouldBe(["gap/gradcam", "gap/guidedbp", "res/gradcam", "res/guidedbp"], ignoreOrder: true);
+        before.Values.ShouldAllBe(means => !means.ContainsKey("deletionAuc") && means.ContainsKey("score"));
+
+        var measured = Run("metrics", "--study", "cli-study", "--db", db, "--deletion-insertion", "--steps", "10", "--threads", "1");
+
+        measured.ExitCode.ShouldBe(0, measured.Error);
+        // 4 images × 2 models, each with its predicted class and two annotated ones (some shared), × 2 methods.
+        measured.Out.ShouldMatch(@"^Study 'cli-study': deletion/insertion of \d+ stored map\(s\) in [0-9.]+ s\.\s*$");
+        measured.ErrorLines.Length.ShouldBe(9, "one line before the first (image, model), one after each");
+        measured.ErrorLines[^1].ShouldMatch(@"^cli-study: (\d+)/\1 maps$");
+        var after = MetricRows(Run("report", "--study", "cli-study", "--db", db, "--json"));
+        after.Keys.ShouldBe(before.Keys, ignoreOrder: true);
+        foreach (var (row, means) in after)
+        {
+            means["deletionAuc"].ShouldBeInRange(0, 1, row);
+            means["insertionAuc"].ShouldBeInRange(0, 1, row);
+            means["score"].ShouldBe(before[row]["score"], row);
+            means.ShouldNotContainKey("roadMorf");
+        }
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Metrics_WithoutAMetric_IsAUsageError()
+    {
+        var result = Run("metrics", "--study", "cli-study");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.Trim().ShouldBe("error: say which metrics: --deletion-insertion, --road or --all (the sanity check needs the explainers; precompute computes it).");
+    }
+
+    [Fact]
+    public void Metrics_StepsWithoutDeletionInsertion_IsAUsageError()
+    {
+        var result = Run("metrics", "--study", "cli-study", "--road", "--steps", "5");
+
+        result.ExitCode.ShouldBe(2);
+        result.Error.Trim().ShouldBe("error: --steps is the deletion/insertion steps: give it with --deletion-insertion or --all.");
+    }
+
+    [Fact]
+    public void Metrics_UnknownStudy_IsOneLineError()
+    {
+        var result = Run("metrics", "--study", "no-such-study", "--all");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.Trim().ShouldBe("error: there is no study 'no-such-study' in this database.");
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public void Metrics_MissingSqliteFile_IsOneLineErrorAndCreatesNothing()
+    {
+        var missing = Path.Combine(Temp, "nowhere.db");
+
+        var result = Run("metrics", "--study", "cli-study", "--db", missing, "--road");
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.Trim().ShouldBe($"error: there is no SQLite database at '{missing}'.");
+        File.Exists(missing).ShouldBeFalse();
+    }
+
+    /// <summary>The report's automated-metric means by model/method.</summary>
+    private static Dictionary<string, Dictionary<string, double>> MetricRows(Result report)
+    {
+        report.ExitCode.ShouldBe(0, report.Error);
+        using var document = System.Text.Json.JsonDocument.Parse(report.Out);
+        return document.RootElement.GetProperty("metrics").EnumerateArray().ToDictionary(
+            row => $"{row.GetProperty("model").GetString()}/{row.GetProperty("method").GetString()}",
+            row => row.GetProperty("means").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble()));
+    }
+
+    [Fact]
     public void Precompute_UnknownSlug_IsOneLineError()
     {
         var result = Run("precompute", "no-such-study");

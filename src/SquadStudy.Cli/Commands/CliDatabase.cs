@@ -40,7 +40,8 @@ internal static class CliDatabase
         return File.Exists(file) ? null : file;
     }
 
-    public static async Task<ServiceProvider> OpenAsync(string? connectionString, CancellationToken cancellationToken)
+    /// <param name="configure">Services a command needs beside the data layer (the engine and the study services).</param>
+    public static async Task<ServiceProvider> OpenAsync(string? connectionString, CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)
     {
         connectionString = ConnectionString(connectionString);
         var builder = new ConfigurationBuilder().AddEnvironmentVariables();
@@ -63,12 +64,13 @@ internal static class CliDatabase
             }).Build();
         }
         var settings = DataServiceCollectionExtensions.ResolveDatabase(configuration, Directory.GetCurrentDirectory());
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging(logging => logging.AddFilter(_ => false))
             .AddSquadStudyData(settings)
             .AddSingleton<IPasswordHasher<Researcher>, PasswordHasher<Researcher>>()
-            .AddScoped<ResearcherAccounts>()
-            .BuildServiceProvider();
+            .AddScoped<ResearcherAccounts>();
+        configure?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         await using (var scope = services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<SchemaMigrator>().MigrateAsync(cancellationToken: cancellationToken);
@@ -80,11 +82,12 @@ internal static class CliDatabase
     /// Opens the database, runs <paramref name="body"/> in a scope, and turns failures into one line on
     /// stderr with an exit code, as the other commands do (see <see cref="CommandRunner"/>).
     /// </summary>
-    public static async Task<int> RunAsync(CliContext context, string? connectionString, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CliContext context, string? connectionString, Func<IServiceProvider, CancellationToken, Task<int>> body, CancellationToken cancellationToken,
+        Action<IServiceCollection>? configure = null)
     {
         try
         {
-            await using var services = await OpenAsync(connectionString, cancellationToken);
+            await using var services = await OpenAsync(connectionString, cancellationToken, configure);
             await using var scope = services.CreateAsyncScope();
             return await body(scope.ServiceProvider, cancellationToken);
         }

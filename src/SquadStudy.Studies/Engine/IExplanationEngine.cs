@@ -53,11 +53,24 @@ public interface IStudyModel : IDisposable
     /// deterministic: the same inputs give byte-identical PNGs, which resuming relies on.
     /// </summary>
     IReadOnlyList<RenderedExplanation> Explain(DecodedImage image, int classIndex, IReadOnlyList<string> methods, IReadOnlyList<GroundTruthBox> boxes);
+
+    /// <summary>
+    /// The automated metrics of a stored evidence map (<see cref="RenderedExplanation.RawNpy"/>:
+    /// <paramref name="evidence"/>, <paramref name="height"/>×<paramref name="width"/>, row-major) of
+    /// <paramref name="classIndex"/> on the image, with the deletion/insertion and ROAD curves that
+    /// <paramref name="metrics"/> ask for; the same computation <see cref="Explain"/> makes, so both give
+    /// the same numbers. The randomisation fields are null: the sanity check needs the method run on
+    /// re-initialised models, not a map. Throws <see cref="EngineInputException"/> when the map's length
+    /// is not its height times width.
+    /// </summary>
+    ExplanationMetrics Measure(DecodedImage image, int classIndex, float[] evidence, int height, int width,
+        IReadOnlyList<GroundTruthBox> boxes, EngineMetricOptions metrics);
 }
 
 /// <summary>
-/// A rendered explanation and its metrics; <paramref name="RawNpy"/> is the raw map as a float32
-/// <c>.npy</c> file when it is small enough to keep (CAM maps at the target layer's resolution).
+/// A rendered explanation and its metrics; <paramref name="RawNpy"/> is the map the metrics read, as a
+/// float32 <c>.npy</c> file of shape (h, w): a CAM map at the target layer's resolution, a pixel-space
+/// map's saliency (max |·| over its channels) at the model's input size. Null from engines that keep none.
 /// </summary>
 public sealed record RenderedExplanation(string Method, int ClassIndex, byte[] Png, ExplanationMetrics Metrics, byte[]? RawNpy = null);
 

@@ -80,17 +80,18 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
             var randomised = settings.RandomisationDepth > 0
                 ? _cascade.Value.Models.Select(m => m.Explain(input, classIndex, specs)).ToList()
                 : [];
-            var classBoxes = boxes.Where(b => b.Class == classIndex).Select(b => PixelBox.FromVoc(b.XMin, b.YMin, b.XMax, b.YMax)).ToList();
+            var classBoxes = ClassBoxes(boxes, classIndex);
             var results = new List<RenderedExplanation>(specs.Count);
             foreach (var spec in specs)
             {
                 var map = bundle[spec.Name];
                 var picture = Render.Picture(rgb, map);
                 var (evidence, evidenceHeight, evidenceWidth) = Evidence(map);
-                // CAM maps are a few hundred floats: kept for later analyses. Pixel-space maps
-                // (3×H×W) would multiply the store's size and are fully shown by their PNG.
-                var raw = map.Shape.Length == 2 ? Npy.Write(map.Data, map.Shape) : null;
-                var metrics = Measure(rgb, input, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes);
+                // What the metrics read is kept, so they can be computed again, or added, from the store
+                // (StoredMetrics): a CAM map as it is (h×w at the target layer), a pixel-space map as its
+                // H×W saliency, a third of its 3×H×W floats (its signs and channels are in its PNG).
+                var raw = Npy.Write(evidence, [evidenceHeight, evidenceWidth]);
+                var metrics = Measure(rgb, input, evidence, evidenceHeight, evidenceWidth, classIndex, classBoxes, settings);
                 if (randomised.Count > 0 && evidence.Length >= 2)
                 {
                     var correlations = randomised.Select(b => RankCorrelation.Spearman(evidence, Evidence(b[spec.Name]).Map)).ToArray();
@@ -105,6 +106,21 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
             return results;
         }
 
+        public ExplanationMetrics Measure(DecodedImage image, int classIndex, float[] evidence, int height, int width,
+            IReadOnlyList<GroundTruthBox> boxes, EngineMetricOptions metrics)
+        {
+            if (height <= 0 || width <= 0 || evidence.Length != height * width)
+            {
+                throw new EngineInputException($"an evidence map of {evidence.Length} values is not {height}×{width}.");
+            }
+            var rgb = ToRgb(image);
+            var input = Preprocessing.ToTensor(rgb, _preprocess);
+            return Measure(rgb, input, evidence, height, width, classIndex, ClassBoxes(boxes, classIndex), metrics);
+        }
+
+        private static List<PixelBox> ClassBoxes(IReadOnlyList<GroundTruthBox> boxes, int classIndex) =>
+            [.. boxes.Where(b => b.Class == classIndex).Select(b => PixelBox.FromVoc(b.XMin, b.YMin, b.XMax, b.YMax))];
+
         /// <summary>The map the metrics read: a CAM as it is, a pixel-space map as its saliency (max |·| over channels).</summary>
         private static (float[] Map, int Height, int Width) Evidence(ExplanationMap map) =>
             map.Shape.Length == 2
@@ -117,9 +133,11 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
         /// Localisation box and IoU (Grad-CAM §3.1, 15 % threshold), pointing game (15 px tolerance),
         /// the class probability on the image, on the image times the map and with the map's top
         /// 25 % removed (Grad-CAM++ §6.1 Average Drop / Increase in Confidence inputs), and the
-        /// deletion, insertion and ROAD curves on the model-sized normalised <paramref name="input"/>.
+        /// deletion, insertion and ROAD curves on the model-sized normalised <paramref name="input"/>
+        /// when <paramref name="options"/> ask for them. Not the sanity check: it needs the method itself.
         /// </summary>
-        private ExplanationMetrics Measure(RgbImage rgb, float[] input, float[] map, int mapHeight, int mapWidth, int classIndex, List<PixelBox> classBoxes)
+        private ExplanationMetrics Measure(RgbImage rgb, float[] input, float[] map, int mapHeight, int mapWidth, int classIndex, List<PixelBox> classBoxes,
+            EngineMetricOptions options)
         {
             var upsampled = Resize.BilinearMap(map, mapHeight, mapWidth, rgb.Height, rgb.Width);
             var box = Localisation.BoxFromMap(upsampled, rgb.Height, rgb.Width);
@@ -127,10 +145,10 @@ public sealed class SquadStudyEngine(int threads = 1, EngineMetricOptions? metri
             bool? hit = classBoxes.Count > 0 ? PointingGame.IsHit(upsampled, rgb.Height, rgb.Width, classBoxes) : null;
             var faithfulness = Faithfulness.Score(rgb, _preprocess, map, mapHeight, mapWidth, classIndex, model.Logits);
             var (c, h, w) = (model.Channels, model.InputHeight, model.InputWidth);
-            var curves = settings.DeletionInsertion;
+            var curves = options.DeletionInsertion;
             var deletion = curves is null ? null : DeletionInsertion.Deletion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
             var insertion = curves is null ? null : DeletionInsertion.Insertion(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, curves);
-            var road = settings.Road is { } roadOptions ? Road.Evaluate(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, roadOptions) : null;
+            var road = options.Road is { } roadOptions ? Road.Evaluate(input, c, h, w, map, mapHeight, mapWidth, classIndex, model.Logits, roadOptions) : null;
             return new ExplanationMetrics(
                 box is { } found ? [found.X0, found.Y0, found.X1, found.Y1] : null,
                 iou,

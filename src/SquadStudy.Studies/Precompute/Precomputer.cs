@@ -404,9 +404,7 @@ public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store,
         {
             foreach (var model in models)
             {
-                var path = store.Resolve(model.OnnxPath) ?? throw new InvalidOperationException($"Model '{model.Key}' has no stored ONNX file.");
-                var metadata = JsonSerializer.Deserialize<ModelMetadata>(model.MetadataJson, PackJson.Options)!;
-                loaded[model.Id] = engine.LoadModel(path, metadata);
+                loaded[model.Id] = StoredInputs.LoadModel(store, engine, model);
             }
         }
         catch
@@ -506,9 +504,5 @@ public sealed class Precomputer(IServiceScopeFactory scopes, ContentStore store,
 
     private Task FailAsync(PrecomputeItem item, string owner, PrecomputeLeaseOptions lease, Exception error) => queue.FailAsync(item, owner, lease, error);
 
-    private DecodedImage Decode(StudyImage image)
-    {
-        var path = store.Resolve(image.FilePath) ?? throw new InvalidOperationException($"Image '{image.Stem}' has no stored file.");
-        return engine.Decode(File.ReadAllBytes(path), image.Stem);
-    }
+    private DecodedImage Decode(StudyImage image) => StoredInputs.Decode(store, engine, image);
 }
