@@ -7,9 +7,9 @@
 #   rate R: the participants together answer R times a second on a fixed schedule (latency at R).
 set -euo pipefail
 # Workstation GC for the site and the load tool: on a small shared machine, server-GC threads
-# burn the cores the site needs. The load tool's thread pool does not spin before it sleeps (its
-# CPU is taken from the site); the site's keeps the runtime's default spinning, which at a paced
-# 1000 answers/s gave p99 17-29 ms against 31-85 ms without (docs/participants.md).
+# burn the cores the site needs. Neither thread pool spins before it sleeps: the load tool's is
+# told so here (its CPU is taken from the site), the site's by its own runtime configuration
+# (SquadStudy.Web.csproj; docs/participants.md, "Thread-pool spinning").
 export DOTNET_gcServer=0
 cd "$(dirname "$0")/.."
 PARTICIPANTS=${1:-200}
