@@ -33,6 +33,7 @@ public sealed class StoredMetricsTests
         await PrecomputeAsync(with, files);
         var before = await RowsAsync(without);
         before.Values.ShouldAllBe(r => r.MetricsJson.Contains("\"deletionAuc\":null") && r.MetricsJson.Contains("\"randomisationSpearman\":"));
+        before.Values.ShouldAllBe(r => r.MetricsUpdatedUtc == null, "precompute's own metrics");
         var reports = new List<StoredMetricsProgress>();
 
         var result = await without.Services.GetRequiredService<StoredMetrics>().RunAsync(study.Id, Perturbation, new ListProgress(reports));
@@ -49,6 +50,7 @@ public sealed class StoredMetricsTests
         foreach (var (key, row) in after)
         {
             (row.Id, row.PngPath, row.RawPath).ShouldBe((before[key].Id, before[key].PngPath, before[key].RawPath), key);
+            row.MetricsUpdatedUtc.ShouldNotBeNull(key);
             var metrics = ExplanationMetricsJson.Parse(row.MetricsJson).ShouldNotBeNull();
             metrics.DeletionAuc.ShouldNotBeNull(key);
             metrics.RoadMorfCurve.ShouldNotBeNull(key).Length.ShouldBe(5);
@@ -149,15 +151,15 @@ public sealed class StoredMetricsTests
         return study;
     }
 
-    private sealed record StoredRow(long Id, string PngPath, string? RawPath, string MetricsJson);
+    private sealed record StoredRow(long Id, string PngPath, string? RawPath, string MetricsJson, DateTime? MetricsUpdatedUtc = null);
 
     /// <summary>Every explanation row by model, method, image and class.</summary>
     private static Task<Dictionary<string, StoredRow>> RowsAsync(StudyDatabase database) => database.WithDbAsync(async db =>
         (await (from e in db.Explanations
                 join i in db.StudyImages on e.ImageId equals i.Id
                 join m in db.StudyModels on e.ModelId equals m.Id
-                select new { m.Key, e.Method, i.Stem, e.ClassIndex, e.Id, e.PngPath, e.RawPath, e.MetricsJson }).ToListAsync())
-        .ToDictionary(r => $"{r.Key}/{r.Method}/{r.Stem}/{r.ClassIndex}", r => new StoredRow(r.Id, r.PngPath, r.RawPath, r.MetricsJson ?? "null")));
+                select new { m.Key, e.Method, i.Stem, e.ClassIndex, e.Id, e.PngPath, e.RawPath, e.MetricsJson, e.MetricsUpdatedUtc }).ToListAsync())
+        .ToDictionary(r => $"{r.Key}/{r.Method}/{r.Stem}/{r.ClassIndex}", r => new StoredRow(r.Id, r.PngPath, r.RawPath, r.MetricsJson ?? "null", r.MetricsUpdatedUtc)));
 
     private static void Agree(string actual, string expected, string key)
     {

@@ -74,6 +74,8 @@ public sealed class Explanation
     /// <summary>Automated metrics for this map as JSON (localisation box, pointing hit, drop, …).</summary>
     public string? MetricsJson { get; set; }
     public DateTime CreatedUtc { get; set; }
+    /// <summary>When metrics were last added from the stored map (<c>squadstudy metrics</c>); null for precompute's own.</summary>
+    public DateTime? MetricsUpdatedUtc { get; set; }
 }
 
 public static class ExperimentKind

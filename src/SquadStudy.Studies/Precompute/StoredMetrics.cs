@@ -39,7 +39,7 @@ public sealed record StoredMetricsResult(int Measured, int WithoutRawMap)
 /// together, so a stopped run keeps what it finished and running it again writes the same values.
 /// </para>
 /// </summary>
-public sealed class StoredMetrics(IServiceScopeFactory scopes, ContentStore store, IExplanationEngine engine)
+public sealed class StoredMetrics(IServiceScopeFactory scopes, ContentStore store, IExplanationEngine engine, TimeProvider clock)
 {
     public async Task<StoredMetricsResult> RunAsync(long studyId, EngineMetricOptions metrics, IProgress<StoredMetricsProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -152,9 +152,11 @@ public sealed class StoredMetrics(IServiceScopeFactory scopes, ContentStore stor
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<SquadStudyDbContext>();
         var ids = measured.Keys.ToList();
+        var now = clock.GetUtcNow().UtcDateTime;
         foreach (var row in await db.Explanations.Where(e => ids.Contains(e.Id)).ToListAsync(CancellationToken.None))
         {
             row.MetricsJson = ExplanationMetricsJson.Serialize(Merge(ExplanationMetricsJson.Parse(row.MetricsJson), measured[row.Id], options));
+            row.MetricsUpdatedUtc = now;
         }
         await db.SaveChangesAsync(CancellationToken.None);
     }

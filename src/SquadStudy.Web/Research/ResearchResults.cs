@@ -31,6 +31,8 @@ public sealed class ResearchResults(SquadStudyDbContext db, ResultsCache results
             Participants: await db.Participants.CountAsync(p => p.StudyId == study.Id, cancellationToken),
             study.WithdrawalCount,
             Explanations: await db.Explanations.CountAsync(x => x.StudyId == study.Id, cancellationToken),
+            // Metrics added from the stored maps afterwards (squadstudy metrics) change no count above.
+            MetricsUpdated: await db.Explanations.Where(x => x.StudyId == study.Id).MaxAsync(x => x.MetricsUpdatedUtc, cancellationToken),
             Definition: study.DefinitionJson.GetHashCode(StringComparison.Ordinal),
             // The preregistration is frozen at the first opening, which changes nothing else counted here.
             Registered: await db.StudyRegistrations.AnyAsync(r => r.StudyId == study.Id, cancellationToken));

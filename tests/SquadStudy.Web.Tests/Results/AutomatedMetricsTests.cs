@@ -94,6 +94,41 @@ public sealed class AutomatedMetricsTests : IDisposable
         page.QuerySelectorAll("script").ShouldAllBe(s => s.HasAttribute("src"), "the plots need no inline script");
     }
 
+    [Fact]
+    public async Task ResultsJsonAndDashboard_MetricsAddedFromTheStoredMapsLater_AreShownAtOnce()
+    {
+        using var client = await ResearcherClientWithMapsAsync("later", First, Second);
+        using (var before = JsonDocument.Parse(await client.GetStringAsync("/research/studies/later/results.json")))
+        {
+            before.RootElement.GetProperty("metrics")[0].GetProperty("means").TryGetProperty("deletionAuc", out _).ShouldBeFalse();
+        }
+        var page = new HtmlParser().ParseDocument(await client.GetStringAsync("/research/studies/later"));
+        page.QuerySelector("#perturbation-hint").ShouldNotBeNull().TextContent.ShouldContain("squadstudy metrics --study later --all");
+
+        // What StoredMetrics (squadstudy metrics) writes: the same rows with more fields, and the time of the change.
+        await site.WithDbAsync(async db =>
+        {
+            var study = await db.Studies.SingleAsync(s => s.Slug == "later");
+            var maps = await db.Explanations.Where(x => x.StudyId == study.Id && x.MetricsJson != null).OrderBy(x => x.Id).ToListAsync();
+            maps.Count.ShouldBe(2);
+            maps[0].MetricsJson = First[..^1] + ",\"deletionAuc\":0.3,\"insertionAuc\":0.7}";
+            maps[1].MetricsJson = Second[..^1] + ",\"deletionAuc\":0.1,\"insertionAuc\":0.5}";
+            foreach (var map in maps)
+            {
+                map.MetricsUpdatedUtc = DateTime.UtcNow;
+            }
+            return await db.SaveChangesAsync();
+        });
+
+        using var after = JsonDocument.Parse(await client.GetStringAsync("/research/studies/later/results.json"));
+        var means = after.RootElement.GetProperty("metrics")[0].GetProperty("means");
+        means.GetProperty("deletionAuc").GetDouble().ShouldBe(0.2, 1e-12);
+        means.GetProperty("insertionAuc").GetDouble().ShouldBe(0.6, 1e-12);
+        page = new HtmlParser().ParseDocument(await client.GetStringAsync("/research/studies/later"));
+        page.QuerySelector("#perturbation-hint").ShouldBeNull();
+        page.QuerySelectorAll("figure figcaption").Select(f => f.TextContent).ShouldContain("Deletion AUC (area under the probability curve, 0–1; lower is better)");
+    }
+
     /// <summary>A study whose first two vgg × gradcam maps carry the given metrics, and a researcher's client.</summary>
     private async Task<HttpClient> ResearcherClientWithMapsAsync(string slug, string first, string second)
     {
