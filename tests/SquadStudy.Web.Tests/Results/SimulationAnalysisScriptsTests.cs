@@ -188,6 +188,7 @@ public sealed class SimulationAnalysisScriptsTests(SimulationStudySite site) : I
         discrimination.ShouldContain("d$experiment %in% \"discrimination\"");
         discrimination.ShouldContain("METHODS <- c(\"gradcam\")");
         discrimination.ShouldContain("No class-discrimination answers to analyse.");
+        discrimination.ShouldNotContain("model's prediction");
         var rPath = await DownloadAsync("analysis.R?experiment=simulation");
         Path.GetFileName(rPath).ShouldBe("forward-simulation-analysis.R");
         var r = await File.ReadAllTextAsync(rPath);
@@ -197,6 +198,7 @@ public sealed class SimulationAnalysisScriptsTests(SimulationStudySite site) : I
         r.ShouldContain("MODELS <- c(\"vgg\", \"weak\")");
         r.ShouldContain("# Analysis of the forward-simulation answers of study \"forward\"");
         r.ShouldContain("No forward-simulation answers to analyse.");
+        r.ShouldContain("# chose the model's prediction (target_class), whatever the truth;");
         var python = await File.ReadAllTextAsync(await DownloadAsync("analysis.py?experiment=simulation"));
         python.ShouldContain("d[\"experiment\"] == \"simulation\"");
         python.ShouldContain("METHODS = [\"gradcam\", \"squadcam\"]");
