@@ -8,21 +8,52 @@ namespace SquadStudy.Reporting;
 public static class AnalysisScriptExport
 {
     /// <summary>
-    /// The discrimination experiments' methods and models in the order study.json lists them (the first of each is
-    /// the scripts' reference level) and the exclusion rule in words.
+    /// The scripts for the experiment type <paramref name="type"/> (<see cref="ScriptExperiment.Discrimination"/> or
+    /// <see cref="ScriptExperiment.Simulation"/>; null: <see cref="DefaultType"/>): that type's experiments' methods and
+    /// models in the order study.json lists them (the first of each is the scripts' reference level) and the exclusion
+    /// rule in words.
     /// </summary>
-    public static ScriptStudy For(Study study)
+    public static ScriptStudy For(Study study, string? type = null)
     {
         ArgumentNullException.ThrowIfNull(study);
         var definition = StudyDefinition.Parse(study.DefinitionJson);
-        var discrimination = definition.Experiments.Where(e => e.Type == ExperimentKind.Discrimination).ToList();
+        type ??= DefaultType(definition);
+        if (!ScriptExperiment.IsKnown(type))
+        {
+            throw new ArgumentException($"The analysis scripts model {string.Join(" or ", ScriptExperiment.All)} answers, not \"{type}\".", nameof(type));
+        }
+        var experiments = definition.Experiments.Where(e => e.Type == type).ToList();
         return new ScriptStudy(
             study.Slug,
             study.Title,
-            discrimination.SelectMany(e => e.Methods).Distinct(StringComparer.Ordinal).ToList(),
-            discrimination.SelectMany(e => e.Models).Distinct(StringComparer.Ordinal).ToList(),
-            Describe(definition.Rules));
+            experiments.SelectMany(e => e.Methods).Distinct(StringComparer.Ordinal).ToList(),
+            experiments.SelectMany(e => e.Models).Distinct(StringComparer.Ordinal).ToList(),
+            Describe(definition.Rules),
+            type);
     }
+
+    /// <summary>The experiment types of the study that the scripts model, in <see cref="ScriptExperiment.All"/>'s order.</summary>
+    public static IReadOnlyList<string> Types(Study study)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        return Types(StudyDefinition.Parse(study.DefinitionJson));
+    }
+
+    /// <summary>
+    /// What the scripts analyse when no type is asked for: discrimination, unless the study has no discrimination
+    /// experiment and has a simulation one (a study with neither gets the discrimination scripts, as before).
+    /// </summary>
+    public static string DefaultType(Study study)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        return DefaultType(StudyDefinition.Parse(study.DefinitionJson));
+    }
+
+    private static IReadOnlyList<string> Types(StudyDefinition definition) =>
+        ScriptExperiment.All.Where(t => definition.Experiments.Any(e => e.Type == t)).ToList();
+
+    private static string DefaultType(StudyDefinition definition) =>
+        Types(definition) is [ScriptExperiment.Simulation] ? ScriptExperiment.Simulation : ScriptExperiment.Discrimination;
 
     public static string Describe(ExclusionDefinition rules)
     {

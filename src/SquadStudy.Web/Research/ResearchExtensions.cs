@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SquadStudy.Analysis;
 using SquadStudy.Data;
+using SquadStudy.Data.Entities;
 using SquadStudy.Reporting;
 using SquadStudy.Web.Infrastructure;
 
@@ -75,16 +76,13 @@ public static class ResearchExtensions
                 ? Results.File(Encoding.UTF8.GetBytes(CsvExports.CodebookMarkdown(found.Title)), "text/markdown; charset=utf-8", $"{slug}-codebook.md")
                 : Results.NotFound());
 
-        // Analysis scripts generated for the study (docs/analysis.md): they read the answers.csv above.
-        study.MapGet("/export/analysis.R", async (string slug, ResearchStudies studies, CancellationToken ct) =>
-            await studies.FindAsync(slug, ct) is { } found
-                ? Script(AnalysisScripts.R(AnalysisScriptExport.For(found)), "text/x-r; charset=utf-8", $"{slug}-analysis.R")
-                : Results.NotFound());
+        // Analysis scripts generated for the study (docs/analysis.md): they read the answers.csv above. ?experiment=
+        // discrimination or simulation picks the answers they model; without it, the study's default type.
+        study.MapGet("/export/analysis.R", async (string slug, string? experiment, ResearchStudies studies, CancellationToken ct) =>
+            AnalysisScript(await studies.FindAsync(slug, ct), slug, experiment, AnalysisScripts.R, "text/x-r; charset=utf-8", "R"));
 
-        study.MapGet("/export/analysis.py", async (string slug, ResearchStudies studies, CancellationToken ct) =>
-            await studies.FindAsync(slug, ct) is { } found
-                ? Script(AnalysisScripts.Python(AnalysisScriptExport.For(found)), "text/x-python; charset=utf-8", $"{slug}-analysis.py")
-                : Results.NotFound());
+        study.MapGet("/export/analysis.py", async (string slug, string? experiment, ResearchStudies studies, CancellationToken ct) =>
+            AnalysisScript(await studies.FindAsync(slug, ct), slug, experiment, AnalysisScripts.Python, "text/x-python; charset=utf-8", "py"));
 
         study.MapGet("/files/image/{id:long}", async (string slug, long id, StudyFiles files, CancellationToken ct) =>
             await files.ImageAsync(slug, id, ct) is { } file ? Results.File(file.Path, file.ContentType) : Results.NotFound());
@@ -93,6 +91,35 @@ public static class ResearchExtensions
             await files.ExplanationAsync(slug, id, ct) is { } file ? Results.File(file.Path, file.ContentType) : Results.NotFound());
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// A generated analysis script for the experiment type asked for (none: <see cref="AnalysisScriptExport.DefaultType"/>):
+    /// 400 for a type the scripts do not model, 404 when the study has no experiment of that type. The discrimination
+    /// scripts keep their name, {slug}-analysis.R; the simulation ones are {slug}-simulation-analysis.R.
+    /// </summary>
+    private static IResult AnalysisScript(Study? found, string slug, string? experiment, Func<ScriptStudy, string> generate, string contentType, string extension)
+    {
+        if (found is null)
+        {
+            return Results.NotFound();
+        }
+        if (string.IsNullOrEmpty(experiment))
+        {
+            experiment = AnalysisScriptExport.DefaultType(found);
+        }
+        else if (!ScriptExperiment.IsKnown(experiment))
+        {
+            return Results.Text($"The analysis scripts model the {string.Join(" or ", ScriptExperiment.All)} answers: ?experiment={experiment} is neither.\n",
+                "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
+        }
+        else if (!AnalysisScriptExport.Types(found).Contains(experiment))
+        {
+            return Results.Text($"Study {slug} has no {experiment} experiment, so there are no {experiment} answers to analyse.\n",
+                "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
+        }
+        var name = experiment == ScriptExperiment.Discrimination ? $"{slug}-analysis.{extension}" : $"{slug}-{experiment}-analysis.{extension}";
+        return Script(generate(AnalysisScriptExport.For(found, experiment)), contentType, name);
     }
 
     /// <summary>A script download: an attachment, never run or shown inline by the browser.</summary>
