@@ -25,6 +25,34 @@ internal static class Interpreters
         File.Exists(program) && Run(program, arguments, Directory.GetCurrentDirectory()).ExitCode == 0;
 
     /// <summary>Runs a generated analysis script on an answers CSV in <paramref name="directory"/>: its fixed effects by term, and what it printed.</summary>
+    /// <summary>
+    /// glmer on simulated answers written by the test in its own columns (pid, img, meth, mdl, y) and with its own
+    /// formula, y ~ meth * mdl + (1 | pid) + (1 | img), levels gradcam/squadcam and vgg/weak: the fit a generated
+    /// script must reproduce from the site's export. Terms in the scripts' names.
+    /// </summary>
+    public static Dictionary<string, (double Estimate, double StdError)> ReferenceFit(IEnumerable<SimulatedAnswer> answers, string directory)
+    {
+        var data = new StringBuilder("pid,img,meth,mdl,y\n");
+        foreach (var a in answers)
+        {
+            data.Append(CultureInfo.InvariantCulture, $"s{a.Participant},i{a.Image},{a.Method},{a.Model},{(a.Correct ? 1 : 0)}\n");
+        }
+        File.WriteAllText(Path.Combine(directory, "reference-data.csv"), data.ToString());
+        const string code = """
+            suppressPackageStartupMessages(library(lme4))
+            d <- read.csv("reference-data.csv")
+            d$meth <- factor(d$meth, levels = c("gradcam", "squadcam"))
+            d$mdl <- factor(d$mdl, levels = c("vgg", "weak"))
+            fit <- glmer(y ~ meth * mdl + (1 | pid) + (1 | img), data = d, family = binomial)
+            s <- coef(summary(fit))
+            write.csv(data.frame(term = c("(Intercept)", "method[squadcam]", "model[weak]", "method[squadcam]:model[weak]"),
+                                 est = s[, 1], se = s[, 2]), "reference-effects.csv", row.names = FALSE)
+            """;
+        var (exitCode, output, error) = Run(Rscript, ["-e", code], directory);
+        exitCode.ShouldBe(0, $"reference fit failed:\n{output}\n{error}");
+        return ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
+    }
+
     public static (Dictionary<string, (double Estimate, double StdError)> Effects, string Output) RunScript(string program, string script, string csv, string directory)
     {
         var effectsFile = Path.Combine(directory, $"{Path.GetFileName(script)}-{Path.GetFileNameWithoutExtension(csv)}-effects.csv");
@@ -123,28 +151,7 @@ public sealed class AnalysisScriptsTests(SimulatedStudySite site) : IClassFixtur
     /// glmer on the seeded answers themselves, written by the test in its own columns and with its own formula:
     /// what the generated script must reproduce from the export.
     /// </summary>
-    private Dictionary<string, (double Estimate, double StdError)> ReferenceFit()
-    {
-        var data = new StringBuilder("pid,img,meth,mdl,y\n");
-        foreach (var a in site.KeptAnswers)
-        {
-            data.Append(CultureInfo.InvariantCulture, $"s{a.Participant},i{a.Image},{a.Method},{a.Model},{(a.Correct ? 1 : 0)}\n");
-        }
-        File.WriteAllText(Path.Combine(directory, "reference-data.csv"), data.ToString());
-        const string code = """
-            suppressPackageStartupMessages(library(lme4))
-            d <- read.csv("reference-data.csv")
-            d$meth <- factor(d$meth, levels = c("gradcam", "squadcam"))
-            d$mdl <- factor(d$mdl, levels = c("vgg", "weak"))
-            fit <- glmer(y ~ meth * mdl + (1 | pid) + (1 | img), data = d, family = binomial)
-            s <- coef(summary(fit))
-            write.csv(data.frame(term = c("(Intercept)", "method[squadcam]", "model[weak]", "method[squadcam]:model[weak]"),
-                                 est = s[, 1], se = s[, 2]), "reference-effects.csv", row.names = FALSE)
-            """;
-        var (exitCode, output, error) = Interpreters.Run(Interpreters.Rscript, ["-e", code], directory);
-        exitCode.ShouldBe(0, $"reference fit failed:\n{output}\n{error}");
-        return Interpreters.ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
-    }
+    private Dictionary<string, (double Estimate, double StdError)> ReferenceFit() => Interpreters.ReferenceFit(site.KeptAnswers, directory);
 
     [Fact]
     public async Task Scripts_AreGeneratedForTheStudy_AndNeedALogin()

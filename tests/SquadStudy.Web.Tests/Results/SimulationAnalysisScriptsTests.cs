@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using AngleSharp.Html.Parser;
 using Microsoft.EntityFrameworkCore;
@@ -156,28 +155,7 @@ public sealed class SimulationAnalysisScriptsTests(SimulationStudySite site) : I
     }
 
     /// <summary>glmer on the seeded simulation answers, in the test's own columns and formula.</summary>
-    private Dictionary<string, (double Estimate, double StdError)> ReferenceFit()
-    {
-        var data = new StringBuilder("pid,img,meth,mdl,y\n");
-        foreach (var a in site.SimulationAnswers)
-        {
-            data.Append(CultureInfo.InvariantCulture, $"s{a.Participant},i{a.Image},{a.Method},{a.Model},{(a.Correct ? 1 : 0)}\n");
-        }
-        File.WriteAllText(Path.Combine(directory, "reference-data.csv"), data.ToString());
-        const string code = """
-            suppressPackageStartupMessages(library(lme4))
-            d <- read.csv("reference-data.csv")
-            d$meth <- factor(d$meth, levels = c("gradcam", "squadcam"))
-            d$mdl <- factor(d$mdl, levels = c("vgg", "weak"))
-            fit <- glmer(y ~ meth * mdl + (1 | pid) + (1 | img), data = d, family = binomial)
-            s <- coef(summary(fit))
-            write.csv(data.frame(term = c("(Intercept)", "method[squadcam]", "model[weak]", "method[squadcam]:model[weak]"),
-                                 est = s[, 1], se = s[, 2]), "reference-effects.csv", row.names = FALSE)
-            """;
-        var (exitCode, output, error) = Interpreters.Run(Interpreters.Rscript, ["-e", code], directory);
-        exitCode.ShouldBe(0, $"reference fit failed:\n{output}\n{error}");
-        return Interpreters.ReadEffects(Path.Combine(directory, "reference-effects.csv"), "term", "est", "se");
-    }
+    private Dictionary<string, (double Estimate, double StdError)> ReferenceFit() => Interpreters.ReferenceFit(site.SimulationAnswers, directory);
 
     [Fact]
     public async Task ExperimentQuery_PicksTheAnswersModelled_AndRefusesTypesTheStudyLacks()
