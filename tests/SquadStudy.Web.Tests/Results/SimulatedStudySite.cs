@@ -6,8 +6,37 @@ using SquadStudy.Testing.Results;
 
 namespace SquadStudy.Web.Tests.Results;
 
-/// <summary>One simulated discrimination answer, as the reference fits read it.</summary>
-public sealed record SimulatedAnswer(int Participant, int Image, string Method, string Model, bool Correct);
+/// <summary>One simulated answer, as the reference fits read it.</summary>
+public sealed record SimulatedAnswer(int Participant, int Image, string Method, string Model, bool Correct)
+{
+    /// <summary>
+    /// Answers from the logistic mixed model logit P(correct) = β₀ + β_squadcam + β_weak + β_squadcam·weak
+    /// + u_participant + v_image, u, v ~ N(0, <paramref name="sd"/>²) (Box–Muller from <paramref name="random"/>):
+    /// every participant answers every image once, method and model balanced over participants and images.
+    /// <paramref name="effects"/> in the scripts' term names; methods[1] is squadcam, models[1] weak.
+    /// </summary>
+    public static List<SimulatedAnswer> Draw(Random random, int participants, int images, double sd,
+        IReadOnlyDictionary<string, double> effects, string[] methods, string[] models)
+    {
+        double Normal() => sd * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var u = Enumerable.Range(0, participants).Select(_ => Normal()).ToArray();
+        var v = Enumerable.Range(0, images).Select(_ => Normal()).ToArray();
+        var answers = new List<SimulatedAnswer>();
+        for (int p = 0; p < participants; p++)
+        {
+            for (int i = 0; i < images; i++)
+            {
+                string method = methods[(p + i) % 2], model = models[(p / 2 + i) % 2];
+                double eta = effects["(Intercept)"] + u[p] + v[i]
+                    + (method == "squadcam" ? effects["method[squadcam]"] : 0)
+                    + (model == "weak" ? effects["model[weak]"] : 0)
+                    + (method == "squadcam" && model == "weak" ? effects["method[squadcam]:model[weak]"] : 0);
+                answers.Add(new SimulatedAnswer(p, i, method, model, random.NextDouble() < 1 / (1 + Math.Exp(-eta))));
+            }
+        }
+        return answers;
+    }
+}
 
 /// <summary>
 /// A study whose discrimination answers come from a known logistic mixed model, seeded once into the site's database:
@@ -52,22 +81,7 @@ public sealed class SimulatedStudySite : SquadStudyWebFactory, IAsyncLifetime
             ComparisonQuestions = 0,
         });
         var random = new Random(2026);
-        double Normal() => RandomSd * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        var u = Enumerable.Range(0, Participants).Select(_ => Normal()).ToArray();
-        var v = Enumerable.Range(0, Images).Select(_ => Normal()).ToArray();
-        var kept = new List<SimulatedAnswer>();
-        for (int p = 0; p < Participants; p++)
-        {
-            for (int i = 0; i < Images; i++)
-            {
-                string method = Methods[(p + i) % 2], model = Models[(p / 2 + i) % 2];
-                double eta = TrueEffects["(Intercept)"] + u[p] + v[i]
-                    + (method == "squadcam" ? TrueEffects["method[squadcam]"] : 0)
-                    + (model == "weak" ? TrueEffects["model[weak]"] : 0)
-                    + (method == "squadcam" && model == "weak" ? TrueEffects["method[squadcam]:model[weak]"] : 0);
-                kept.Add(new SimulatedAnswer(p, i, method, model, random.NextDouble() < 1 / (1 + Math.Exp(-eta))));
-            }
-        }
+        var kept = SimulatedAnswer.Draw(random, Participants, Images, RandomSd, TrueEffects, Methods, Models);
         var excluded = Enumerable.Range(Participants, ExcludedParticipants)
             .SelectMany(p => Enumerable.Range(0, Images).Select(i => new SimulatedAnswer(p, i, Methods[i % 2], Models[i / 2 % 2], false)));
         KeptAnswers = kept;

@@ -65,22 +65,7 @@ public sealed class SimulationStudySite : SquadStudyWebFactory, IAsyncLifetime
             SimulationQuestions = 4,
         });
         var random = new Random(2027);
-        double Normal() => RandomSd * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        var u = Enumerable.Range(0, Participants).Select(_ => Normal()).ToArray();
-        var v = Enumerable.Range(0, Images).Select(_ => Normal()).ToArray();
-        var simulation = new List<SimulatedAnswer>();
-        for (int p = 0; p < Participants; p++)
-        {
-            for (int i = 0; i < Images; i++)
-            {
-                string method = Methods[(p + i) % 2], model = Models[(p / 2 + i) % 2];
-                double eta = TrueEffects["(Intercept)"] + u[p] + v[i]
-                    + (method == "squadcam" ? TrueEffects["method[squadcam]"] : 0)
-                    + (model == "weak" ? TrueEffects["model[weak]"] : 0)
-                    + (method == "squadcam" && model == "weak" ? TrueEffects["method[squadcam]:model[weak]"] : 0);
-                simulation.Add(new SimulatedAnswer(p, i, method, model, random.NextDouble() < 1 / (1 + Math.Exp(-eta))));
-            }
-        }
+        var simulation = SimulatedAnswer.Draw(random, Participants, Images, RandomSd, TrueEffects, Methods, Models);
         SimulationAnswers = simulation;
 
         await WithDbAsync(async db =>
