@@ -16,7 +16,13 @@ public static class AnalysisScriptExport
     public static ScriptStudy For(Study study, string? type = null)
     {
         ArgumentNullException.ThrowIfNull(study);
-        var definition = StudyDefinition.Parse(study.DefinitionJson);
+        return For(study, StudyDefinition.Parse(study.DefinitionJson), type);
+    }
+
+    /// <summary><see cref="For(Study, string?)"/> with the study's definition already parsed.</summary>
+    public static ScriptStudy For(Study study, StudyDefinition definition, string? type)
+    {
+        ArgumentNullException.ThrowIfNull(study);
         type ??= DefaultType(definition);
         if (!ScriptExperiment.IsKnown(type))
         {
@@ -49,10 +55,14 @@ public static class AnalysisScriptExport
         return DefaultType(StudyDefinition.Parse(study.DefinitionJson));
     }
 
-    private static IReadOnlyList<string> Types(StudyDefinition definition) =>
+    /// <summary>The name a script downloads as: <c>{slug}-analysis.R</c> for discrimination, <c>{slug}-{type}-analysis.R</c> otherwise.</summary>
+    public static string FileName(string slug, string type, string extension) =>
+        type == ScriptExperiment.Discrimination ? $"{slug}-analysis.{extension}" : $"{slug}-{type}-analysis.{extension}";
+
+    public static IReadOnlyList<string> Types(StudyDefinition definition) =>
         ScriptExperiment.All.Where(t => definition.Experiments.Any(e => e.Type == t)).ToList();
 
-    private static string DefaultType(StudyDefinition definition) =>
+    public static string DefaultType(StudyDefinition definition) =>
         Types(definition) is [ScriptExperiment.Simulation] ? ScriptExperiment.Simulation : ScriptExperiment.Discrimination;
 
     public static string Describe(ExclusionDefinition rules)

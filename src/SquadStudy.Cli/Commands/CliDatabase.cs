@@ -79,6 +79,22 @@ internal static class CliDatabase
     }
 
     /// <summary>
+    /// <see cref="RunAsync"/> for commands that read a study (report, export, metrics): a SQLite file that does not
+    /// exist is one line on stderr and exit code 1, since opening it would create (and migrate) an empty database,
+    /// and a typo in the path must not look like "no study".
+    /// </summary>
+    public static async Task<int> RunExistingAsync(CliContext context, string? db, Func<IServiceProvider, CancellationToken, Task<int>> body,
+        CancellationToken cancellationToken, Action<IServiceCollection>? configure = null)
+    {
+        if (MissingSqliteFile(db) is { } missing)
+        {
+            await context.Error.WriteLineAsync($"error: there is no SQLite database at '{missing}'.");
+            return ExitCodes.Failure;
+        }
+        return await RunAsync(context, db, body, cancellationToken, configure);
+    }
+
+    /// <summary>
     /// Opens the database, runs <paramref name="body"/> in a scope, and turns failures into one line on
     /// stderr with an exit code, as the other commands do (see <see cref="CommandRunner"/>).
     /// </summary>

@@ -25,12 +25,7 @@ public static class ExportCommand
         {
             var slug = parseResult.GetRequiredValue(study);
             var folder = parseResult.GetRequiredValue(output).FullName;
-            if (CliDatabase.MissingSqliteFile(parseResult.GetValue(db)) is { } missing)
-            {
-                await context.Error.WriteLineAsync($"error: there is no SQLite database at '{missing}'.");
-                return ExitCodes.Failure;
-            }
-            return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
+            return await CliDatabase.RunExistingAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
                 var snapshot = await StudySnapshot.LoadAsync(services.GetRequiredService<SquadStudyDbContext>(), slug, ct)
                     ?? throw new CliException($"there is no study '{slug}' in this database.");

@@ -54,19 +54,13 @@ internal static class MetricsCommand
                 await context.Error.WriteLineAsync($"error: --threads must be at least 1, not {threadCount}.");
                 return ExitCodes.Usage;
             }
-            if (CliDatabase.MissingSqliteFile(parse.GetValue(db)) is { } missing)
-            {
-                // Opening would create (and migrate) an empty database: a typo in the path must not look like "no study".
-                await context.Error.WriteLineAsync($"error: there is no SQLite database at '{missing}'.");
-                return ExitCodes.Failure;
-            }
             var metrics = new EngineMetricOptions
             {
                 DeletionInsertion = withCurves ? new DeletionInsertionOptions { Steps = stepCount ?? new DeletionInsertionOptions().Steps } : null,
                 Road = withRoad ? new RoadOptions() : null,
             };
             var slug = parse.GetRequiredValue(study);
-            return await CliDatabase.RunAsync(context, parse.GetValue(db), async (services, ct) =>
+            return await CliDatabase.RunExistingAsync(context, parse.GetValue(db), async (services, ct) =>
             {
                 var id = await services.GetRequiredService<SquadStudyDbContext>().Studies.Where(s => s.Slug == slug).Select(s => (long?)s.Id).SingleOrDefaultAsync(ct)
                     ?? throw new CliException($"there is no study '{slug}' in this database.");

@@ -28,13 +28,7 @@ public static class ReportCommand
                 return ExitCodes.Usage;
             }
             var slug = parseResult.GetRequiredValue(study);
-            if (CliDatabase.MissingSqliteFile(parseResult.GetValue(db)) is { } missing)
-            {
-                // Opening would create (and migrate) an empty database: a typo in the path must not look like "no study".
-                await context.Error.WriteLineAsync($"error: there is no SQLite database at '{missing}'.");
-                return ExitCodes.Failure;
-            }
-            return await CliDatabase.RunAsync(context, parseResult.GetValue(db), async (services, ct) =>
+            return await CliDatabase.RunExistingAsync(context, parseResult.GetValue(db), async (services, ct) =>
             {
                 // The site's results settings (SquadStudy__Results__BootstrapResamples), so both print the same document.
                 var settings = new ConfigurationBuilder().AddEnvironmentVariables().Build()

@@ -104,22 +104,22 @@ public static class ResearchExtensions
         {
             return Results.NotFound();
         }
+        var definition = StudyDefinition.Parse(found.DefinitionJson);
         if (string.IsNullOrEmpty(experiment))
         {
-            experiment = AnalysisScriptExport.DefaultType(found);
+            experiment = AnalysisScriptExport.DefaultType(definition);
         }
         else if (!ScriptExperiment.IsKnown(experiment))
         {
             return Results.Text($"The analysis scripts model the {string.Join(" or ", ScriptExperiment.All)} answers: ?experiment={experiment} is neither.\n",
                 "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
         }
-        else if (!AnalysisScriptExport.Types(found).Contains(experiment))
+        else if (!AnalysisScriptExport.Types(definition).Contains(experiment))
         {
             return Results.Text($"Study {slug} has no {experiment} experiment, so there are no {experiment} answers to analyse.\n",
                 "text/plain; charset=utf-8", statusCode: StatusCodes.Status404NotFound);
         }
-        var name = experiment == ScriptExperiment.Discrimination ? $"{slug}-analysis.{extension}" : $"{slug}-{experiment}-analysis.{extension}";
-        return Script(generate(AnalysisScriptExport.For(found, experiment)), contentType, name);
+        return Script(generate(AnalysisScriptExport.For(found, definition, experiment)), contentType, AnalysisScriptExport.FileName(slug, experiment, extension));
     }
 
     /// <summary>A script download: an attachment, never run or shown inline by the browser.</summary>
